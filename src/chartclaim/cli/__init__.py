@@ -7,6 +7,7 @@ from chartclaim.cli import (  # noqa: F401  (importing registers the commands)
     codesets_cmds,
     coding_cmds,
     demo_cmds,
+    documents_cmds,
     edits_cmds,
     web_cmds,
     x12_cmds,
