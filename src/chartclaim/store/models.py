@@ -1,0 +1,402 @@
+"""Every table of the practice database, in one module.
+
+Facts are stored once. The ledger (`ledger_entry`) is the only place money moves; no table stores a balance.
+Ledger rows are never updated or deleted: a mistake is undone by a reversing row that points at the original
+(`reverses_id`), the way an accountant would do it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from chartclaim.store.types import Money
+
+# Explicit constraint names so Alembic migrations work the same on SQLite (batch mode) and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BigInteger ids on PostgreSQL; SQLite only auto-increments an INTEGER PRIMARY KEY.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, Decimal: Money}
+
+
+# ---------------------------------------------------------------- practice data
+
+
+class Organization(Base):
+    __tablename__ = "organization"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    npi: Mapped[str | None] = mapped_column(String(10))
+    tax_id: Mapped[str | None] = mapped_column(String(11))
+    tax_id_type: Mapped[str] = mapped_column(String(2), default="EI")
+    taxonomy: Mapped[str | None] = mapped_column(String(10))
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    # Patient-balance policy: balances at or under this are written off instead of billed (None: never).
+    small_balance_limit: Mapped[Decimal | None] = mapped_column(Money)
+
+
+class Provider(Base):
+    __tablename__ = "provider"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    npi: Mapped[str] = mapped_column(String(10), unique=True)
+    first_name: Mapped[str | None] = mapped_column(String(60))
+    last_name: Mapped[str] = mapped_column(String(100))  # or the organisation name for a group
+    taxonomy: Mapped[str | None] = mapped_column(String(10))
+    is_person: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Location(Base):
+    __tablename__ = "location"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    place_of_service: Mapped[str] = mapped_column(String(2), default="11")
+    npi: Mapped[str | None] = mapped_column(String(10))
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class PayerRecord(Base):
+    __tablename__ = "payer"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    payer_code: Mapped[str] = mapped_column(String(80), unique=True)  # NM109 of 2010BB / N1*PR id in the 835
+    name: Mapped[str] = mapped_column(String(200))
+    filing_indicator: Mapped[str] = mapped_column(String(2), default="CI")  # SBR09 / CLP06
+    claim_type: Mapped[str] = mapped_column(String(15), default="professional")
+    timely_filing_days: Mapped[int | None] = mapped_column(Integer)
+    clearinghouse_route: Mapped[str | None] = mapped_column(String(80))
+    # Medicare crosses claims over to Medigap/Medicaid itself; the secondary is then not billed by us.
+    crossover: Mapped[bool] = mapped_column(Boolean, default=False)
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class PatientRecord(Base):
+    __tablename__ = "patient"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    account_number: Mapped[str] = mapped_column(String(38), unique=True)
+    first_name: Mapped[str] = mapped_column(String(60))
+    last_name: Mapped[str] = mapped_column(String(60))
+    dob: Mapped[dt.date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    coverages: Mapped[list[Coverage]] = relationship(back_populates="patient", order_by="Coverage.priority")
+
+
+class Coverage(Base):
+    __tablename__ = "coverage"
+    __table_args__ = (CheckConstraint("priority in (1, 2, 3)", name="priority"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    payer_id: Mapped[int] = mapped_column(ForeignKey("payer.id"))
+    priority: Mapped[int] = mapped_column(Integer, default=1)  # 1 primary, 2 secondary, 3 tertiary
+    member_id: Mapped[str] = mapped_column(String(80))
+    group_number: Mapped[str | None] = mapped_column(String(50))
+    relationship_code: Mapped[str] = mapped_column(String(2), default="18")  # patient to subscriber
+    subscriber: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # name/dob/sex/address when not self
+    effective_from: Mapped[dt.date | None] = mapped_column(Date)
+    effective_to: Mapped[dt.date | None] = mapped_column(Date)
+    copay: Mapped[Decimal | None] = mapped_column(Money)
+    coinsurance_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    deductible: Mapped[Decimal | None] = mapped_column(Money)
+
+    patient: Mapped[PatientRecord] = relationship(back_populates="coverages")
+    payer: Mapped[PayerRecord] = relationship()
+
+
+class Encounter(Base):
+    __tablename__ = "encounter"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))
+    date_of_service: Mapped[dt.date] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    # not_coded → coded (automated or by a coder) → reviewed
+    coding_status: Mapped[str] = mapped_column(String(20), default="not_coded")
+    diagnoses: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # {"codes": [...]} in pointer order
+
+
+# ---------------------------------------------------------------- claims
+
+
+class ClaimRecord(Base):
+    __tablename__ = "claim"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    claim_number: Mapped[str] = mapped_column(String(38), unique=True)  # CLM01, echoed as CLP01
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    payer_id: Mapped[int] = mapped_column(ForeignKey("payer.id"), index=True)
+    coverage_id: Mapped[int | None] = mapped_column(ForeignKey("coverage.id"))
+    encounter_id: Mapped[int | None] = mapped_column(ForeignKey("encounter.id"))
+    # The primary claim a secondary/tertiary claim follows.
+    primary_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claim.id"))
+    responsibility: Mapped[str] = mapped_column(String(1), default="P")  # P/S/T
+    frequency: Mapped[str] = mapped_column(String(1), default="1")  # CLM05-3: 1, 7 replacement, 8 void
+    payer_claim_number: Mapped[str | None] = mapped_column(String(50))  # CLP07, sent back as REF*F8
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    claim_type: Mapped[str] = mapped_column(String(15), default="professional")
+    # The claim document (chartclaim.claim.Claim JSON) as last built; the 837 is written from it.
+    document: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    first_submitted_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Set when the primary payer forwarded the claim itself (835 MIA/MOA crossover remark or NM1*TT).
+    crossed_over_to: Mapped[str | None] = mapped_column(String(200))
+
+    lines: Mapped[list[ClaimLine]] = relationship(back_populates="claim", order_by="ClaimLine.line_number")
+
+
+class ClaimLine(Base):
+    __tablename__ = "claim_line"
+    __table_args__ = (UniqueConstraint("claim_id", "line_number"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id"), index=True)
+    line_number: Mapped[int] = mapped_column(Integer)
+    procedure: Mapped[str] = mapped_column(String(48))
+    modifiers: Mapped[str] = mapped_column(String(11), default="")  # "25:59", payer order
+    units: Mapped[Decimal] = mapped_column(Numeric(9, 3), default=Decimal(1))
+    charge: Mapped[Decimal] = mapped_column(Money)  # billed amount (a fact of the claim; the ledger posts it)
+    dx_pointers: Mapped[str] = mapped_column(String(11), default="1")
+    date_of_service: Mapped[dt.date] = mapped_column(Date)
+    date_of_service_end: Mapped[dt.date | None] = mapped_column(Date)
+    place_of_service: Mapped[str | None] = mapped_column(String(2))
+    line_control_number: Mapped[str | None] = mapped_column(String(50))  # REF*6R
+    revenue_code: Mapped[str | None] = mapped_column(String(4))
+
+    claim: Mapped[ClaimRecord] = relationship(back_populates="lines")
+
+    @property
+    def modifier_tuple(self) -> tuple[str, ...]:
+        return tuple(m for m in self.modifiers.split(":") if m)
+
+
+class ClaimTransition(Base):
+    __tablename__ = "claim_transition"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    actor: Mapped[str] = mapped_column(String(80))
+    reason: Mapped[str | None] = mapped_column(Text)
+    remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittance.id"))
+
+
+# ---------------------------------------------------------------- money
+
+
+class LedgerEntry(Base):
+    """One money movement on one service line, signed from the practice's receivable point of view.
+
+    amount > 0 raises what is owed (charge, refund paid out, transfer in); amount < 0 lowers it (payment,
+    adjustment, write-off, transfer out). `payer_id` is the party that owes the amount: a payer, or NULL for
+    the patient. A balance is always a SUM over these rows.
+    """
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        CheckConstraint(
+            "kind in ('charge','payment','adjustment','transfer','refund','writeoff')", name="kind"
+        ),
+        Index("ix_ledger_entry_line_party", "claim_line_id", "payer_id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id"), index=True)
+    claim_line_id: Mapped[int] = mapped_column(ForeignKey("claim_line.id"))
+    payer_id: Mapped[int | None] = mapped_column(ForeignKey("payer.id"))
+    posted_on: Mapped[dt.date] = mapped_column(Date)  # accounting date (check date, DOS for charges)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    actor: Mapped[str] = mapped_column(String(80), default="system")
+    group_code: Mapped[str | None] = mapped_column(String(2))  # CAS01: CO, PR, OA, PI
+    reason_code: Mapped[str | None] = mapped_column(String(5))  # CARC, or our own code (SMALLBAL, VOID...)
+    memo: Mapped[str | None] = mapped_column(String(200))
+    # Two rows of one transfer share a transfer_key so "moved from A to B" can be shown as one event.
+    transfer_key: Mapped[str | None] = mapped_column(String(40))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"), unique=True)
+    remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittance.id"), index=True)
+    claim_payment_id: Mapped[int | None] = mapped_column(ForeignKey("claim_payment.id"), index=True)
+    patient_payment_id: Mapped[int | None] = mapped_column(ForeignKey("patient_payment.id"), index=True)
+
+
+class Remittance(Base):
+    """One 835 transaction set (ST..SE), posted in one database transaction."""
+
+    __tablename__ = "remittance"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    trace_number: Mapped[str | None] = mapped_column(String(50), index=True)  # TRN02 (check / EFT number)
+    payer_id: Mapped[int | None] = mapped_column(ForeignKey("payer.id"))
+    payer_code: Mapped[str | None] = mapped_column(String(80))
+    payer_name: Mapped[str | None] = mapped_column(String(200))
+    payee_npi: Mapped[str | None] = mapped_column(String(10))
+    payment_amount: Mapped[Decimal] = mapped_column(Money)  # BPR02
+    payment_method: Mapped[str | None] = mapped_column(String(3))  # BPR04: CHK, ACH, NON, FWT, BOP
+    payment_date: Mapped[dt.date | None] = mapped_column(Date)  # BPR16
+    source: Mapped[str | None] = mapped_column(String(300))
+    posted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    actor: Mapped[str] = mapped_column(String(80), default="system")
+    claim_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ClaimPayment(Base):
+    """One CLP loop as received (matched or not); the facts behind the ledger rows it produced."""
+
+    __tablename__ = "claim_payment"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittance.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claim.id"), index=True)
+    payer_id: Mapped[int | None] = mapped_column(ForeignKey("payer.id"))
+    patient_control_number: Mapped[str] = mapped_column(String(38))  # CLP01
+    status_code: Mapped[str] = mapped_column(String(2))  # CLP02
+    charge: Mapped[Decimal] = mapped_column(Money)  # CLP03
+    paid: Mapped[Decimal] = mapped_column(Money)  # CLP04
+    patient_responsibility: Mapped[Decimal | None] = mapped_column(Money)  # CLP05
+    payer_claim_number: Mapped[str | None] = mapped_column(String(50), index=True)  # CLP07
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    # posted | exception | reversal ; a posted payment later undone points at the reversing payment.
+    outcome: Mapped[str] = mapped_column(String(12))
+    reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("claim_payment.id"))
+    crossover_to: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the CLP loop, as read (for secondaries, audit)
+
+
+class RemitAdjustment(Base):
+    """Each CAS amount of a posted CLP loop, also those that move no money (denials stay open with the payer)."""
+
+    __tablename__ = "remit_adjustment"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    claim_payment_id: Mapped[int] = mapped_column(ForeignKey("claim_payment.id"), index=True)
+    claim_line_id: Mapped[int | None] = mapped_column(ForeignKey("claim_line.id"))
+    group_code: Mapped[str] = mapped_column(String(2))
+    reason_code: Mapped[str] = mapped_column(String(5))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    quantity: Mapped[Decimal | None] = mapped_column(Numeric(9, 3))
+    # contractual | patient | denial | prior_payer | other  (how posting treated it)
+    treatment: Mapped[str] = mapped_column(String(12))
+    denial_category: Mapped[str | None] = mapped_column(String(40))
+    remark_codes: Mapped[str | None] = mapped_column(String(200))  # RARCs (LQ*HE / MOA / MIA), space-separated
+
+
+class ProviderAdjustment(Base):
+    """A PLB amount: against the provider, not a claim (interest, forward balance, levy, overpayment recovery)."""
+
+    __tablename__ = "provider_adjustment"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    remittance_id: Mapped[int] = mapped_column(ForeignKey("remittance.id"), index=True)
+    provider_identifier: Mapped[str] = mapped_column(String(50))
+    fiscal_period_end: Mapped[dt.date | None] = mapped_column(Date)
+    reason_code: Mapped[str] = mapped_column(String(2))  # PLB03-1: L6 interest, WO overpayment recovery, FB...
+    reference: Mapped[str | None] = mapped_column(String(50))
+    amount: Mapped[Decimal] = mapped_column(Money)  # as in PLB: positive reduces the payment
+
+
+class PostingException(Base):
+    """An item posting could not apply by itself: kept with its reason until a person resolves it."""
+
+    __tablename__ = "posting_exception"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittance.id"), index=True)
+    claim_payment_id: Mapped[int | None] = mapped_column(ForeignKey("claim_payment.id"))
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claim.id"))
+    reason: Mapped[str] = mapped_column(String(30), index=True)
+    detail: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- patient money
+
+
+class PatientPayment(Base):
+    __tablename__ = "patient_payment"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    method: Mapped[str] = mapped_column(String(10))  # cash, check, card, ach
+    reference: Mapped[str | None] = mapped_column(String(80))
+    payment_plan_id: Mapped[int | None] = mapped_column(ForeignKey("payment_plan.id"))
+    actor: Mapped[str] = mapped_column(String(80), default="system")
+
+
+class PaymentPlan(Base):
+    """An agreement to pay a patient balance in installments; what is paid or missed is derived."""
+
+    __tablename__ = "payment_plan"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    total: Mapped[Decimal] = mapped_column(Money)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active, completed, defaulted, cancelled
+    missed_limit: Mapped[int] = mapped_column(Integer, default=2)  # missed installments before default
+    grace_days: Mapped[int] = mapped_column(Integer, default=10)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    actor: Mapped[str] = mapped_column(String(80), default="system")
+
+    installments: Mapped[list[PlanInstallment]] = relationship(order_by="PlanInstallment.sequence")
+
+
+class PlanInstallment(Base):
+    __tablename__ = "plan_installment"
+    __table_args__ = (UniqueConstraint("payment_plan_id", "sequence"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    payment_plan_id: Mapped[int] = mapped_column(ForeignKey("payment_plan.id"))
+    sequence: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+
+# ---------------------------------------------------------------- infrastructure
+
+
+class ControlNumber(Base):
+    """Last issued X12 control number per sequence (e.g. 'ISA13:SENDERID'); issued inside a transaction."""
+
+    __tablename__ = "control_number"
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    last_value: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=func.now())

@@ -1,0 +1,1 @@
+from tests.store.dbfixtures import db_url, engine  # noqa: F401
