@@ -400,3 +400,83 @@ class ControlNumber(Base):
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     last_value: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=func.now())
+
+
+# ---------------------------------------------------------------- web application (users, audit, coding review)
+
+
+class WebUser(Base):
+    """A person who signs into the web application. Passwords are argon2id hashes, never stored in clear."""
+
+    __tablename__ = "web_user"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(128), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # coder | biller | manager | admin
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped to invalidate every outstanding session cookie of this user (role or password change, disable).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """Append-only record of every view of and change to patient data: who, what, when. The migration adds
+    triggers that refuse UPDATE and DELETE; the ORM refuses them too. `detail` holds ids and field names only."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_patient_at", "patient_id", "at"),
+        Index("ix_audit_event_user_at", "user_id", "at"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    user_id: Mapped[int | None] = mapped_column(Id)  # no FK: the log outlives accounts
+    username: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16), default="")
+    action: Mapped[str] = mapped_column(String(16))  # view | create | update | login | login-failed | denied ...
+    entity: Mapped[str] = mapped_column(String(32))  # patient, encounter, claim, remittance, user, ...
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    patient_id: Mapped[int | None] = mapped_column(Id)
+    path: Mapped[str] = mapped_column(String(255), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+
+
+class PhysicianQuery(Base):
+    """A coder's documentation question to the rendering provider. An open query holds the encounter."""
+
+    __tablename__ = "physician_query"
+    __table_args__ = (Index("ix_physician_query_encounter_status", "encounter_id", "status"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounter.id"))
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)  # open | answered | withdrawn
+    question: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[int] = mapped_column(ForeignKey("web_user.id"))
+    asked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("web_user.id"))
+
+
+class CodingReview(Base):
+    """A coder's decision on one code of an encounter: accept / change / reject a suggestion, or add a code,
+    with the reason. Kept forever: the audit sample compares what was suggested with what was finalised."""
+
+    __tablename__ = "coding_review"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounter.id"), index=True)
+    system: Mapped[str] = mapped_column(String(10))  # ICD10CM | CPT | HCPCS
+    suggested_code: Mapped[str | None] = mapped_column(String(16))
+    decision: Mapped[str] = mapped_column(String(8))  # accept | change | reject | add
+    final_code: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_user.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+
+
+# Work-queue indexes for the web screens (coding queue oldest first by status; claims workbench by status/age).
+Index("ix_encounter_queue", Encounter.coding_status, Encounter.date_of_service, Encounter.id)
+Index("ix_claim_workbench", ClaimRecord.status, ClaimRecord.created_at, ClaimRecord.id)
