@@ -1,5 +1,130 @@
-"""CLI commands for billing documents, pricing and denials."""
+"""CLI commands for billing documents, pricing and denials: `chartclaim fees ...`, `chartclaim denials ...`,
+`chartclaim claims cms1500`."""
 
 from __future__ import annotations
 
-from chartclaim.cli import apps  # noqa: F401
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chartclaim.cli import apps
+
+fees = typer.Typer(help="Fee schedules: import the Medicare Physician Fee Schedule, price a service.",
+                   no_args_is_help=True)
+fees_import = typer.Typer(help="Import fee schedule files into the data directory.", no_args_is_help=True)
+denials = typer.Typer(help="Denials: explain CARC/RARC codes and what to do about them.", no_args_is_help=True)
+fees.add_typer(fees_import, name="import")
+apps.app.add_typer(fees, name="fees")
+apps.app.add_typer(denials, name="denials")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)
+
+
+@fees_import.command("mpfs")
+def import_mpfs_cmd(
+    path: Annotated[Path, typer.Argument(help="Folder with the CMS RVU package (PPRRVU, GPCI, ANES, OPPSCAP).")],
+    year: Annotated[int | None, typer.Option(help="Fee schedule year (default: from the file names).")] = None,
+) -> None:
+    """Import the CMS RVU/GPCI/conversion-factor files into a compact store in the data directory."""
+    from chartclaim.billing.pricing import PricingError, import_mpfs
+    from chartclaim.settings import get_settings
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    try:
+        fs, store = import_mpfs(path, settings.data_dir, year)
+    except PricingError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"MPFS {fs.year}: {len(fs.rvus):,} RVU rows, {len(fs.localities)} localities, "
+               f"{len(fs.opps_caps):,} OPPS caps, CF {fs.conversion_factor} → {store}")
+
+
+@fees_import.command("schedule")
+def import_schedule_cmd(
+    path: Annotated[Path, typer.Argument(help="Payer fee schedule, .csv or .yaml (see docs/pricing-and-denials.md).")],
+) -> None:
+    """Check a payer fee schedule file and copy it into the data directory's fee_schedules folder."""
+    import shutil
+
+    from chartclaim.billing.pricing import PricingError, load_fee_schedules
+    from chartclaim.settings import get_settings
+
+    try:
+        book = load_fee_schedules(path)
+    except (PricingError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    target_dir = get_settings().data_dir / "fee_schedules"
+    target_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, target_dir / path.name)
+    for s in book:
+        typer.echo(f"{s.id}: {s.name} — {len(s.entries)} entries, payers {', '.join(s.payer_ids) or '-'}")
+
+
+@fees.command("price")
+def price_cmd(
+    code: Annotated[str, typer.Argument(help="CPT/HCPCS code, e.g. 99213.")],
+    modifier: Annotated[list[str] | None, typer.Option("--modifier", "-m", help="Modifier (repeatable).")] = None,
+    locality: Annotated[str, typer.Option(help="MAC-locality (01112-05), STATE-locality (CA-18), a one-locality "
+                                               "state (AL), a locality name, or 'national'.")] = "national",
+    pos: Annotated[str, typer.Option(help="Place of service: decides facility vs non-facility rate.")] = "11",
+    units: Annotated[str, typer.Option(help="Units of service.")] = "1",
+    year: Annotated[int | None, typer.Option(help="MPFS year (default: latest imported).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Price a service on the Medicare Physician Fee Schedule and print the computation."""
+    import datetime as dt
+
+    from chartclaim.billing.pricing import PricingError, load_mpfs
+    from chartclaim.settings import get_settings
+
+    try:
+        fs = load_mpfs(get_settings().data_dir, dt.date(year, 7, 1) if year else None)
+        if year and fs.year != year:
+            raise PricingError("fees price", f"MPFS {year} is not imported (have {fs.year})")
+        p = fs.price(code, modifier or (), locality, pos, Decimal(units))
+    except PricingError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps({
+            "code": p.code, "modifiers": list(p.modifiers), "year": p.year, "locality": p.locality.key,
+            "locality_name": p.locality.name, "pos": p.place_of_service, "setting": p.setting,
+            "status": p.status, "payable": p.payable, "amount": str(p.amount) if p.amount is not None else None,
+            "non_participating": str(p.non_participating_amount) if p.amount is not None else None,
+            "limiting_charge": str(p.limiting_charge) if p.amount is not None else None,
+            "work_rvu": str(p.work_rvu), "pe_rvu": str(p.pe_rvu), "mp_rvu": str(p.mp_rvu),
+            "gpci": [str(p.locality.work_gpci), str(p.locality.pe_gpci), str(p.locality.mp_gpci)],
+            "conversion_factor": str(p.conversion_factor), "opps_capped": p.opps_capped, "notes": list(p.notes),
+        }, indent=2))
+    else:
+        typer.echo(p.explain())
+
+
+@fees.command("show")
+def show_cmd(
+    payer: Annotated[str, typer.Argument(help="Payer id (or a schedule id).")],
+    code: Annotated[str, typer.Argument(help="Code.")],
+    modifier: Annotated[list[str] | None, typer.Option("--modifier", "-m")] = None,
+    schedule_file: Annotated[Path | None, typer.Option("--file", help="A .csv/.yaml schedule (default: the "
+                                                                     "built-in demo schedules).")] = None,
+) -> None:
+    """The allowed amount a payer's fee schedule gives a code."""
+    from chartclaim.billing.pricing import PricingError, builtin_fee_schedules, load_fee_schedules
+
+    try:
+        book = load_fee_schedules(schedule_file) if schedule_file else builtin_fee_schedules()
+    except PricingError as exc:
+        raise _fail(str(exc)) from None
+    s = book.for_payer(payer) or next((x for x in book if x.id == payer), None)
+    if s is None:
+        raise _fail(f"no fee schedule for payer {payer!r}")
+    e = s.entry(code, modifier or ())
+    if e is None:
+        raise _fail(f"{s.id}: no amount for {code}")
+    label = f"  ({e.label})" if e.label else ""
+    typer.echo(f"{s.id} {s.name}: {e.code}{'-' + e.modifier if e.modifier else ''} ${e.allowed}{label}")
