@@ -1,0 +1,314 @@
+"""The encoder search: what a coder types -> ranked ICD-10-CM codes.
+
+Pipeline (each step small and separately testable):
+1. code-shaped queries ('e1122', 'S52.5') go straight to the Tabular;
+2. lexicon rewrites ('dm2' -> 'type 2 diabetes mellitus', 'hx of' -> 'personal history of', 'lt' -> 'left');
+3. tokens are stemmed, stop words dropped, split words joined ('osteo arthritis'), typos corrected against the
+   index vocabulary (Levenshtein 1-2 by word length);
+4. each token becomes a concept with its lexicon synonyms ('renal' ~ 'kidney');
+5. SQLite FTS5 gathers candidates (all concepts first, any concept when that is too few) from descriptions,
+   inclusion terms, lexicon terms and imported Alphabetic Index lines;
+6. every candidate text is scored: idf-weighted share of the query's concepts it covers, minus a small cost
+   per word of the text the query did not ask for (words in parentheses are nonessential and free);
+7. codes that take a 7th character are expanded: the encounter words of the query ('initial', 'subsequent',
+   'sequela', 'open') choose the character; with none, initial encounter / closed fracture is the default.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+
+from chartclaim.codesets.icd10cm import Icd10cm
+from chartclaim.codesets.lexicon import Lexicon, load_lexicon
+from chartclaim.codesets.model import SearchHit
+from chartclaim.codesets.tabular import dotted, nodot
+from chartclaim.codesets.text import STOPWORDS, stem, words
+
+_CODE_SHAPE = re.compile(r"^[A-Za-z]\d[0-9A-Za-z](?:\.?[0-9A-Za-z]{0,4})?$")
+# Words of the text that cost little when the query did not say them: they mark the default code.
+_NEUTRAL = {"unspecified": 0.15, "without": 0.3, "complication": 0.3, "site": 0.4, "organism": 0.3,
+            "encounter": 0.1, "initial": 0.1, "primary": 0.5, "essential": 0.5, "type": 0.6, "nos": 0.0,
+            "side": 0.3, "part": 0.5, "region": 0.5, "level": 0.6, "disorder": 0.6, "disease": 0.6,
+            "mellitus": 0.2, "closed": 0.2, "unilateral": 0.6, "current": 0.5, "with": 0.0, "condition": 0.5}
+_EXTRA_COST = 0.035
+_EXTRA_CAP = 0.35
+_FIELD_WEIGHT = {"desc": 1.0, "incl": 0.97, "lex": 1.0, "index": 0.95}
+
+
+@dataclass(slots=True)
+class Concept:
+    word: str
+    alts: frozenset[str]
+    weight: float
+
+
+@dataclass(slots=True)
+class Candidate:
+    code: str
+    score: float
+    matched: str
+    source_field: str
+    matched_tokens: set[str] = field(default_factory=set)
+
+
+class Encoder:
+    def __init__(self, con: sqlite3.Connection, lock: threading.RLock, icd: Icd10cm):
+        self._con = con
+        self._lock = lock
+        self._icd = icd
+        self._vocab: dict[str, int] | None = None
+        self._vocab_list: list[str] = []
+        self._n_docs = 1
+        self._lex: Lexicon = load_lexicon()
+        self._has_index: bool | None = None
+
+    # -- vocabulary ------------------------------------------------------------------------------------
+    def vocab(self) -> dict[str, int]:
+        if self._vocab is None:
+            with self._lock:
+                v = dict(self._con.execute("SELECT token, df FROM main.vocab").fetchall())
+                self._n_docs = int(self._con.execute("SELECT max(id) FROM main.search_docs").fetchone()[0] or 1)
+                try:
+                    for tok, df in self._con.execute("SELECT token, df FROM imp.index_vocab"):
+                        v[tok] = v.get(tok, 0) + int(df)
+                except sqlite3.OperationalError:
+                    pass
+            self._vocab = v
+            self._vocab_list = list(v)
+        return self._vocab
+
+    def reset(self) -> None:
+        self._vocab = None
+        self._has_index = None
+
+    def has_index(self) -> bool:
+        if self._has_index is None:
+            with self._lock:
+                self._has_index = self._con.execute("SELECT 1 FROM imp.index_entries LIMIT 1").fetchone() is not None
+        return self._has_index
+
+    def idf(self, token: str) -> float:
+        df = self.vocab().get(token, 0)
+        return math.log((self._n_docs + 1) / (df + 1)) + 1.0
+
+    # -- query analysis ----------------------------------------------------------------------------------
+    def rewrite(self, query: str) -> list[str]:
+        """Apply lexicon abbreviations (longest phrase first) to the query's words."""
+        text = query.lower()
+        # 'b/l', 's/p', 'f/u', 'h/o' are one word to a clinician: glue them so the lexicon sees 'bl', 'ho'
+        text = re.sub(r"\b([a-z])/([a-z])\b", r"\1\2", text)
+        ws = words(text.replace("-", " ").replace("/", " "))
+        ab = self._lex.abbreviations
+        out: list[str] = []
+        i = 0
+        while i < len(ws):
+            for n in range(min(self._lex.max_phrase, len(ws) - i), 0, -1):
+                phrase = " ".join(ws[i:i + n])
+                if phrase in ab:
+                    out.extend(words(ab[phrase]))
+                    i += n
+                    break
+            else:
+                out.append(ws[i])
+                i += 1
+        return out
+
+    def correct(self, tok: str) -> str:
+        vocab = self.vocab()
+        if tok in vocab or tok in self._lex.synonyms or tok.isdigit() or len(tok) < 4:
+            return tok
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        max_d = 1 if len(tok) <= 5 else 2
+        best = process.extract(tok, self._vocab_list, scorer=Levenshtein.distance, score_cutoff=max_d, limit=8)
+        if not best:
+            return tok
+        best.sort(key=lambda m: (m[1], -vocab.get(m[0], 0)))
+        return str(best[0][0])
+
+    def concepts(self, query: str) -> list[Concept]:
+        raw = [w for w in self.rewrite(query) if w not in STOPWORDS and w != "with"]
+        vocab = self.vocab()
+        toks = [stem(w) for w in raw]
+        # join words split by the typist ('osteo arthritis', 'pre diabetes')
+        joined: list[str] = []
+        i = 0
+        while i < len(toks):
+            if i + 1 < len(toks) and (toks[i] + toks[i + 1]) in vocab and (
+                    toks[i] not in vocab or toks[i + 1] not in vocab):
+                joined.append(toks[i] + toks[i + 1])
+                i += 2
+            else:
+                joined.append(toks[i])
+                i += 1
+        out: list[Concept] = []
+        seen: set[str] = set()
+        for t in joined:
+            t = self.correct(t)
+            if t in seen:
+                continue
+            seen.add(t)
+            alts = self._lex.synonyms.get(t, frozenset()) | {t}
+            alts = frozenset(a for a in alts if a in vocab) or frozenset({t})
+            w = max(self.idf(a) for a in alts)
+            out.append(Concept(t, alts, w))
+        return out
+
+    # -- candidates ------------------------------------------------------------------------------------
+    def _fts(self, table: str, concepts: list[Concept], all_terms: bool, limit: int) -> list[int]:
+        parts = []
+        for c in concepts:
+            alts = " OR ".join(f'"{a}"' for a in sorted(c.alts))
+            parts.append(f"({alts})")
+        if not parts:
+            return []
+        expr = (" AND " if all_terms else " OR ").join(parts)
+        with self._lock:
+            rows = self._con.execute(
+                f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}) LIMIT ?",
+                (expr, limit)).fetchall()
+        return [r[0] for r in rows]
+
+    def _score_text(self, concepts: list[Concept], total: float, toks: set[str], required: list[str]
+                    ) -> tuple[float, set[str]]:
+        matched_w = 0.0
+        matched: set[str] = set()
+        for c in concepts:
+            hit = c.alts & toks
+            if hit:
+                matched_w += c.weight
+                matched |= hit
+        if not matched:
+            return 0.0, matched
+        cost = 0.0
+        for t in required:
+            if t not in matched:
+                cost += _NEUTRAL.get(t, 1.0)
+        return matched_w / total - min(_EXTRA_CAP, _EXTRA_COST * cost), matched
+
+    def search(self, query: str, limit: int = 10, dos: date | None = None) -> list[SearchHit]:
+        q = query.strip()
+        if not q:
+            return []
+        if _CODE_SHAPE.match(q) and any(ch.isdigit() for ch in q[1:3]):
+            hits = self._code_lookup(q, limit, dos)
+            if hits:
+                return hits
+        concepts = self.concepts(q)
+        if not concepts:
+            return []
+        total = sum(c.weight for c in concepts)
+        cands: dict[str, Candidate] = {}
+
+        def consider(code: str, fld: str, text: str, toks: str, required: str) -> None:
+            s, matched = self._score_text(concepts, total, set(toks.split()), required.split())
+            if s <= 0:
+                return
+            s *= _FIELD_WEIGHT.get(fld, 1.0)
+            prev = cands.get(code)
+            if prev is None or s > prev.score:
+                cands[code] = Candidate(code, s, text, fld, matched)
+
+        ids = self._fts("search_fts", concepts, True, 300)
+        if len(ids) < 60 and len(concepts) > 1:
+            ids += self._fts("search_fts", concepts, False, 400)
+        if ids:
+            qs = ",".join(str(i) for i in set(ids))
+            with self._lock:
+                rows = self._con.execute(
+                    f"SELECT code, field, text, tokens, required FROM main.search_docs WHERE id IN ({qs})").fetchall()
+            for code, fld, text, toks, req in rows:
+                consider(code, fld, text, toks, req)
+        if self.has_index():
+            iids = self._fts("imp.index_fts", concepts, True, 200)
+            if len(iids) < 40 and len(concepts) > 1:
+                iids += self._fts("imp.index_fts", concepts, False, 200)
+            if iids:
+                qs = ",".join(str(i) for i in set(iids))
+                with self._lock:
+                    rows = self._con.execute(
+                        f"SELECT code, path, tokens, required FROM imp.index_entries WHERE id IN ({qs}) "
+                        "AND code IS NOT NULL").fetchall()
+                for code, path, toks, req in rows:
+                    c = code.rstrip("-").rstrip(".")
+                    if self._icd.get(c) is not None:
+                        consider(self._icd.normalize(c), "index", path.replace(" | ", ", "), toks, req)
+        return self._rank(cands, concepts, total, limit, dos)
+
+    def _rank(self, cands: dict[str, Candidate], concepts: list[Concept], total: float, limit: int, dos: date | None
+              ) -> list[SearchHit]:
+        scored: list[tuple[float, str, Candidate]] = []
+        pre = sorted(cands.values(), key=lambda c: -c.score)[: max(60, limit * 4)]
+        lex_codes = self._lex_codes()
+        for c in pre:
+            e = self._icd.get(c.code, dos)
+            if e is None:
+                continue
+            s = c.score + (0.03 if e.billable else -0.04) + (0.02 if e.code in lex_codes else 0.0)
+            if e.requires_seventh_character and e.seventh_characters:
+                unmatched = [x for x in concepts if not (x.alts & c.matched_tokens)]
+                best = None
+                for ch, text in e.seventh_characters.items():
+                    code = (e.seventh_character_stem or e.code) + ch
+                    if not self._icd.is_valid(code, dos):
+                        continue
+                    ttoks = {stem(w) for w in words(text)}
+                    gain = sum(x.weight for x in unmatched if x.alts & ttoks) / total
+                    prior = (0.02 if text.startswith("initial") else 0.0) + (
+                        0.01 if "open" not in text else 0.0) - (0.005 * len(text) / 40)
+                    cs = c.score + gain + prior + 0.03 + (0.02 if e.code in lex_codes else 0.0)
+                    if best is None or cs > best[0]:
+                        best = (cs, code)
+                if best is not None:
+                    scored.append((best[0], best[1], c))
+            scored.append((s, e.code, c))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        hits: list[SearchHit] = []
+        seen: set[str] = set()
+        for s, code, c in scored:
+            if code in seen:
+                continue
+            seen.add(code)
+            hits.append(self._hit(code, s, c.matched if c.source_field != "desc" else "", dos))
+            if len(hits) >= limit:
+                break
+        return hits
+
+    def _lex_codes(self) -> set[str]:
+        return {code for _, code in self._lex.terms}
+
+    def _hit(self, code: str, score: float, matched: str, dos: date | None) -> SearchHit:
+        e = self._icd.get(code, dos)
+        assert e is not None
+        kids: tuple[str, ...] = ()
+        total = 0
+        if not e.billable:
+            kids = self._icd.billable_descendants(e.code, limit=30)
+            total = self._icd.count_billable_descendants(e.code)
+        return SearchHit(code=e.code, description=e.description, score=round(score, 4), billable=e.billable,
+                         billable_children=kids, billable_children_total=total, kind=e.kind, matched=matched)
+
+    def _code_lookup(self, q: str, limit: int, dos: date | None) -> list[SearchHit]:
+        key = nodot(q)
+        hits: list[SearchHit] = []
+        e = self._icd.get(key, dos)
+        if e is not None:
+            hits.append(self._hit(e.code, 1.0, "", dos))
+            for child in self._icd.children(e.code)[: max(0, limit - 1)]:
+                hits.append(self._hit(child, 0.9, "", dos))
+            return hits[:limit]
+        # a prefix of codes the typist has not finished
+        with self._lock:
+            rows = self._con.execute("SELECT code FROM icd_nodes WHERE nodot > ? AND nodot < ? ORDER BY length(nodot), seq "
+                                     "LIMIT ?", (key, key + "\x7f", limit)).fetchall()
+        return [self._hit(r[0], 0.8, "", dos) for r in rows if self._icd.get(r[0], dos) is not None]
+
+
+def dotted_code(code: str) -> str:
+    return dotted(code)

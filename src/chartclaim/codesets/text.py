@@ -1,0 +1,53 @@
+"""Text normalisation shared by the index compiler and the search, so both sides see the same tokens."""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[a-z0-9]+")
+_PAREN = re.compile(r"\([^()]*\)")
+# Function words only. 'with'/'without' are handled by the search itself: ICD titles turn on them.
+_STOP = "a an and are as at be by for from in into is its of on or the to than that this which was were due elsewhere classified not nos nec s"
+STOPWORDS = frozenset(_STOP.split())
+_KEEP_S = ("ss", "us", "is", "ous", "sis", "xis")
+_IRREGULAR = {"feet": "foot", "teeth": "tooth", "children": "child", "women": "woman", "men": "man",
+              "vertebrae": "vertebra", "phalanges": "phalanx", "pelves": "pelvis", "calculi": "calculus",
+              "ovaries": "ovary", "bronchi": "bronchus", "fingers": "finger", "testes": "testis",
+              "diabetic": "diabetes", "diabete": "diabetes"}
+
+
+def stem(word: str) -> str:
+    """Light plural folding: enough for 'fractures'/'fracture', 'injuries'/'injury', 'ribs'/'rib'."""
+    w = _IRREGULAR.get(word)
+    if w is not None:
+        return w
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(_KEEP_S):
+        return word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("'s ", " ").replace("’s ", " "))
+
+
+def tokens(text: str) -> list[str]:
+    """Content tokens of a text, stemmed, stopwords dropped, order kept (duplicates removed)."""
+    seen: dict[str, None] = {}
+    for w in words(text):
+        if w in STOPWORDS:
+            continue
+        seen.setdefault(stem(w), None)
+    return list(seen)
+
+
+def required_tokens(text: str) -> list[str]:
+    """Tokens outside parentheses: the Tabular prints nonessential modifiers in parentheses, so words such
+    as '(primary)' in 'Essential (primary) hypertension' should not count against a shorter query."""
+    prev = None
+    while prev != text:
+        prev, text = text, _PAREN.sub(" ", text)
+    return tokens(text)
