@@ -128,3 +128,37 @@ def show_cmd(
         raise _fail(f"{s.id}: no amount for {code}")
     label = f"  ({e.label})" if e.label else ""
     typer.echo(f"{s.id} {s.name}: {e.code}{'-' + e.modifier if e.modifier else ''} ${e.allowed}{label}")
+
+
+@denials.command("explain")
+def explain_cmd(
+    codes: Annotated[list[str], typer.Argument(help="CARC with optional group and RARCs: CO-97 M15, or 16 M51.")],
+    descriptions: Annotated[Path | None, typer.Option(help="Folder with carc.csv/rarc.csv for official texts "
+                                                            "(default: the imported code sets).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Explain a denial: category, who is liable, the next step, and whether to appeal or correct."""
+    from chartclaim.billing.denials import codesets_describer, csv_describer, explain_codes
+
+    describe = csv_describer(descriptions) if descriptions else codesets_describer()
+    try:
+        e = explain_codes(codes, describe)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps({
+            "codes": e.code_string, "group": e.group, "carc": e.carc, "rarcs": list(e.rarcs),
+            "category": e.category, "category_label": e.category_label, "is_denial": e.is_denial,
+            "liability": e.liability, "action": e.action, "deciding_code": e.deciding_code,
+            "appealable": e.appealable, "correctable": e.correctable, "reasons": list(e.reasons),
+            "notes": list(e.notes), "mapped": e.mapped}, indent=2))
+        return
+    kind = "denial" if e.is_denial else "not a denial"
+    typer.echo(f"{e.code_string}: {e.category_label} ({kind}; decided by {e.deciding_code})")
+    for r in e.reasons:
+        typer.echo(f"  {r}")
+    typer.echo(f"Liable: {e.liability}.  Appeal: {'yes' if e.appealable else 'no'}.  "
+               f"Corrected claim: {'yes' if e.correctable else 'no'}.")
+    typer.echo(f"Next step: {e.action}")
+    for n in e.notes:
+        typer.echo(f"  also {n}")
