@@ -1,0 +1,733 @@
+"""835 posting: turn a payer's remittance into ledger rows, exactly once, all or nothing.
+
+For each remittance (one ST..SE):
+
+* **Idempotent.** A fingerprint of the transaction's content (every segment between ST and SE, so a payer or
+  clearinghouse re-sending the same ERA in a new envelope is recognised; TRN02 is part of that content) is
+  stored under a unique constraint. Posting it again changes nothing and says so (`duplicate=True`).
+* **One database transaction.** `post_835_file` commits after each remittance; a failure or a killed process
+  leaves the remittance wholly posted or not at all.
+* **Matching.** Claims by CLP01 (our patient control number), then by member id + dates of service + charge.
+  Lines by REF*6R (our line control number), then procedure (SVC06 when the payer changed the code) +
+  modifiers, tolerating modifiers the payer dropped, + date of service, + charge as the tie-breaker.
+* **Adjustments.** CO/PI/OA with a contractual CARC (45, 253, 59 …) are contractual adjustments; PR moves the
+  amount to the next responsible party (the next payer by coverage priority, else the patient); OA-23 on a
+  secondary is the prior payer's adjudication and moves nothing here; every other CO/PI/OA amount is a denial:
+  it moves no money — the balance stays with the payer for the denial work queue (appeal, correct, write off).
+* **Reversals** (CLP02 = 22) reverse the ledger rows of the earlier posting of that claim.
+* **PLB** amounts are recorded against the provider (they belong to no patient's account).
+* **Exceptions.** Whatever cannot be applied with certainty (unmatched claim or line, unbalanced CLP/SVC, a
+  reversal with nothing to reverse, a duplicate claim payment in another ERA, a claim we never submitted) is
+  kept in `posting_exception` with its reason and the whole CLP loop (`claim_payment.detail`): never dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import IO, Any
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from chartclaim.billing import ledger
+from chartclaim.billing.lifecycle import ADJUDICATED, bulk_transition, can_transition
+from chartclaim.store.models import (
+    ClaimLine,
+    ClaimPayment,
+    ClaimRecord,
+    Coverage,
+    LedgerEntry,
+    PayerRecord,
+    PostingException,
+    ProviderAdjustment,
+    RemitAdjustment,
+    Remittance,
+)
+from chartclaim.store.types import to_money
+from chartclaim.x12 import remit as x835
+
+ZERO = Decimal("0.00")
+
+# Reductions a contract or law makes; written off at posting. Everything else a payer withholds (CO/PI/OA) is a
+# denial that stays open for review. 45 fee schedule, 42 max allowable, 59 multiple-procedure rules, 94 processed
+# in excess of charges, 104 managed-care withholding, 131 negotiated discount, 144 incentive, 237 legislated
+# penalty, 253 sequestration, A2 contractual adjustment (legacy), 172 specialty payment rules.
+CONTRACTUAL_CARCS = frozenset({"45", "42", "59", "94", "104", "131", "144", "172", "237", "253", "A2"})
+# MIA/MOA/LQ remark codes saying the payer forwarded the claim to the supplemental payer itself.
+CROSSOVER_REMARKS = frozenset({"MA18", "N89", "MA07", "MA19", "N367"})
+ADJUDICATED_OR_PENDING = frozenset({"submitted", "accepted", "appealed", "closed", "corrected"} | ADJUDICATED)
+
+
+def adjustment_treatment(group: str, reason: str, responsibility: str) -> str:
+    """How posting treats one CAS amount: contractual | patient | prior_payer | denial."""
+    if group == "PR":
+        return "patient"
+    if group == "OA" and reason == "23" and responsibility != "P":
+        return "prior_payer"
+    if group in ("CO", "PI", "OA") and reason in CONTRACTUAL_CARCS:
+        return "contractual"
+    return "denial"
+
+
+def denial_category(group: str, reason: str, remarks: Sequence[str] = ()) -> str | None:
+    """The denial category of a CARC/RARC, from chartclaim.billing.denials when it is installed."""
+    try:
+        from chartclaim.billing import denials  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        return None
+    for name in ("category_for", "categorize", "categorise", "classify"):
+        fn: Callable[..., Any] | None = getattr(denials, name, None)
+        if fn is not None:
+            try:
+                res = fn(group, reason, list(remarks))
+            except TypeError:
+                res = fn(reason)
+            if res is None:
+                return None
+            return str(getattr(res, "category", None) or getattr(res, "value", None) or res)
+    return None
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass
+class PostingResult:
+    fingerprint: str
+    remittance_id: int | None = None
+    duplicate: bool = False
+    claims_posted: int = 0
+    claims_reversed: int = 0
+    exceptions: list[tuple[str, str]] = field(default_factory=list)  # (reason, detail)
+    ledger_rows: int = 0
+    provider_adjustments: int = 0
+    trace_number: str | None = None
+    source: str | None = None
+
+    @property
+    def message(self) -> str:
+        if self.duplicate:
+            return (f"remittance {self.trace_number or self.fingerprint[:12]} was already posted "
+                    f"(remittance #{self.remittance_id}); nothing changed")
+        return (f"remittance #{self.remittance_id} ({self.trace_number}): {self.claims_posted} claims posted, "
+                f"{self.claims_reversed} reversed, {len(self.exceptions)} exceptions, {self.ledger_rows} ledger rows")
+
+    def as_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["message"] = self.message
+        return d
+
+
+# ---------------------------------------------------------------- fingerprints
+
+
+def fingerprint_segments(segments: Iterable[Sequence[str]]) -> str:
+    """SHA-256 of the ST..SE body, delimiter-independent (the envelope and ST02 are not content)."""
+    h = hashlib.sha256()
+    for seg in segments:
+        h.update("\x1f".join(e.strip() for e in seg).encode())
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+def _canon(v: Any) -> Any:
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return tuple((f.name, _canon(getattr(v, f.name))) for f in dataclasses.fields(v)
+                     if f.name not in ("position", "interchange", "group", "issues", "balancing"))
+    if isinstance(v, list | tuple) or (isinstance(v, Sequence) and not isinstance(v, str)):
+        return tuple(_canon(x) for x in v)
+    return str(v) if isinstance(v, Decimal | dt.date) else v
+
+
+def fingerprint_remittance(rem: x835.Remittance) -> str:
+    """Content fingerprint of a parsed remittance, for callers that hold no raw segments."""
+    return hashlib.sha256(repr(_canon(rem)).encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- loading what posting needs
+
+
+@dataclass(slots=True)
+class _Line:
+    id: int
+    claim_id: int
+    line_number: int
+    procedure: str
+    modifiers: tuple[str, ...]
+    charge: Decimal
+    date_of_service: dt.date
+    line_control_number: str | None
+
+
+@dataclass(slots=True)
+class _Claim:
+    id: int
+    claim_number: str
+    patient_id: int
+    payer_id: int
+    status: str
+    responsibility: str
+    coverage_id: int | None
+    ledger_claim_id: int  # secondary claims post on the primary's lines
+    lines: list[_Line] = field(default_factory=list)
+
+
+def _load_claims(session: Session, numbers: Iterable[str]) -> dict[str, _Claim]:
+    nums = list(set(numbers))
+    out: dict[str, _Claim] = {}
+    for start in range(0, len(nums), 5000):
+        chunk = nums[start : start + 5000]
+        for r in session.execute(
+            select(ClaimRecord.id, ClaimRecord.claim_number, ClaimRecord.patient_id, ClaimRecord.payer_id,
+                   ClaimRecord.status, ClaimRecord.responsibility, ClaimRecord.coverage_id,
+                   ClaimRecord.primary_claim_id).where(ClaimRecord.claim_number.in_(chunk))
+        ):
+            out[r[1]] = _Claim(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] or r[0])
+    _attach_lines(session, out.values())
+    return out
+
+
+def _attach_lines(session: Session, claims: Iterable[_Claim]) -> None:
+    by_ledger: dict[int, list[_Claim]] = defaultdict(list)
+    for c in claims:
+        by_ledger[c.ledger_claim_id].append(c)
+    ids = list(by_ledger)
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        for r in session.execute(
+            select(ClaimLine.id, ClaimLine.claim_id, ClaimLine.line_number, ClaimLine.procedure, ClaimLine.modifiers,
+                   ClaimLine.charge, ClaimLine.date_of_service, ClaimLine.line_control_number)
+            .where(ClaimLine.claim_id.in_(chunk)).order_by(ClaimLine.claim_id, ClaimLine.line_number)
+        ):
+            ln = _Line(r[0], r[1], r[2], r[3], tuple(m for m in r[4].split(":") if m), r[5], r[6], r[7])
+            for c in by_ledger[r[1]]:
+                c.lines.append(ln)
+
+
+def _fallback_match(session: Session, cp: x835.ClaimPayment, payer_id: int | None) -> _Claim | None:
+    """Member id + dates of service + total charge, when CLP01 is not ours (payers do mangle it)."""
+    member = (cp.corrected_insured or cp.insured or cp.patient)
+    if member is None or not member.id:
+        return None
+    dates = {s.service_date for s in cp.services if s.service_date} | {d for d in (cp.statement_from,) if d}
+    q = (select(ClaimRecord.claim_number).join(Coverage, Coverage.id == ClaimRecord.coverage_id)
+         .where(Coverage.member_id == member.id, ClaimRecord.primary_claim_id.is_(None)))
+    if payer_id is not None:
+        q = q.where(ClaimRecord.payer_id == payer_id)
+    found = _load_claims(session, session.scalars(q))
+    hits = [c for c in found.values()
+            if sum((ln.charge for ln in c.lines), ZERO) == cp.charge
+            and (not dates or dates & {ln.date_of_service for ln in c.lines})]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _next_parties(session: Session, claims: Iterable[_Claim]) -> dict[int, int | None]:
+    """claim id → the party a PR amount moves to: the next payer by coverage priority on the DOS, or None
+    (the patient)."""
+    claims = list(claims)
+    patient_ids = list({c.patient_id for c in claims})
+    covs: dict[int, list[tuple[int, int, int, dt.date | None, dt.date | None]]] = defaultdict(list)
+    for start in range(0, len(patient_ids), 5000):
+        for r in session.execute(
+            select(Coverage.patient_id, Coverage.id, Coverage.priority, Coverage.payer_id, Coverage.effective_from,
+                   Coverage.effective_to).where(Coverage.patient_id.in_(patient_ids[start : start + 5000]))
+        ):
+            covs[r[0]].append((r[1], r[2], r[3], r[4], r[5]))
+    out: dict[int, int | None] = {}
+    level = {"P": 1, "S": 2, "T": 3}
+    for c in claims:
+        dos = min((ln.date_of_service for ln in c.lines), default=None)
+        mine = level.get(c.responsibility, 1)
+        later = sorted(
+            (prio, payer) for _cid, prio, payer, f, t in covs.get(c.patient_id, ())
+            if prio > mine and payer != c.payer_id and dos is not None
+            and (f is None or f <= dos) and (t is None or dos <= t)
+        )
+        out[c.id] = later[0][1] if later else None
+    return out
+
+
+# ---------------------------------------------------------------- line matching
+
+
+def match_lines(cp: x835.ClaimPayment, lines: Sequence[_Line]) -> tuple[list[_Line], list[str]]:
+    """Pair each SVC with one of our lines; returns (our line per SVC, problems)."""
+    used: set[int] = set()
+    out: list[_Line] = []
+    problems: list[str] = []
+    by_lcn = {ln.line_control_number: ln for ln in lines if ln.line_control_number}
+    for svc in cp.services:
+        lcn = svc.line_control_number
+        hit = by_lcn.get(lcn) if lcn else None
+        if hit is None and lcn and lcn.isdigit():  # some payers echo only our line number
+            hit = next((ln for ln in lines if ln.line_number == int(lcn) and ln.id not in used), None)
+        if hit is None or hit.id in used:
+            billed = svc.original_procedure or svc.procedure
+            code, mods = billed.code.upper(), set(billed.modifiers)
+            dos = svc.service_date
+            cands = [ln for ln in lines if ln.id not in used and ln.procedure == code
+                     and mods <= set(ln.modifiers) and (dos is None or ln.date_of_service == dos)]
+            if len(cands) > 1:
+                exact = [ln for ln in cands if set(ln.modifiers) == mods] or cands
+                cands = [ln for ln in exact if ln.charge == svc.charge] or exact
+            hit = cands[0] if cands else None
+        if hit is None:
+            billed = svc.original_procedure or svc.procedure
+            problems.append(f"line {billed.code}{':' + ':'.join(billed.modifiers) if billed.modifiers else ''}"
+                            f" {svc.service_date or ''} charge {svc.charge}: no matching service line")
+            continue
+        used.add(hit.id)
+        out.append(hit)
+    return out, problems
+
+
+# ---------------------------------------------------------------- posting
+
+
+@dataclass
+class _Plan:
+    """What one CLP loop will write; claim_payment id is filled in after the bulk insert."""
+
+    payment: dict[str, Any]
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    adjustments: list[dict[str, Any]] = field(default_factory=list)
+    exception: tuple[str, str] | None = None
+    transition: tuple[int, str, str] | None = None
+    reverses_payment_id: int | None = None
+    crossover: tuple[int, str] | None = None
+
+
+def _resolve_payer(session: Session, rem: x835.Remittance) -> int | None:
+    candidates = [rem.payer.reference("2U"), rem.payer.id, rem.trace.originator if rem.trace else None,
+                  rem.payment.payer_id]
+    for code in candidates:
+        if code:
+            pid = session.scalar(select(PayerRecord.id).where(PayerRecord.payer_code == code))
+            if pid is not None:
+                return pid
+    return session.scalar(select(PayerRecord.id).where(PayerRecord.name == rem.payer.name))
+
+
+def _crossover_of(cp: x835.ClaimPayment) -> str | None:
+    tt = cp.crossover_carrier
+    if tt is not None:
+        return tt.last_or_org or tt.id or "crossover carrier"
+    if cp.is_forwarded:
+        return f"forwarded (CLP02 {cp.status})"
+    remarks = set(cp.remarks) | {r.code for s in cp.services for r in s.remarks}
+    hit = sorted(remarks & CROSSOVER_REMARKS)
+    return f"remark {hit[0]}" if hit else None
+
+
+def _detail(cp: x835.ClaimPayment) -> dict[str, Any]:
+    """The CLP loop as JSON-able data (kept for exceptions, audit, and the secondary claim's 2320/2430)."""
+    return {
+        "clp": [cp.patient_control_number, cp.status, str(cp.charge), str(cp.paid),
+                None if cp.patient_responsibility is None else str(cp.patient_responsibility),
+                cp.filing_indicator, cp.payer_claim_control_number],
+        "cas": [[a.group, a.reason, str(a.amount), None if a.quantity is None else str(a.quantity)]
+                for a in cp.adjustments],
+        "remarks": list(cp.remarks),
+        "names": [[n.entity, n.last_or_org, n.first, n.id_qualifier, n.id] for n in cp.names],
+        "lines": [
+            {"procedure": s.procedure.code, "modifiers": list(s.procedure.modifiers),
+             "billed_procedure": s.original_procedure.code if s.original_procedure else None,
+             "charge": str(s.charge), "paid": str(s.paid),
+             "units": None if s.units is None else str(s.units),
+             "date": s.service_date.isoformat() if s.service_date else None,
+             "line_control_number": s.line_control_number,
+             "allowed": None if s.allowed is None else str(s.allowed),
+             "cas": [[a.group, a.reason, str(a.amount), None if a.quantity is None else str(a.quantity)]
+                     for a in s.adjustments],
+             "remarks": [r.code for r in s.remarks]}
+            for s in cp.services
+        ],
+    }
+
+
+def _unbalanced(cp: x835.ClaimPayment) -> str | None:
+    if cp.charge - cp.paid != cp.adjustment_total:
+        return f"CLP03 {cp.charge} − CLP04 {cp.paid} ≠ Σ CAS {cp.adjustment_total}"
+    for s in cp.services:
+        if s.charge - s.paid != s.adjustment_total:
+            return f"line {s.procedure.code}: SVC02 {s.charge} − SVC03 {s.paid} ≠ Σ CAS {s.adjustment_total}"
+    if cp.services and sum((s.paid for s in cp.services), ZERO) != cp.paid:
+        return f"Σ SVC03 {sum((s.paid for s in cp.services), ZERO)} ≠ CLP04 {cp.paid}"
+    return None
+
+
+def _plan_claim(
+    cp: x835.ClaimPayment, claim: _Claim, next_party: int | None, posted_on: dt.date, remittance_id: int,
+    actor: str,
+) -> _Plan:
+    """Ledger rows, CAS records and the status move for one matched, non-reversal CLP loop."""
+    payment = _payment_row(cp, claim.id, claim.payer_id, remittance_id, posted_on, "posted")
+    plan = _Plan(payment)
+    problem = _unbalanced(cp)
+    lines: list[_Line]
+    if problem is None:
+        if cp.services:
+            lines, probs = match_lines(cp, claim.lines)
+            problem = "; ".join(probs) or None
+            reason = "unmatched_line"
+        elif len(claim.lines) == 1:  # claim-level-only remittance of a one-line claim
+            lines, reason = [claim.lines[0]], ""
+        else:
+            lines, problem, reason = [], "no service-line detail (SVC) for a claim with several lines", "no_line_detail"
+    else:
+        lines, reason = [], "unbalanced"
+    if problem is not None:
+        plan.exception = (reason, f"claim {claim.claim_number}: {problem}")
+        payment["outcome"] = "exception"
+        return plan
+    if claim.status not in ADJUDICATED_OR_PENDING:
+        plan.exception = ("claim_not_submitted", f"claim {claim.claim_number} is {claim.status!r}, not submitted")
+        payment["outcome"] = "exception"
+        return plan
+
+    payer = claim.payer_id
+    resp = claim.responsibility
+    denial_total = ZERO
+    common = {"remittance_id": remittance_id, "actor": actor}
+
+    def post_cas(ln: _Line, adjs: Iterable[x835.CasAdjustment], remarks: Sequence[str]) -> None:
+        nonlocal denial_total
+        key = (ln.id, claim.ledger_claim_id, claim.patient_id)
+        for a in adjs:
+            treat = adjustment_treatment(a.group, a.reason, resp)
+            cat = denial_category(a.group, a.reason, remarks) if treat == "denial" else None
+            plan.adjustments.append({"claim_line_id": ln.id, "group_code": a.group, "reason_code": a.reason,
+                                     "amount": a.amount, "quantity": a.quantity, "treatment": treat,
+                                     "denial_category": cat, "remark_codes": " ".join(remarks) or None})
+            if a.amount == 0:
+                continue
+            if treat == "contractual":
+                plan.entries.append(ledger.entry_row("adjustment", -a.amount, key, payer, posted_on,
+                                                     group_code=a.group, reason_code=a.reason, **common))
+            elif treat == "patient":
+                plan.entries.extend(ledger.transfer_rows(a.amount, key, payer, next_party, posted_on,
+                                                         group_code=a.group, reason_code=a.reason, **common))
+            elif treat == "denial":
+                denial_total += a.amount
+
+    claim_remarks = list(cp.remarks)
+    for svc, ln in zip(cp.services, lines, strict=True):
+        if svc.paid:
+            plan.entries.append(ledger.entry_row("payment", -svc.paid, (ln.id, claim.ledger_claim_id,
+                                                                        claim.patient_id), payer, posted_on,
+                                                 **common))
+        post_cas(ln, svc.adjustments, [r.code for r in svc.remarks] or claim_remarks)
+    if not cp.services:
+        ln = lines[0]
+        if cp.paid:
+            plan.entries.append(ledger.entry_row("payment", -cp.paid, (ln.id, claim.ledger_claim_id,
+                                                                       claim.patient_id), payer, posted_on,
+                                                 **common))
+    if cp.adjustments:
+        # Claim-level CAS belongs to no line: put it on the lines in order, up to what each still has open with
+        # this payer after its own rows, the rest on the last line (so the claim total is always right).
+        open_by_line = {ln.id: ln.charge for ln in lines}
+        for e in plan.entries:
+            if e["payer_id"] == payer:
+                open_by_line[e["claim_line_id"]] += e["amount"]
+        for a in cp.adjustments:
+            left = a.amount
+            for i, ln in enumerate(lines):
+                part = left if i == len(lines) - 1 else min(left, max(open_by_line[ln.id], ZERO))
+                if part == 0 and i < len(lines) - 1:
+                    continue
+                open_by_line[ln.id] -= part
+                post_cas(ln, [x835.CasAdjustment(a.group, a.reason, part, a.quantity)], claim_remarks)
+                left -= part
+                if left == 0:
+                    break
+
+    if cp.status == "4" or (cp.paid == 0 and denial_total > 0):
+        target = "denied"
+    elif denial_total > 0:
+        target = "partially_paid"
+    else:
+        target = "paid"
+    if claim.status != target:
+        if not can_transition(claim.status, target):
+            plan.exception = ("illegal_status", f"claim {claim.claim_number}: {claim.status} → {target} not allowed")
+            payment["outcome"] = "exception"
+            plan.entries, plan.adjustments = [], []
+            return plan
+        plan.transition = (claim.id, claim.status, target)
+        claim.status = target
+    xo = _crossover_of(cp)
+    if xo:
+        plan.crossover = (claim.id, xo)
+        payment["crossover_to"] = xo
+    return plan
+
+
+def _payment_row(cp: x835.ClaimPayment, claim_id: int | None, payer_id: int | None, remittance_id: int,
+                 received_on: dt.date, outcome: str) -> dict[str, Any]:
+    return {"remittance_id": remittance_id, "claim_id": claim_id, "payer_id": payer_id,
+            "patient_control_number": cp.patient_control_number[:38], "status_code": cp.status[:2],
+            "charge": cp.charge, "paid": cp.paid, "patient_responsibility": cp.patient_responsibility,
+            "payer_claim_number": cp.payer_claim_control_number or None, "received_on": received_on,
+            "outcome": outcome, "detail": _detail(cp), "crossover_to": None}
+
+
+def _plan_reversal(session: Session, cp: x835.ClaimPayment, claim: _Claim, posted_on: dt.date,
+                   remittance_id: int, actor: str, reversed_here: set[int]) -> _Plan:
+    payment = _payment_row(cp, claim.id, claim.payer_id, remittance_id, posted_on, "reversal")
+    plan = _Plan(payment)
+    q = (select(ClaimPayment).where(ClaimPayment.claim_id == claim.id, ClaimPayment.outcome == "posted",
+                                    ClaimPayment.reversed_by_id.is_(None))
+         .order_by(ClaimPayment.id.desc()))
+    earlier = [p for p in session.scalars(q) if p.id not in reversed_here]
+    if cp.payer_claim_control_number:
+        same = [p for p in earlier if p.payer_claim_number == cp.payer_claim_control_number]
+        earlier = same or earlier
+    target = next((p for p in earlier if p.paid == -cp.paid), None)
+    if target is None:
+        plan.exception = ("reversal_unmatched",
+                          f"claim {claim.claim_number}: reversal of {-cp.paid} but no posted payment of that amount")
+        payment["outcome"] = "exception"
+        return plan
+    rows = session.scalars(select(LedgerEntry).where(LedgerEntry.claim_payment_id == target.id,
+                                                     LedgerEntry.reverses_id.is_(None)))
+    plan.entries = ledger.reversal_rows(rows, posted_on, remittance_id=remittance_id, actor=actor,
+                                        memo=f"reversal (CLP02 22) of claim payment #{target.id}")
+    plan.reverses_payment_id = target.id
+    reversed_here.add(target.id)
+    if claim.status in ADJUDICATED and claim.status != "accepted":
+        plan.transition = (claim.id, claim.status, "accepted")
+        claim.status = "accepted"
+    return plan
+
+
+def post_remittance(
+    session: Session,
+    rem: x835.Remittance,
+    *,
+    fingerprint: str | None = None,
+    source: str | None = None,
+    actor: str = "system",
+) -> PostingResult:
+    """Post one remittance inside the caller's transaction (the caller commits; see `post_835_file`).
+    Returns `duplicate=True` and writes nothing when this remittance was posted before."""
+    fp = fingerprint or fingerprint_remittance(rem)
+    trace = rem.trace.number if rem.trace else None
+    result = PostingResult(fingerprint=fp, trace_number=trace, source=source)
+    existing = session.scalar(select(Remittance.id).where(Remittance.fingerprint == fp))
+    if existing is not None:
+        result.duplicate, result.remittance_id = True, existing
+        return result
+    posted_on = rem.payment.date or rem.production_date or dt.date.today()
+    payer_id = _resolve_payer(session, rem)
+    rec = Remittance(fingerprint=fp, trace_number=trace, payer_id=payer_id,
+                     payer_code=rem.payer.reference("2U") or rem.payer.id or None, payer_name=rem.payer.name,
+                     payee_npi=rem.payee.id if rem.payee.id_qualifier == "XX" else None,
+                     payment_amount=rem.payment.amount, payment_method=rem.payment.method or None,
+                     payment_date=rem.payment.date, source=source[:300] if source else None, actor=actor,
+                     claim_count=len(rem.claims))
+    session.add(rec)
+    try:
+        with session.begin_nested():
+            session.flush()  # the unique fingerprint is claimed first: a concurrent poster stops here
+    except IntegrityError:
+        existing = session.scalar(select(Remittance.id).where(Remittance.fingerprint == fp))
+        result.duplicate, result.remittance_id = True, existing
+        return result
+    rid = rec.id
+    result.remittance_id = rid
+
+    claims_x = list(rem.claims)
+    claims = _load_claims(session, (c.patient_control_number for c in claims_x))
+    matched: list[tuple[x835.ClaimPayment, _Claim | None]] = []
+    for cp in claims_x:
+        c = claims.get(cp.patient_control_number)
+        if c is None:
+            c = _fallback_match(session, cp, payer_id)
+        matched.append((cp, c))
+    next_party = _next_parties(session, [c for _, c in matched if c is not None])
+    earlier_pcns = _posted_payer_claims(session, [(c.id, cp.payer_claim_control_number) for cp, c in matched
+                                                  if c is not None and cp.payer_claim_control_number
+                                                  and cp.status != "22"])
+
+    plans: list[_Plan] = []
+    reversed_here: set[int] = set()
+    for cp, c in matched:
+        if c is None:
+            plan = _Plan(_payment_row(cp, None, payer_id, rid, posted_on, "exception"))
+            plan.exception = ("unmatched_claim", f"CLP01 {cp.patient_control_number} ({cp.charge}) matches no claim")
+        elif payer_id is not None and c.payer_id != payer_id:
+            plan = _Plan(_payment_row(cp, c.id, payer_id, rid, posted_on, "exception"))
+            plan.exception = ("payer_mismatch", f"claim {c.claim_number} is billed to payer #{c.payer_id}, "
+                                                f"the remittance is from payer #{payer_id} ({rem.payer.name})")
+        elif cp.status == "22":
+            plan = _plan_reversal(session, cp, c, posted_on, rid, actor, reversed_here)
+            if plan.exception is None:
+                result.claims_reversed += 1
+        elif (c.id, cp.payer_claim_control_number) in earlier_pcns and any(
+                p == (cp.status, cp.charge, cp.paid) for p in earlier_pcns[(c.id, cp.payer_claim_control_number)]):
+            plan = _Plan(_payment_row(cp, c.id, c.payer_id, rid, posted_on, "exception"))
+            plan.exception = ("duplicate_payment", f"claim {c.claim_number}: payer claim "
+                                                   f"{cp.payer_claim_control_number} paying {cp.paid} was already "
+                                                   "posted from another remittance")
+        else:
+            plan = _plan_claim(cp, c, next_party.get(c.id), posted_on, rid, actor)
+            if plan.exception is None:
+                result.claims_posted += 1
+        plans.append(plan)
+
+    # Bulk writes: claim payments (ids back in order), then everything that points at them.
+    ids = list(session.scalars(
+        insert(ClaimPayment).returning(ClaimPayment.id, sort_by_parameter_order=True),
+        [p.payment for p in plans],
+    )) if plans else []
+    entries: list[dict[str, Any]] = []
+    adjs: list[dict[str, Any]] = []
+    excs: list[dict[str, Any]] = []
+    moves: list[tuple[int, str, str]] = []
+    for plan, pid in zip(plans, ids, strict=True):
+        for e in plan.entries:
+            e["claim_payment_id"] = pid
+        entries.extend(plan.entries)
+        for a in plan.adjustments:
+            a["claim_payment_id"] = pid
+        adjs.extend(plan.adjustments)
+        if plan.exception:
+            excs.append({"remittance_id": rid, "claim_payment_id": pid, "claim_id": plan.payment["claim_id"],
+                         "reason": plan.exception[0], "detail": plan.exception[1]})
+            result.exceptions.append(plan.exception)
+        if plan.transition:
+            moves.append(plan.transition)
+        if plan.reverses_payment_id is not None:
+            session.execute(update(ClaimPayment).where(ClaimPayment.id == plan.reverses_payment_id)
+                            .values(reversed_by_id=pid))
+        if plan.crossover:
+            session.execute(update(ClaimRecord).where(ClaimRecord.id == plan.crossover[0])
+                            .values(crossed_over_to=plan.crossover[1][:200]))
+    result.ledger_rows = ledger.add_entries(session, entries)
+    if adjs:
+        session.execute(insert(RemitAdjustment), adjs)
+    if excs:
+        session.execute(insert(PostingException), excs)
+    bulk_transition(session, moves, actor, f"835 {trace or ''}".strip(), remittance_id=rid)
+
+    plb_rows = [{"remittance_id": rid, "provider_identifier": p.provider_id, "fiscal_period_end": p.fiscal_period,
+                 "reason_code": a.reason[:2], "reference": a.reference or None, "amount": a.amount}
+                for p in rem.provider_adjustments for a in p.adjustments]
+    if plb_rows:
+        session.execute(insert(ProviderAdjustment), plb_rows)
+    result.provider_adjustments = len(plb_rows)
+    for issue in rem.balancing:
+        if issue.segment_id == "BPR":
+            session.add(PostingException(remittance_id=rid, reason="unbalanced_payment", detail=issue.message))
+            result.exceptions.append(("unbalanced_payment", issue.message))
+    session.flush()
+    return result
+
+
+def _posted_payer_claims(session: Session, pairs: list[tuple[int, str]]) -> dict[tuple[int, str],
+                                                                                 list[tuple[str, Decimal, Decimal]]]:
+    out: dict[tuple[int, str], list[tuple[str, Decimal, Decimal]]] = defaultdict(list)
+    for start in range(0, len(pairs), 2000):
+        chunk = pairs[start : start + 2000]
+        if not chunk:
+            continue
+        for r in session.execute(
+            select(ClaimPayment.claim_id, ClaimPayment.payer_claim_number, ClaimPayment.status_code,
+                   ClaimPayment.charge, ClaimPayment.paid)
+            .where(tuple_(ClaimPayment.claim_id, ClaimPayment.payer_claim_number).in_(chunk),
+                   ClaimPayment.outcome == "posted", ClaimPayment.reversed_by_id.is_(None))
+        ):
+            out[(r[0] or 0, r[1] or "")].append((r[2], to_money(r[3]), to_money(r[4])))
+    return out
+
+
+# ---------------------------------------------------------------- files
+
+
+class PostingFileError(ValueError):
+    pass
+
+
+def iter_remittances_text(text: str) -> Iterable[tuple[x835.Remittance | None, str, str | None]]:
+    return iter_remittances(io.StringIO(text))
+
+
+def iter_remittances(
+    source: str | os.PathLike[str] | IO[str],
+) -> Iterable[tuple[x835.Remittance | None, str, str | None]]:
+    """(remittance, fingerprint, error) per 835 transaction in a file; unreadable ones carry the error."""
+    from chartclaim.x12.core import X12Error, iter_raw_transactions
+    from chartclaim.x12.reader import transaction_kind
+
+    for raw in iter_raw_transactions(source):
+        if transaction_kind(raw) != "835":
+            continue
+        fp = fingerprint_segments(raw.segments)
+        if raw.error is not None:
+            yield None, fp, raw.error.describe()
+            continue
+        try:
+            yield x835.parse_835(raw), fp, None
+        except X12Error as exc:
+            yield None, fp, exc.describe()
+
+
+def post_835_file(
+    session: Session,
+    path: str | os.PathLike[str],
+    actor: str = "system",
+    before_commit: Callable[[PostingResult], None] | None = None,
+) -> list[PostingResult]:
+    """Post every 835 in a file, one database transaction (commit) per remittance. A transaction that does not
+    parse is recorded as an exception (with the reader's located error) and the others still post."""
+    results: list[PostingResult] = []
+    for rem, fp, error in iter_remittances(path):
+        if rem is None:
+            res = PostingResult(fingerprint=fp, source=str(path))
+            res.exceptions.append(("unreadable", error or "unreadable 835"))
+            session.add(PostingException(reason="unreadable", detail=f"{path}: {error}"[:4000]))
+            session.commit()
+            results.append(res)
+            continue
+        try:
+            res = post_remittance(session, rem, fingerprint=fp, source=str(path), actor=actor)
+            if before_commit is not None:
+                before_commit(res)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        results.append(res)
+    return results
+
+
+# ---------------------------------------------------------------- exception queue
+
+
+def open_exceptions(session: Session, reason: str | None = None) -> list[PostingException]:
+    q = select(PostingException).where(PostingException.resolved_at.is_(None)).order_by(PostingException.id)
+    if reason:
+        q = q.where(PostingException.reason == reason)
+    return list(session.scalars(q))
+
+
+def resolve_exception(session: Session, exception_id: int, actor: str, resolution: str) -> PostingException:
+    """Mark an exception worked (after a manual posting, a payer call, a dismissal), with what was done."""
+    exc = session.get(PostingException, exception_id)
+    if exc is None:
+        raise ValueError(f"no posting exception #{exception_id}")
+    if exc.resolved_at is not None:
+        raise ValueError(f"posting exception #{exception_id} was already resolved by {exc.resolved_by}")
+    exc.resolved_at, exc.resolved_by, exc.resolution = dt.datetime.now(dt.UTC), actor, resolution
+    session.flush()
+    return exc

@@ -1,0 +1,255 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from chartclaim.billing import ledger, posting
+from chartclaim.billing import synthetic as syn
+from chartclaim.store.models import (
+    ClaimPayment,
+    ClaimRecord,
+    LedgerEntry,
+    PostingException,
+    ProviderAdjustment,
+    RemitAdjustment,
+    Remittance,
+)
+from tests.billing.helpers import DOS, setup_practice, submitted_claim
+
+D = Decimal
+
+
+def _file(tmp_path: Path, eras: list[syn.Era], name: str = "era.835") -> Path:
+    p = tmp_path / name
+    p.write_text(syn.interchange(eras))
+    return p
+
+
+def _counts(s: Session) -> tuple[int, ...]:
+    return tuple(s.scalar(select(func.count()).select_from(t)) or 0
+                 for t in (LedgerEntry, ClaimPayment, RemitAdjustment, PostingException, Remittance,
+                           ProviderAdjustment))
+
+
+def _standard_era(trace: str = "TRC1") -> syn.Era:
+    return syn.Era(trace, [syn.ClaimPay("CLM1", [
+        syn.LinePay("99213", D("150"), D("80"), [("CO", "45", D("50")), ("PR", "2", D("20"))], modifiers=["25"],
+                    date_of_service=DOS),
+        syn.LinePay("36415", D("20"), D("12"), [("CO", "45", D("3")), ("PR", "3", D("5"))], date_of_service=DOS),
+    ])], plb=[("L6", "CLM1", D("-1.25"))])
+
+
+def test_primary_posting_contractual_patient_and_plb(engine: Engine, tmp_path: Path) -> None:
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        claim = submitted_claim(s, ids, "CLM1", [("99213:25", "150.00"), ("36415", "20.00")])
+        s.commit()
+        [res] = posting.post_835_file(s, _file(tmp_path, [_standard_era()]))
+        assert (res.claims_posted, res.exceptions, res.provider_adjustments) == (1, [], 1)
+        t = ledger.claim_totals(s, claim.id)
+        assert (t.charges, t.payments, t.adjustments) == (D("170.00"), D("92.00"), D("53.00"))
+        assert (t.insurance_balance, t.patient_balance) == (D("0.00"), D("25.00"))
+        s.refresh(claim)
+        assert claim.status == "paid"
+        assert ledger.payer_balance(s, ids["acme"]) == D("0.00")
+        plb = s.scalars(select(ProviderAdjustment)).one()
+        assert (plb.reason_code, plb.amount) == ("L6", D("-1.25"))
+
+
+def test_same_835_twice_changes_nothing(engine: Engine, tmp_path: Path) -> None:
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        submitted_claim(s, ids, "CLM1", [("99213:25", "150.00"), ("36415", "20.00")])
+        s.commit()
+        f = _file(tmp_path, [_standard_era()])
+        [first] = posting.post_835_file(s, f)
+        before = _counts(s)
+        [again] = posting.post_835_file(s, f)
+        assert again.duplicate and again.remittance_id == first.remittance_id
+        assert "already posted" in again.message
+        # the same content re-sent in another envelope (other ISA/GS/ST numbers) is still the same remittance
+        era = _standard_era()
+        era.control_number = "7777"
+        [resent] = posting.post_835_file(s, _file(tmp_path, [era], "resent.835"))
+        assert resent.duplicate
+        assert _counts(s) == before
+
+
+def test_denial_stays_open_with_payer_and_claim_denied(engine: Engine, tmp_path: Path) -> None:
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        claim = submitted_claim(s, ids, "CLM1", [("97110", "100.00")])
+        s.commit()
+        era = syn.Era("TRC2", [syn.ClaimPay("CLM1", [syn.LinePay("97110", D("100"), D("0"), [("CO", "50", D("100"))],
+                                                                 remarks=["N115"])], status="4")])
+        posting.post_835_file(s, _file(tmp_path, [era]))
+        s.refresh(claim)
+        assert claim.status == "denied"
+        t = ledger.claim_totals(s, claim.id)
+        assert t.insurance_balance == D("100.00") and t.adjustments == 0
+        adj = s.scalars(select(RemitAdjustment)).one()
+        assert (adj.treatment, adj.group_code, adj.reason_code, adj.remark_codes) == ("denial", "CO", "50", "N115")
+
+
+def test_dropped_modifier_and_line_order(engine: Engine, tmp_path: Path) -> None:
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        claim = submitted_claim(s, ids, "CLM1", [("20610:RT", "200.00"), ("20610:LT", "180.00")])
+        s.commit()
+        # payer answers the LT line first, and drops the RT modifier on the other line
+        era = syn.Era("TRC3", [syn.ClaimPay("CLM1", [
+            syn.LinePay("20610", D("180"), D("100"), [("CO", "45", D("80"))], modifiers=["LT"]),
+            syn.LinePay("20610", D("200"), D("110"), [("CO", "45", D("90"))]),
+        ])])
+        [res] = posting.post_835_file(s, _file(tmp_path, [era]))
+        assert res.exceptions == []
+        by_line = {ln.line_number: ledger.line_totals(s, ln.id) for ln in claim.lines}
+        assert by_line[1].payments == D("110.00") and by_line[2].payments == D("100.00")
+
+
+def test_unmatched_and_unbalanced_go_to_exception_queue(engine: Engine, tmp_path: Path) -> None:
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        submitted_claim(s, ids, "CLM1", [("99213", "100.00")])
+        s.commit()
+        era = syn.Era("TRC4", [
+            syn.ClaimPay("NOPE9", [syn.LinePay("99213", D("100"), D("70"), [("CO", "45", D("30"))])],
+                         member_id="ZZZ"),
+            syn.ClaimPay("CLM1", [syn.LinePay("99214", D("100"), D("70"), [("CO", "45", D("30"))])]),
+        ])
+        [res] = posting.post_835_file(s, _file(tmp_path, [era]))
+        reasons = sorted(r for r, _ in res.exceptions)
+        assert reasons == ["unmatched_claim", "unmatched_line"]
+        queue = posting.open_exceptions(s)
+        assert len(queue) == 2
+        # never dropped: the whole CLP loop is kept with the exception
+        cp = s.get(ClaimPayment, queue[0].claim_payment_id)
+        assert cp is not None and cp.detail and cp.detail["lines"][0]["paid"] == "70"
+        assert ledger.overall_totals(s).payments == 0
+        posting.resolve_exception(s, queue[0].id, "biller1", "called payer; wrong practice")
+        assert len(posting.open_exceptions(s)) == 1
+
+
+def test_unbalanced_claim_is_not_posted(engine: Engine) -> None:
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        submitted_claim(s, ids, "CLM1", [("99213", "100.00")])
+        text = syn.interchange([syn.Era("TRC5", [syn.ClaimPay("CLM1", [
+            syn.LinePay("99213", D("100"), D("70"), [("CO", "45", D("30"))])])])])
+        text = text.replace("CAS*CO*45*30", "CAS*CO*45*20")  # the payer's arithmetic is off by 10
+        [(rem, _fp, _err)] = list(posting.iter_remittances_text(text))
+        assert rem is not None
+        res = posting.post_remittance(s, rem)
+        assert [r for r, _ in res.exceptions] == ["unbalanced"]
+        assert ledger.overall_totals(s).payments == 0
+
+
+def test_fallback_match_by_member_dos_and_charge(engine: Engine, tmp_path: Path) -> None:
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        claim = submitted_claim(s, ids, "CLM1", [("99213", "100.00")])
+        s.commit()
+        era = syn.Era("TRC6", [syn.ClaimPay("MANGLED", [syn.LinePay("99213", D("100"), D("70"),
+                                                                    [("CO", "45", D("30"))], date_of_service=DOS)],
+                                            member_id="M0001")])
+        [res] = posting.post_835_file(s, _file(tmp_path, [era]))
+        assert res.claims_posted == 1 and res.exceptions == []
+        assert ledger.claim_totals(s, claim.id).payments == D("70.00")
+
+
+def test_reversal_undoes_earlier_posting_then_repost(engine: Engine, tmp_path: Path) -> None:
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        claim = submitted_claim(s, ids, "CLM1", [("99213:25", "150.00"), ("36415", "20.00")])
+        s.commit()
+        posting.post_835_file(s, _file(tmp_path, [_standard_era()]))
+        rev = syn.Era("TRC7", [
+            syn.ClaimPay("CLM1", [
+                syn.LinePay("99213", D("-150"), D("-80"), [("CO", "45", D("-50")), ("PR", "2", D("-20"))],
+                            modifiers=["25"]),
+                syn.LinePay("36415", D("-20"), D("-12"), [("CO", "45", D("-3")), ("PR", "3", D("-5"))]),
+            ], status="22", payer_claim_number="PCNCLM1"),
+            syn.ClaimPay("CLM1", [
+                syn.LinePay("99213", D("150"), D("90"), [("CO", "45", D("50")), ("PR", "2", D("10"))],
+                            modifiers=["25"]),
+                syn.LinePay("36415", D("20"), D("12"), [("CO", "45", D("3")), ("PR", "3", D("5"))]),
+            ], payer_claim_number="PCNCLM1B"),
+        ])
+        [res] = posting.post_835_file(s, _file(tmp_path, [rev], "rev.835"))
+        assert (res.claims_reversed, res.claims_posted, res.exceptions) == (1, 1, [])
+        t = ledger.claim_totals(s, claim.id)
+        assert (t.payments, t.adjustments, t.patient_balance, t.insurance_balance) == (
+            D("102.00"), D("53.00"), D("15.00"), D("0.00"))
+        first = s.scalars(select(ClaimPayment).order_by(ClaimPayment.id)).first()
+        assert first is not None and first.reversed_by_id is not None
+        # every reversing row points at its original, and each original is reversed once
+        reversing = s.scalars(select(LedgerEntry).where(LedgerEntry.reverses_id.is_not(None))).all()
+        assert len(reversing) == 8
+        s.refresh(claim)
+        assert claim.status == "paid"
+        # a reversal with nothing left to reverse is an exception, not a silent no-op
+        again = syn.Era("TRC8", [rev.claims[0]])
+        [res2] = posting.post_835_file(s, _file(tmp_path, [again], "rev2.835"))
+        assert [r for r, _ in res2.exceptions] == ["reversal_unmatched"]
+
+
+def test_duplicate_claim_payment_in_another_remittance(engine: Engine, tmp_path: Path) -> None:
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        submitted_claim(s, ids, "CLM1", [("99213:25", "150.00"), ("36415", "20.00")])
+        s.commit()
+        posting.post_835_file(s, _file(tmp_path, [_standard_era("A")]))
+        [res] = posting.post_835_file(s, _file(tmp_path, [_standard_era("B")], "b.835"))
+        assert not res.duplicate and [r for r, _ in res.exceptions] == ["duplicate_payment"]
+        assert ledger.overall_totals(s).payments == D("92.00")
+
+
+def test_pr_moves_to_secondary_and_crossover_is_recorded(engine: Engine, tmp_path: Path) -> None:
+    with Session(engine) as s:
+        ids = setup_practice(s, secondary=True)
+        claim = submitted_claim(s, ids, "CLM1", [("99213", "100.00")])
+        s.commit()
+        era = syn.Era("TRC9", [syn.ClaimPay("CLM1", [syn.LinePay("99213", D("100"), D("60"),
+                                                                 [("CO", "45", D("20")), ("PR", "2", D("20"))])],
+                                            status="19", crossover_to="SUPPLEMENTAL MUTUAL", remarks=["MA18"])])
+        posting.post_835_file(s, _file(tmp_path, [era]))
+        s.refresh(claim)
+        assert claim.crossed_over_to == "SUPPLEMENTAL MUTUAL"
+        assert ledger.payer_balance(s, ids["supp"]) == D("20.00")
+        assert ledger.claim_totals(s, claim.id).patient_balance == 0
+
+
+def test_unreadable_transaction_is_recorded(engine: Engine, tmp_path: Path) -> None:
+    with Session(engine) as s:
+        text = syn.interchange([syn.Era("TRC10", [syn.ClaimPay("X", [syn.LinePay("99213", D("1"), D("1"))])])])
+        bad = tmp_path / "bad.835"
+        bad.write_text(text.replace("CLP*X*1*1*1", "CLP*X*1*ONE*1"))
+        [res] = posting.post_835_file(s, bad)
+        assert res.exceptions and res.exceptions[0][0] == "unreadable" and "CLP03" in res.exceptions[0][1]
+        assert s.scalar(select(func.count()).select_from(PostingException)) == 1
+
+
+def test_claim_must_be_submitted(engine: Engine) -> None:
+    from chartclaim.billing import practice
+
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        practice.create_claim(s, practice.ClaimInput(
+            patient_id=ids["patient"], payer_id=ids["acme"], claim_number="DRAFT1",
+            lines=[practice.LineInput("99213", D("100"), DOS)]))
+        [(rem, _fp, _e)] = list(posting.iter_remittances_text(syn.interchange([syn.Era("T", [syn.ClaimPay(
+            "DRAFT1", [syn.LinePay("99213", D("100"), D("100"))])])])))
+        assert rem is not None
+        res = posting.post_remittance(s, rem)
+        assert [r for r, _ in res.exceptions] == ["claim_not_submitted"]
+        assert s.scalars(select(ClaimRecord.status)).one() == "draft"
+
+
+def test_iter_remittances_text_reads_stream() -> None:
+    text = syn.interchange([_standard_era("X1"), _standard_era("X2")])
+    got = list(posting.iter_remittances_text(text))
+    assert [r.trace.number for r, _fp, _e in got if r and r.trace] == ["X1", "X2"]
+    assert got[0][1] != got[1][1]
