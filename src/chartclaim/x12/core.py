@@ -1,0 +1,523 @@
+"""Tokeniser and envelope walker: delimiters from the ISA, segments read lazily, ISA/GS/ST grouping.
+
+The hot path is deliberately plain: the file is read in chunks, each chunk is ``str.split`` on the
+segment terminator, each segment ``str.split`` on the element separator. Nothing is held beyond the
+transaction set being assembled, so memory stays flat in the size of the file.
+
+A *position* is the 1-based ordinal of a segment in the file, counting non-blank segments (blank lines
+between segments are ignored). Errors carry it, with the segment id and the element reference.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any, cast
+
+Segment = list[str]
+"""A segment as read: ``[id, e01, e02, ...]`` (elements are plain strings, '' when empty)."""
+
+_CHUNK = 1 << 20
+
+
+class X12Error(ValueError):
+    """Malformed X12, located: segment position in the file, segment id, element (e.g. ``CLP03``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        position: int | None = None,
+        segment_id: str | None = None,
+        element: str | None = None,
+        control_number: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        self.message = message
+        self.position = position
+        self.segment_id = segment_id
+        self.element = element
+        self.control_number = control_number
+        self.source = source
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        where = []
+        if self.source:
+            where.append(self.source)
+        if self.position is not None:
+            where.append(f"segment {self.position}")
+        if self.segment_id:
+            where.append(f"({self.segment_id})")
+        if self.element:
+            where.append(f"element {self.element}")
+        if self.control_number:
+            where.append(f"in ST {self.control_number}")
+        prefix = " ".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "position": self.position,
+            "segment_id": self.segment_id,
+            "element": self.element,
+            "control_number": self.control_number,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """A finding that does not stop the read (a warning, a balancing difference): errors as values."""
+
+    message: str
+    position: int | None = None
+    segment_id: str | None = None
+    element: str | None = None
+    severity: str = "warning"
+
+    def describe(self) -> str:
+        loc = f"segment {self.position} ({self.segment_id})" if self.position is not None else ""
+        if self.element:
+            loc += f" element {self.element}"
+        return f"{loc}: {self.message}" if loc else self.message
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    element: str = "*"
+    component: str = ":"
+    repetition: str | None = "^"
+    segment: str = "~"
+
+
+@dataclass(frozen=True, slots=True)
+class Interchange:
+    """ISA header values (the parts anyone routes or acknowledges by)."""
+
+    sender_qualifier: str
+    sender_id: str
+    receiver_qualifier: str
+    receiver_id: str
+    date: str
+    time: str
+    version: str
+    control_number: str
+    ack_requested: str
+    usage: str  # P production, T test
+    delimiters: Delimiters
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """GS header values."""
+
+    functional_id: str  # HC 837, HP 835, FA 999, HN 277, HB 271, HS 270, HR 276
+    sender: str
+    receiver: str
+    date: str
+    time: str
+    control_number: str
+    version: str  # GS08, e.g. 005010X222A1
+    position: int
+
+
+@dataclass(slots=True)
+class RawTransaction:
+    """One ST..SE with its envelope; ``segments`` excludes ST and SE, so ``segments[i]`` sits at file
+    position ``start + 1 + i``."""
+
+    interchange: Interchange
+    group: Group | None
+    transaction_type: str  # ST01
+    control_number: str  # ST02
+    implementation: str  # ST03 or GS08
+    start: int  # position of ST
+    segments: list[Segment] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    error: X12Error | None = None
+
+
+# ---------------------------------------------------------------------------------------------- tokeniser
+
+
+def _open(source: str | os.PathLike[str] | IO[str] | IO[bytes]) -> tuple[IO[str], bool, str]:
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        return open(path, encoding="utf-8", errors="replace", newline=""), True, str(path)
+    if isinstance(source, io.TextIOBase):
+        return source, False, getattr(source, "name", "<stream>")
+    # A binary stream: decode lazily without reading it whole.
+    wrapper = io.TextIOWrapper(cast(Any, source), encoding="utf-8", errors="replace", newline="")
+    return wrapper, False, getattr(source, "name", "<stream>")
+
+
+def parse_isa(head: str) -> tuple[Delimiters, Segment, int]:
+    """Read the delimiters and the ISA from the start of a file; returns (delimiters, ISA, chars used).
+
+    Tolerates the non-fixed-width ISA some payers send (unpadded ISA02/04/06/08) by splitting on the
+    element separator found at offset 3 rather than trusting column 106.
+    """
+    if len(head) < 4 or head[:3].upper() != "ISA":
+        raise X12Error("file does not start with an ISA interchange header", position=1, segment_id=head[:3] or None)
+    sep = head[3]
+    if sep.isalnum() or sep in " \r\n":
+        raise X12Error(f"invalid element separator {sep!r} after ISA", position=1, segment_id="ISA", element="ISA00")
+    parts = head.split(sep, 16)
+    if len(parts) < 17 or not parts[16]:
+        raise X12Error("ISA has fewer than 16 elements", position=1, segment_id="ISA")
+    tail = parts[16]
+    comp = tail[0]
+    if len(tail) < 2:
+        raise X12Error("no segment terminator after ISA16", position=1, segment_id="ISA", element="ISA16")
+    term = tail[1]
+    if term == "\r" and tail[2:3] == "\n":
+        term = "\n"
+    if term.isalnum() or term in (sep, comp):
+        raise X12Error(f"invalid segment terminator {term!r} after ISA16", position=1, segment_id="ISA", element="ISA16")
+    isa = [p.strip() if i not in (2, 4) else p for i, p in enumerate(parts[:16])]
+    isa.append(comp)
+    for i, name in ((12, "ISA12"), (13, "ISA13")):
+        v = isa[i].strip()
+        if not v.isdigit():
+            raise X12Error(f"{name} must be numeric, found {v!r}", position=1, segment_id="ISA", element=name)
+    rep_char = isa[11].strip()
+    repetition: str | None = rep_char if (len(rep_char) == 1 and not rep_char.isalnum() and rep_char not in (sep, comp, term)) else None
+    consumed = len(sep.join(parts[:16])) + 1 + 1 + (2 if tail[1:3] == "\r\n" else 1)
+    return Delimiters(sep, comp, repetition, term), isa, consumed
+
+
+def _foreign_isa(text: str, sep: str, term: str) -> int:
+    """Offset of an ISA in ``text`` that declares another element separator, or -1."""
+    i = text.find("ISA")
+    while i >= 0:
+        if i + 3 < len(text) and text[i + 3] != sep and not text[i + 3].isalnum():
+            before = text[:i].rstrip()
+            if not before or before.endswith(term):
+                return i
+        i = text.find("ISA", i + 3)
+    return -1
+
+
+def iter_segment_batches(
+    source: str | os.PathLike[str] | IO[str] | IO[bytes],
+    delimiters: Delimiters | None = None,
+) -> Iterator[tuple[Delimiters, list[Segment]]]:
+    """Yield ``(delimiters, segments)`` one chunk at a time (lazy; memory bounded by the chunk size).
+
+    With ``delimiters`` given, a fragment without ISA is read too. A later ISA declaring another element
+    separator switches the rest of the file to its delimiters.
+    """
+    fh, close, _name = _open(source)
+    try:
+        buf = fh.read(_CHUNK)
+        if buf.startswith("\ufeff"):
+            buf = buf[1:]
+        buf = buf.lstrip()
+        if buf[:3].upper() == "ISA":
+            if len(buf) < 200:
+                buf += fh.read(_CHUNK)
+            d, isa, used = parse_isa(buf)
+            isa[0] = "ISA"
+            yield d, [isa]
+            buf = buf[used:]
+        elif delimiters is None:
+            first = "".join(ch for ch in buf[:3] if ch.isalnum())
+            raise X12Error(
+                "no ISA interchange header (a bare fragment needs its delimiters supplied)",
+                position=1, segment_id=first or None,
+            )
+        else:
+            d = delimiters
+        term, sep = d.segment, d.element
+        newline_term = term in "\r\n"
+        rest = buf
+        while True:
+            if not newline_term and ("\n" in rest or "\r" in rest):
+                # line breaks between segments are noise: dropping them chunk-wide spares a strip per segment
+                rest = rest.replace("\r", "").replace("\n", "")
+            cut = _foreign_isa(rest, sep, term) if "ISA" in rest else -1
+            if cut >= 0:
+                head, rest = rest[:cut], rest[cut:] + fh.read()
+                parts = head.split(term)
+            else:
+                parts = rest.split(term)
+                rest = parts.pop()
+            gc_was = gc.isenabled()
+            gc.disable()  # a chunk allocates ~100k lists; collecting them mid-split only costs time
+            try:
+                if newline_term:
+                    out = [seg.split(sep) for seg in [raw.strip() for raw in parts] if seg]
+                else:
+                    out = [seg.split(sep) for seg in parts if seg]
+            finally:
+                if gc_was:
+                    gc.enable()
+            yield d, out
+            if cut >= 0:
+                yield from iter_segment_batches(io.StringIO(rest))
+                return
+            more = fh.read(_CHUNK)
+            if not more:
+                break
+            rest += more
+        seg = rest.strip()
+        if seg:
+            yield d, [seg.split(sep)]
+    finally:
+        if close:
+            fh.close()
+
+
+def iter_segments(
+    source: str | os.PathLike[str] | IO[str] | IO[bytes],
+    delimiters: Delimiters | None = None,
+) -> Iterator[tuple[Delimiters, Segment]]:
+    """Yield ``(delimiters, segment)`` lazily, one segment at a time."""
+    for d, batch in iter_segment_batches(source, delimiters):
+        for seg in batch:
+            yield d, seg
+
+
+# ------------------------------------------------------------------------------------------ envelope walker
+
+_ENVELOPE = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE", "TA1"})
+
+
+def _interchange(isa: Segment, d: Delimiters, pos: int) -> Interchange:
+    return Interchange(
+        sender_qualifier=isa[5].strip(), sender_id=isa[6].strip(), receiver_qualifier=isa[7].strip(),
+        receiver_id=isa[8].strip(), date=isa[9].strip(), time=isa[10].strip(), version=isa[12].strip(),
+        control_number=isa[13].strip(), ack_requested=isa[14].strip(), usage=isa[15].strip(),
+        delimiters=d, position=pos,
+    )
+
+
+def _el(seg: Segment, i: int) -> str:
+    return seg[i] if i < len(seg) else ""
+
+
+def iter_raw_transactions(
+    source: str | os.PathLike[str] | IO[str] | IO[bytes],
+    delimiters: Delimiters | None = None,
+) -> Iterator[RawTransaction]:
+    """Group segments into transaction sets. Envelope problems that spoil one transaction are put on it
+    (``error``) so the others still read; problems with the file itself raise ``X12Error``.
+
+    TA1 segments (interchange acknowledgments, outside any GS) come out as a pseudo transaction ``TA1``.
+    """
+    ic: Interchange | None = None
+    grp: Group | None = None
+    cur: RawTransaction | None = None
+    ge_expected = 0
+    pending: list[Issue] = []
+    pos = 0
+    known: set[str] = set()  # segment ids already seen to be well formed
+    if delimiters is not None:
+        ic = Interchange("", "", "", "", "", "", "", "", "", "", delimiters, 0)
+    for d, batch in iter_segment_batches(source, delimiters):
+        for seg in batch:
+            pos += 1
+            sid = seg[0]
+            if sid not in known:
+                sid_u = sid.strip().upper()
+                if not sid_u and len(seg) == 1:
+                    pos -= 1  # whitespace between segments
+                    continue
+                if not (2 <= len(sid_u) <= 3 and sid_u.isalnum() and sid_u[0].isalpha()):
+                    err = X12Error(f"invalid segment identifier {sid!r}", position=pos, segment_id=sid or None)
+                    if cur is not None:
+                        cur.error = cur.error or err
+                        cur.segments.append(seg)
+                        continue
+                    raise err
+                if sid_u == sid:
+                    known.add(sid)
+                sid = seg[0] = sid_u
+            if sid not in _ENVELOPE:
+                if cur is not None:
+                    cur.segments.append(seg)
+                    continue
+                if ic is not None and delimiters is not None and grp is None:
+                    # fragment mode: segments before any ST are ignored
+                    continue
+                pending.append(Issue("segment outside a transaction set (no ST before it); ignored", pos, sid))
+                continue
+            if sid == "ISA":
+                if cur is not None:
+                    cur.error = cur.error or X12Error("transaction set not closed by SE before ISA", position=pos,
+                                                      segment_id="ISA", control_number=cur.control_number)
+                    yield cur
+                    cur = None
+                if len(seg) < 17:
+                    raise X12Error("ISA has fewer than 16 elements", position=pos, segment_id="ISA")
+                ic = _interchange(seg, d, pos)
+                grp = None
+            elif sid == "GS":
+                if ic is None:
+                    raise X12Error("GS before ISA", position=pos, segment_id="GS")
+                if cur is not None:
+                    cur.error = cur.error or X12Error("transaction set not closed by SE before GS", position=pos,
+                                                      segment_id="GS", control_number=cur.control_number)
+                    yield cur
+                    cur = None
+                grp = Group(_el(seg, 1), _el(seg, 2), _el(seg, 3), _el(seg, 4), _el(seg, 5), _el(seg, 6),
+                            _el(seg, 8), pos)
+                ge_expected = 0
+            elif sid == "ST":
+                if ic is None:
+                    raise X12Error("ST before ISA", position=pos, segment_id="ST")
+                if cur is not None:
+                    cur.error = cur.error or X12Error("transaction set not closed by SE before the next ST",
+                                                      position=pos, segment_id="ST", control_number=cur.control_number)
+                    yield cur
+                if len(seg) < 3 or not seg[1].strip():
+                    raise X12Error("ST01 transaction set identifier is missing", position=pos, segment_id="ST", element="ST01")
+                impl = _el(seg, 3).strip() or (grp.version.strip() if grp else "")
+                cur = RawTransaction(ic, grp, seg[1].strip(), seg[2].strip(), impl, pos)
+                if grp is None:
+                    cur.issues.append(Issue("ST without a GS functional group", pos, "ST"))
+                ge_expected += 1
+                if pending:
+                    cur.issues.extend(pending)
+                    pending = []
+            elif sid == "SE":
+                if cur is None:
+                    pending.append(Issue("SE without ST", pos, "SE"))
+                    continue
+                n_declared = _el(seg, 1).strip()
+                n_actual = len(cur.segments) + 2
+                if n_declared != str(n_actual):
+                    cur.issues.append(Issue(f"SE01 says {n_declared or 'nothing'} segments, counted {n_actual}",
+                                            pos, "SE", "SE01"))
+                if _el(seg, 2).strip() != cur.control_number:
+                    cur.issues.append(Issue(f"SE02 {_el(seg, 2)!r} does not match ST02 {cur.control_number!r}",
+                                            pos, "SE", "SE02"))
+                yield cur
+                cur = None
+            elif sid == "GE":
+                if cur is not None:
+                    cur.error = cur.error or X12Error("transaction set not closed by SE before GE", position=pos,
+                                                      segment_id="GE", control_number=cur.control_number)
+                    yield cur
+                    cur = None
+                grp = None
+            elif sid == "IEA":
+                if cur is not None:
+                    cur.error = cur.error or X12Error("transaction set not closed by SE before IEA", position=pos,
+                                                      segment_id="IEA", control_number=cur.control_number)
+                    yield cur
+                    cur = None
+                grp = None
+            elif sid == "TA1":
+                if ic is None:
+                    raise X12Error("TA1 before ISA", position=pos, segment_id="TA1")
+                yield RawTransaction(ic, None, "TA1", _el(seg, 1), "", pos - 1, [seg])
+    if cur is not None:
+        cur.error = cur.error or X12Error("file ends inside a transaction set (no SE)", position=pos,
+                                          segment_id=None, control_number=cur.control_number)
+        yield cur
+
+
+# --------------------------------------------------------------------------------------------- element access
+
+
+class Seg:
+    """Helpers to read elements of one segment with located errors (used off the hot path)."""
+
+    __slots__ = ("d", "pos", "seg")
+
+    def __init__(self, seg: Segment, pos: int, d: Delimiters) -> None:
+        self.seg = seg
+        self.pos = pos
+        self.d = d
+
+    @property
+    def id(self) -> str:
+        return self.seg[0]
+
+    def __getitem__(self, i: int) -> str:
+        s = self.seg
+        return s[i].strip() if i < len(s) else ""
+
+    def err(self, i: int | None, message: str) -> X12Error:
+        return X12Error(message, position=self.pos, segment_id=self.seg[0],
+                        element=f"{self.seg[0]}{i:02d}" if i is not None else None)
+
+    def req(self, i: int) -> str:
+        v = self[i]
+        if not v:
+            raise self.err(i, "required element is missing")
+        return v
+
+    def dec(self, i: int) -> Decimal | None:
+        v = self[i]
+        if not v:
+            return None
+        return to_decimal(v, self, i)
+
+    def dec_req(self, i: int) -> Decimal:
+        v = self.dec(i)
+        if v is None:
+            raise self.err(i, "required amount is missing")
+        return v
+
+    def comp(self, i: int) -> list[str]:
+        return [c.strip() for c in self[i].split(self.d.component)] if self[i] else []
+
+    def reps(self, i: int) -> list[str]:
+        v = self[i]
+        if not v:
+            return []
+        if self.d.repetition:
+            return [r for r in v.split(self.d.repetition) if r]
+        return [v]
+
+
+def to_decimal(v: str, s: Seg, i: int) -> Decimal:
+    try:
+        d = Decimal(v)
+    except InvalidOperation:
+        raise s.err(i, f"not a number: {v!r}") from None
+    if not d.is_finite():
+        raise s.err(i, f"not a number: {v!r}")
+    return d
+
+
+def date8(v: str, s: Seg, i: int) -> Any:
+    """CCYYMMDD → date (6-digit YYMMDD accepted, pivot 50). Raises a located error when impossible."""
+    import datetime as dt
+
+    v = v.strip()
+    try:
+        if len(v) == 8:
+            return dt.date(int(v[:4]), int(v[4:6]), int(v[6:8]))
+        if len(v) == 6:
+            yy = int(v[:2])
+            return dt.date(2000 + yy if yy < 50 else 1900 + yy, int(v[2:4]), int(v[4:6]))
+    except ValueError:
+        pass
+    raise s.err(i, f"not a date (CCYYMMDD): {v!r}")
+
+
+def date_lenient(v: str) -> Any:
+    """Like date8 but returns None instead of raising (for dates nobody posts from)."""
+    import datetime as dt
+
+    v = v.strip()
+    try:
+        if len(v) == 8 and v.isdigit():
+            return dt.date(int(v[:4]), int(v[4:6]), int(v[6:8]))
+    except ValueError:
+        return None
+    return None
+
+
+def iter_lines(items: Iterable[str]) -> Iterator[str]:  # pragma: no cover - tiny helper for writers
+    yield from items

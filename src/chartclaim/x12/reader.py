@@ -1,0 +1,153 @@
+"""Read any X12 file: one result per transaction set, each with its typed model or its located error."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any, cast
+
+from chartclaim.x12.core import Delimiters, Issue, RawTransaction, X12Error, iter_raw_transactions
+
+
+@dataclass(slots=True)
+class TransactionResult:
+    """One transaction set as read: ``model`` when it parsed, else ``error`` (never both)."""
+
+    kind: str  # 835, 837P, 837I, 999, 277CA, 277, 271, 270, 276, TA1, or ST01 when unknown
+    control_number: str
+    position: int
+    model: Any = None
+    error: X12Error | None = None
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.model is not None
+
+
+@dataclass(slots=True)
+class ReadResult:
+    """Everything read from one file. ``errors`` holds transaction errors and any envelope error met after
+    some transactions were read (an envelope error before any is raised instead)."""
+
+    source: str
+    transactions: list[TransactionResult] = field(default_factory=list)
+    envelope_errors: list[X12Error] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[X12Error]:
+        return [t.error for t in self.transactions if t.error is not None] + list(self.envelope_errors)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def models(self, kind: str | None = None) -> list[Any]:
+        return [t.model for t in self.transactions if t.model is not None and (kind is None or t.kind == kind)]
+
+    def raise_for_errors(self) -> None:
+        errs = self.errors
+        if errs:
+            raise errs[0]
+
+
+def transaction_kind(raw: RawTransaction) -> str:
+    st = raw.transaction_type.upper()
+    impl = raw.implementation.upper()
+    if st == "837":
+        if "X223" in impl:
+            return "837I"
+        if "X224" in impl:
+            return "837D"
+        return "837P"
+    if st == "277":
+        if "X214" in impl or (raw.group is not None and raw.group.functional_id == "HN" and "X212" not in impl):
+            return "277CA"
+        return "277"
+    return st
+
+
+_PARSERS = {
+    "835": ("remit", "parse_835"),
+    "837P": ("claims837", "parse_837"),
+    "837I": ("claims837", "parse_837"),
+    "999": ("acks", "parse_999"),
+    "277CA": ("acks", "parse_277ca"),
+    "TA1": ("acks", "parse_ta1"),
+    "270": ("eligibility", "parse_270"),
+    "271": ("eligibility", "parse_271"),
+    "276": ("status", "parse_276"),
+    "277": ("status", "parse_277"),
+}
+
+
+def parser_for(kind: str) -> Callable[[RawTransaction], Any] | None:
+    """The typed parser for a transaction kind, imported on first use."""
+    spec = _PARSERS.get(kind)
+    if spec is None:
+        return None
+    import importlib
+
+    module = importlib.import_module(f"chartclaim.x12.{spec[0]}")
+    return cast(Callable[[RawTransaction], Any], getattr(module, spec[1]))
+
+
+def iter_read(
+    source: str | os.PathLike[str] | IO[str] | IO[bytes],
+    *,
+    delimiters: Delimiters | None = None,
+    kinds: set[str] | None = None,
+) -> Iterator[TransactionResult]:
+    """Stream transaction results. Envelope errors raise ``X12Error`` (located)."""
+    cache: dict[str, Callable[[RawTransaction], Any] | None] = {}
+    for raw in iter_raw_transactions(source, delimiters):
+        kind = transaction_kind(raw)
+        if kinds is not None and kind not in kinds:
+            continue
+        res = TransactionResult(kind, raw.control_number, raw.start, issues=list(raw.issues))
+        if raw.error is not None:
+            res.error = raw.error
+        else:
+            if kind not in cache:
+                cache[kind] = parser_for(kind)
+            parser = cache[kind]
+            if parser is None:
+                res.error = X12Error(f"transaction set {raw.transaction_type} is not supported", position=raw.start,
+                                     segment_id="ST", element="ST01", control_number=raw.control_number)
+            else:
+                try:
+                    res.model = parser(raw)
+                except X12Error as exc:
+                    if exc.control_number is None:
+                        exc.control_number = raw.control_number
+                        exc.args = (exc.describe(),)
+                    res.error = exc
+        yield res
+
+
+def read(
+    source: str | os.PathLike[str] | IO[str] | IO[bytes],
+    *,
+    delimiters: Delimiters | None = None,
+    kinds: set[str] | None = None,
+) -> ReadResult:
+    """Read a whole file. Raises ``X12Error`` when it is not readable X12 at all (e.g. no or damaged ISA);
+    otherwise returns every transaction with its model or error."""
+    name = str(source) if isinstance(source, str | os.PathLike) else getattr(source, "name", "<stream>")
+    result = ReadResult(name)
+    try:
+        for t in iter_read(source, delimiters=delimiters, kinds=kinds):
+            result.transactions.append(t)
+    except X12Error as exc:
+        if not result.transactions:
+            exc.source = exc.source or name
+            exc.args = (exc.describe(),)
+            raise
+        result.envelope_errors.append(exc)
+    return result
+
+
+def read_835(source: str | os.PathLike[str] | IO[str] | IO[bytes], *, delimiters: Delimiters | None = None) -> ReadResult:
+    """Read the 835s of a file; ``result.models("835")`` are ``Remittance``s."""
+    return read(source, delimiters=delimiters, kinds={"835"})

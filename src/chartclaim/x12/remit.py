@@ -1,0 +1,920 @@
+"""835 Health Care Claim Payment/Advice (005010X221A1): typed model, reader and balancing.
+
+Billing posts from these records, so the names follow the ERA as a biller reads it: a ``Remittance`` (one
+ST..SE: one payment from one payer to one payee) holds ``ClaimPayment``s (2100, CLP), each holding
+``ServicePayment``s (2110, SVC); money is ``Decimal``; CAS adjustments keep group, CARC, amount, quantity.
+
+Balancing is checked on every read and reported as ``Issue``s with severity ``balancing`` (never raised:
+a payer's arithmetic error must still post, flagged):
+
+* transaction: BPR02 = Σ CLP04 − Σ PLB amounts
+* claim:       CLP03 − CLP04 = Σ claim CAS + Σ line CAS
+* line:        SVC02 − SVC03 = Σ line CAS
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import overload
+
+from chartclaim.x12.core import Delimiters, Group, Interchange, Issue, RawTransaction, Seg, X12Error
+
+ZERO = Decimal(0)
+
+CLAIM_STATUS = {
+    "1": "processed as primary",
+    "2": "processed as secondary",
+    "3": "processed as tertiary",
+    "4": "denied",
+    "19": "processed as primary, forwarded to additional payer(s)",
+    "20": "processed as secondary, forwarded to additional payer(s)",
+    "21": "processed as tertiary, forwarded to additional payer(s)",
+    "22": "reversal of previous payment",
+    "23": "not our claim, forwarded to additional payer(s)",
+    "25": "predetermination pricing only - no payment",
+}
+CAS_GROUPS = frozenset({"CO", "PR", "OA", "PI", "CR"})
+PAYMENT_METHODS = {"CHK": "check", "ACH": "automated clearing house", "NON": "non-payment data",
+                   "FWT": "federal reserve wire transfer", "BOP": "financial institution option"}
+
+
+@dataclass(frozen=True, slots=True)
+class CasAdjustment:
+    """One CAS triplet: group (CO/PR/OA/PI/CR), CARC, amount, optional quantity."""
+
+    group: str
+    reason: str
+    amount: Decimal
+    quantity: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Remark:
+    """LQ remark: qualifier HE (RARC) or RX (NCPDP reject code), and the code."""
+
+    qualifier: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """NM1: entity (QC patient, IL insured, 74 corrected insured, TT crossover carrier, 82 rendering,
+    PR corrected payer, GB other subscriber), person or organisation name and identifier."""
+
+    entity: str
+    entity_type: str  # 1 person, 2 organisation
+    last_or_org: str
+    first: str = ""
+    middle: str = ""
+    suffix: str = ""
+    id_qualifier: str = ""
+    id: str = ""
+
+    @property
+    def display(self) -> str:
+        parts = [self.last_or_org]
+        if self.first:
+            parts.append(self.first)
+        return ", ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    lines: tuple[str, ...] = ()
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+    country: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """1000A payer / 1000B payee (N1 loop)."""
+
+    entity: str  # PR payer, PE payee
+    name: str
+    id_qualifier: str = ""  # XV CMS plan id, XX NPI, FI tax id...
+    id: str = ""
+    address: Address | None = None
+    references: tuple[tuple[str, str], ...] = ()  # REF qualifier, value (2U payer id, TJ tax id, PQ payee id...)
+    contacts: tuple[tuple[str, ...], ...] = ()  # PER elements as read
+
+    def reference(self, qualifier: str) -> str | None:
+        for q, v in self.references:
+            if q == qualifier:
+                return v
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """BPR: what the payer sent and how."""
+
+    handling: str  # BPR01: I remittance+payment, H notification only, C payment accompanies, D make payment only...
+    amount: Decimal  # BPR02
+    credit_debit: str  # BPR03: C credit, D debit
+    method: str  # BPR04: CHK, ACH, NON, FWT, BOP
+    format: str = ""  # BPR05: CCP, CTX
+    payer_dfi: str = ""  # BPR07 sender routing number
+    payer_account: str = ""  # BPR09
+    payer_id: str = ""  # BPR10 originating company id
+    payee_dfi: str = ""  # BPR13
+    payee_account: str = ""  # BPR15
+    date: dt.date | None = None  # BPR16 check issue / EFT effective date
+
+    @property
+    def is_eft(self) -> bool:
+        return self.method in ("ACH", "FWT", "BOP")
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """TRN: the check number or EFT trace number that ties the ERA to the deposit."""
+
+    type: str  # TRN01 1 current transaction
+    number: str  # TRN02 check or EFT trace number
+    originator: str = ""  # TRN03 payer TIN with a leading 1
+    reference: str = ""  # TRN04
+
+
+@dataclass(frozen=True, slots=True)
+class Procedure:
+    """A composite procedure (SVC01/SVC06): qualifier HC/AD/ER/IV/N4/NU..., code, modifiers."""
+
+    qualifier: str
+    code: str
+    modifiers: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InpatientAdjudication:
+    """MIA (Medicare inpatient): covered days, PPS amounts and claim-level remarks (MIA05, 20-24)."""
+
+    covered_days: Decimal | None
+    elements: tuple[str, ...]
+    remarks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OutpatientAdjudication:
+    """MOA: reimbursement rate, HCPCS payable amount and claim-level remarks (MOA03-07)."""
+
+    reimbursement_rate: Decimal | None
+    hcpcs_payable: Decimal | None
+    remarks: tuple[str, ...]
+    esrd_payment: Decimal | None = None
+    non_payable_professional: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePayment:
+    """2110 loop: one adjudicated service line (SVC) with its CAS, dates, line control number, remarks."""
+
+    procedure: Procedure
+    charge: Decimal  # SVC02
+    paid: Decimal  # SVC03
+    revenue_code: str = ""  # SVC04 (NUBC, institutional)
+    units: Decimal | None = None  # SVC05 paid units
+    original_procedure: Procedure | None = None  # SVC06 when the payer changed the code
+    original_units: Decimal | None = None  # SVC07
+    adjustments: tuple[CasAdjustment, ...] = ()
+    dates: tuple[tuple[str, dt.date | None], ...] = ()  # DTM 472 service, 150/151 period
+    references: tuple[tuple[str, str], ...] = ()  # REF 6R line control number, 6B? LU location, 0K ...
+    amounts: tuple[tuple[str, Decimal], ...] = ()  # AMT B6 allowed, KH late filing, T tax...
+    quantities: tuple[tuple[str, Decimal], ...] = ()
+    remarks: tuple[Remark, ...] = ()  # LQ
+    position: int = field(default=0, compare=False)
+
+    @property
+    def line_control_number(self) -> str | None:
+        """REF*6R (our line item control number), or REF*6B/1S when a payer echoes it there instead."""
+        for q in ("6R", "6B"):
+            for rq, v in self.references:
+                if rq == q:
+                    return v
+        return None
+
+    @property
+    def service_date(self) -> dt.date | None:
+        for q, d in self.dates:
+            if q in ("472", "150"):
+                return d
+        return None
+
+    @property
+    def allowed(self) -> Decimal | None:
+        return amount_of(self.amounts, "B6")
+
+    @property
+    def adjustment_total(self) -> Decimal:
+        return sum((a.amount for a in self.adjustments), ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimPayment:
+    """2100 loop: one claim as adjudicated (CLP) with claim-level CAS, names, dates and its lines."""
+
+    patient_control_number: str  # CLP01, our CLM01
+    status: str  # CLP02
+    charge: Decimal  # CLP03
+    paid: Decimal  # CLP04
+    patient_responsibility: Decimal | None  # CLP05
+    filing_indicator: str  # CLP06
+    payer_claim_control_number: str  # CLP07
+    facility_code: str = ""  # CLP08
+    frequency: str = ""  # CLP09
+    drg: str = ""  # CLP11
+    drg_weight: Decimal | None = None  # CLP12
+    discharge_fraction: Decimal | None = None  # CLP13
+    adjustments: tuple[CasAdjustment, ...] = ()
+    names: tuple[Name, ...] = ()
+    inpatient: InpatientAdjudication | None = None
+    outpatient: OutpatientAdjudication | None = None
+    references: tuple[tuple[str, str], ...] = ()
+    dates: tuple[tuple[str, dt.date | None], ...] = ()  # 232/233 statement period, 050 received, 036 expiry
+    contacts: tuple[tuple[str, ...], ...] = ()
+    amounts: tuple[tuple[str, Decimal], ...] = ()  # AMT AU coverage, D8 discount, DY per day, I interest...
+    quantities: tuple[tuple[str, Decimal], ...] = ()
+    services: tuple[ServicePayment, ...] = ()
+    header_number: str = ""  # LX01 of the 2000 loop it belongs to
+    position: int = field(default=0, compare=False)
+
+    @property
+    def status_label(self) -> str:
+        return CLAIM_STATUS.get(self.status, f"status {self.status}")
+
+    @property
+    def is_denied(self) -> bool:
+        return self.status == "4"
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.status == "22"
+
+    @property
+    def is_forwarded(self) -> bool:
+        """The payer crossed the claim over to another payer (19/20/21/23)."""
+        return self.status in ("19", "20", "21", "23")
+
+    def name(self, entity: str) -> Name | None:
+        for n in self.names:
+            if n.entity == entity:
+                return n
+        return None
+
+    @property
+    def patient(self) -> Name | None:
+        return self.name("QC")
+
+    @property
+    def insured(self) -> Name | None:
+        return self.name("IL")
+
+    @property
+    def corrected_insured(self) -> Name | None:
+        return self.name("74")
+
+    @property
+    def crossover_carrier(self) -> Name | None:
+        return self.name("TT")
+
+    @property
+    def rendering_provider(self) -> Name | None:
+        return self.name("82")
+
+    @property
+    def corrected_payer(self) -> Name | None:
+        return self.name("PR")
+
+    @property
+    def statement_from(self) -> dt.date | None:
+        return _date_of(self.dates, "232")
+
+    @property
+    def statement_to(self) -> dt.date | None:
+        return _date_of(self.dates, "233")
+
+    @property
+    def remarks(self) -> tuple[str, ...]:
+        """Claim-level remark codes from MIA/MOA."""
+        out: tuple[str, ...] = ()
+        if self.inpatient:
+            out += self.inpatient.remarks
+        if self.outpatient:
+            out += self.outpatient.remarks
+        return out
+
+    @property
+    def adjustment_total(self) -> Decimal:
+        """Σ claim-level CAS + Σ line-level CAS."""
+        total = sum((a.amount for a in self.adjustments), ZERO)
+        for s in self.services:
+            total += s.adjustment_total
+        return total
+
+
+@dataclass(frozen=True, slots=True)
+class PlbAdjustment:
+    """One PLB pair: reason (WO overpayment recovery, L6 interest, FB forward balance, CS, 72 ...), the
+    reference after the component separator (often the claim or check it concerns), and the amount.
+    A positive amount reduces the payment."""
+
+    reason: str
+    reference: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderAdjustment:
+    """PLB segment: provider identifier, fiscal period date and up to six adjustments."""
+
+    provider_id: str
+    fiscal_period: dt.date | None
+    adjustments: tuple[PlbAdjustment, ...]
+    position: int = field(default=0, compare=False)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((a.amount for a in self.adjustments), ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSummary:
+    """TS3/TS2 in the 2000 header loop (institutional provider summaries), elements as read."""
+
+    header_number: str
+    ts3: tuple[str, ...] = ()
+    ts2: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Remittance:
+    """One 835 transaction set: a payment (or notice) from one payer to one payee."""
+
+    control_number: str
+    payment: Payment
+    trace: Trace | None
+    payer: Party
+    payee: Party
+    claims: Sequence[ClaimPayment]  # a tuple, or LazyClaims when read (built on first access)
+    provider_adjustments: tuple[ProviderAdjustment, ...] = ()
+    production_date: dt.date | None = None  # DTM*405
+    receiver_id: str = ""  # REF*EV
+    currency: str = ""  # CUR02
+    references: tuple[tuple[str, str], ...] = ()
+    provider_summaries: tuple[ProviderSummary, ...] = ()
+    balancing: tuple[Issue, ...] = ()
+    issues: tuple[Issue, ...] = ()
+    interchange: Interchange | None = field(default=None, compare=False)
+    group: Group | None = field(default=None, compare=False)
+    implementation: str = "005010X221A1"
+    position: int = field(default=0, compare=False)
+
+    @property
+    def balanced(self) -> bool:
+        return not self.balancing
+
+    @property
+    def check_or_eft_number(self) -> str:
+        return self.trace.number if self.trace else ""
+
+    @property
+    def provider_adjustment_total(self) -> Decimal:
+        return sum((p.total for p in self.provider_adjustments), ZERO)
+
+    @property
+    def claims_paid_total(self) -> Decimal:
+        return sum((c.paid for c in self.claims), ZERO)
+
+
+def amount_of(pairs: tuple[tuple[str, Decimal], ...], qualifier: str) -> Decimal | None:
+    for q, v in pairs:
+        if q == qualifier:
+            return v
+    return None
+
+
+def _date_of(pairs: tuple[tuple[str, dt.date | None], ...], qualifier: str) -> dt.date | None:
+    for q, v in pairs:
+        if q == qualifier:
+            return v
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- reader
+
+_date_cache: dict[str, dt.date | None] = {}
+
+
+def _date(v: str) -> dt.date | None:
+    """CCYYMMDD, cached: an ERA repeats the same few dates thousands of times."""
+    try:
+        return _date_cache[v]
+    except KeyError:
+        pass
+    d: dt.date | None = None
+    s = v.strip()
+    if len(s) == 8 and s.isdigit():
+        try:
+            d = dt.date(int(s[:4]), int(s[4:6]), int(s[6:8]))
+        except ValueError:
+            d = None
+    if len(_date_cache) < 100_000:
+        _date_cache[v] = d
+    return d
+
+
+def _num(v: str, seg: list[str], i: int, pos: int) -> Decimal:
+    try:
+        d = Decimal(v)
+    except InvalidOperation:
+        raise X12Error(f"not a number: {v!r}", position=pos, segment_id=seg[0], element=f"{seg[0]}{i:02d}") from None
+    if not d.is_finite():
+        raise X12Error(f"not a number: {v!r}", position=pos, segment_id=seg[0], element=f"{seg[0]}{i:02d}")
+    return d
+
+
+def _req_num(seg: list[str], i: int, pos: int) -> Decimal:
+    v = seg[i].strip() if i < len(seg) else ""
+    if not v:
+        raise X12Error("required amount is missing", position=pos, segment_id=seg[0], element=f"{seg[0]}{i:02d}")
+    return _num(v, seg, i, pos)
+
+
+def _opt_num(seg: list[str], i: int, pos: int) -> Decimal | None:
+    v = seg[i].strip() if i < len(seg) else ""
+    return _num(v, seg, i, pos) if v else None
+
+
+def _e(seg: list[str], i: int) -> str:
+    return seg[i].strip() if i < len(seg) else ""
+
+
+def _cas(seg: list[str], pos: int) -> list[CasAdjustment]:
+    group = _e(seg, 1).upper()
+    if group not in CAS_GROUPS:  # same rule as _cas_total
+        raise X12Error(f"claim adjustment group code {group!r} is not CO, PR, OA, PI or CR",
+                       position=pos, segment_id="CAS", element="CAS01")
+    out = []
+    n = len(seg)
+    for i in (2, 5, 8, 11, 14, 17):
+        if i >= n:
+            break
+        reason = seg[i].strip()
+        if not reason:
+            if (i + 1 < n and seg[i + 1].strip()):
+                raise X12Error("adjustment amount without a reason code", position=pos, segment_id="CAS",
+                               element=f"CAS{i:02d}")
+            continue
+        amount = _req_num(seg, i + 1, pos)
+        q = seg[i + 2].strip() if i + 2 < n else ""
+        out.append(CasAdjustment(group, reason, amount, _num(q, seg, i + 2, pos) if q else None))
+    if not out:
+        raise X12Error("CAS without any adjustment", position=pos, segment_id="CAS", element="CAS02")
+    return out
+
+
+def _procedure(v: str, comp: str) -> Procedure:
+    parts = v.split(comp)
+    q = parts[0].strip()
+    code = parts[1].strip() if len(parts) > 1 else ""
+    mods = tuple(m.strip() for m in parts[2:6] if m.strip())
+    desc = parts[6].strip() if len(parts) > 6 else ""
+    return Procedure(q, code, mods, desc)
+
+
+def _name(seg: list[str]) -> Name:
+    n = len(seg)
+    return Name(
+        seg[1].strip() if n > 1 else "", seg[2].strip() if n > 2 else "", seg[3].strip() if n > 3 else "",
+        seg[4].strip() if n > 4 else "", seg[5].strip() if n > 5 else "", seg[7].strip() if n > 7 else "",
+        seg[8].strip() if n > 8 else "", seg[9].strip() if n > 9 else "",
+    )
+
+
+class _PartyBuilder:
+    __slots__ = ("address", "city", "contacts", "country", "entity", "id", "idq", "lines", "name", "refs", "state", "zip")
+
+    def __init__(self, seg: list[str]) -> None:
+        self.entity = _e(seg, 1)
+        self.name = _e(seg, 2)
+        self.idq = _e(seg, 3)
+        self.id = _e(seg, 4)
+        self.lines: list[str] = []
+        self.city = self.state = self.zip = self.country = ""
+        self.refs: list[tuple[str, str]] = []
+        self.contacts: list[tuple[str, ...]] = []
+        self.address = False
+
+    def build(self) -> Party:
+        addr = Address(tuple(self.lines), self.city, self.state, self.zip, self.country) if self.address else None
+        return Party(self.entity, self.name, self.idq, self.id, addr, tuple(self.refs), tuple(self.contacts))
+
+
+class LazyClaims(Sequence[ClaimPayment]):
+    """The claims of a remittance, built into ``ClaimPayment``s on first access.
+
+    The read has already validated every element the builder converts (numbers, codes, required values)
+    and checked the balancing, so building later cannot fail; it only costs time when someone looks.
+    """
+
+    __slots__ = ("_base", "_built", "_comp", "_ranges", "_segs")
+
+    def __init__(self, segs: list[list[str]], ranges: list[tuple[int, int, str]], base: int, comp: str) -> None:
+        self._segs: list[list[str]] | None = segs
+        self._ranges = ranges
+        self._base = base
+        self._comp = comp
+        self._built: tuple[ClaimPayment, ...] | None = None
+
+    def _all(self) -> tuple[ClaimPayment, ...]:
+        if self._built is None:
+            segs = self._segs
+            assert segs is not None
+            self._built = tuple(_build_claim(segs, a, b, self._base, self._comp, hn) for a, b, hn in self._ranges)
+            self._segs = None  # the raw segments are no longer needed
+        return self._built
+
+    def __len__(self) -> int:
+        return len(self._ranges)
+
+    @overload
+    def __getitem__(self, i: int) -> ClaimPayment: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[ClaimPayment, ...]: ...
+    def __getitem__(self, i: int | slice) -> ClaimPayment | tuple[ClaimPayment, ...]:
+        return self._all()[i]
+
+    def __iter__(self) -> Iterator[ClaimPayment]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LazyClaims({len(self)} claims)"
+
+
+def _cas_total(seg: list[str], pos: int) -> Decimal:
+    """Validate one CAS like ``_cas`` and return the sum of its amounts (fast pass: builds nothing)."""
+    group = seg[1].strip() if len(seg) > 1 else ""
+    if group not in CAS_GROUPS and group.upper() not in CAS_GROUPS:
+        raise X12Error(f"claim adjustment group code {group!r} is not CO, PR, OA, PI or CR",
+                       position=pos, segment_id="CAS", element="CAS01")
+    total = ZERO
+    found = False
+    n = len(seg)
+    for i in (2, 5, 8, 11, 14, 17):
+        if i >= n:
+            break
+        if not seg[i].strip():
+            if i + 1 < n and seg[i + 1].strip():
+                raise X12Error("adjustment amount without a reason code", position=pos, segment_id="CAS",
+                               element=f"CAS{i:02d}")
+            continue
+        found = True
+        total += _req_num(seg, i + 1, pos)
+        if i + 2 < n and seg[i + 2].strip():
+            _num(seg[i + 2].strip(), seg, i + 2, pos)
+    if not found:
+        raise X12Error("CAS without any adjustment", position=pos, segment_id="CAS", element="CAS02")
+    return total
+
+
+def parse_835(raw: RawTransaction) -> Remittance:
+    """Build a ``Remittance`` from one ST..SE. Raises ``X12Error`` (with position) on malformed content;
+    balancing differences are reported in ``Remittance.balancing``."""
+    d: Delimiters = raw.interchange.delimiters
+    comp = d.component
+    segs = raw.segments
+    base = raw.start + 1
+    n = len(segs)
+    issues: list[Issue] = list(raw.issues)
+    payment: Payment | None = None
+    trace: Trace | None = None
+    parties: list[_PartyBuilder] = []
+    party: _PartyBuilder | None = None
+    refs: list[tuple[str, str]] = []
+    prod_date: dt.date | None = None
+    currency = ""
+
+    # ---- header (BPR, TRN, CUR, REF, DTM, 1000A, 1000B): few segments, built eagerly
+    i = 0
+    while i < n:
+        seg = segs[i]
+        tag = seg[0]
+        pos = base + i
+        if tag in ("LX", "CLP", "PLB", "TS3", "TS2"):
+            break
+        if tag == "BPR":
+            s = Seg(seg, pos, d)
+            bpr16 = s[16]
+            date = _date(bpr16) if bpr16 else None
+            if bpr16 and date is None:
+                issues.append(Issue(f"not a date: {bpr16!r}", pos, "BPR", "BPR16"))
+            payment = Payment(s.req(1), s.dec_req(2), s[3], s[4], s[5], s[7], s[9], s[10], s[13], s[15], date)
+        elif tag == "TRN":
+            s = Seg(seg, pos, d)
+            trace = Trace(s[1], s.req(2), s[3], s[4])
+        elif tag == "N1":
+            party = _PartyBuilder(seg)
+            parties.append(party)
+        elif tag == "N3" and party is not None:
+            party.address = True
+            party.lines.extend(x.strip() for x in seg[1:3] if x.strip())
+        elif tag == "N4" and party is not None:
+            party.address = True
+            party.city, party.state, party.zip, party.country = _e(seg, 1), _e(seg, 2), _e(seg, 3), _e(seg, 4)
+        elif tag == "REF":
+            (party.refs if party is not None else refs).append((_e(seg, 1), _e(seg, 2)))
+        elif tag in ("PER", "RDM"):
+            if party is not None:
+                party.contacts.append((tag, *(x.strip() for x in seg[1:])))
+            else:
+                issues.append(Issue(f"{tag} before any N1; ignored", pos, tag))
+        elif tag == "DTM":
+            if _e(seg, 1) == "405":
+                prod_date = _date(_e(seg, 2))
+        elif tag == "CUR":
+            currency = _e(seg, 2)
+        elif tag in ("SVC", "CAS", "AMT", "QTY", "LQ", "NM1", "MIA", "MOA"):
+            raise X12Error(f"{tag} outside a claim (no CLP before it)", position=pos, segment_id=tag)
+        else:
+            issues.append(Issue(f"segment {tag} not expected in the 835 header; ignored", pos, tag))
+        i += 1
+    if payment is None:
+        raise X12Error("835 without BPR", position=raw.start, segment_id="ST", control_number=raw.control_number)
+    payer = next((p for p in parties if p.entity == "PR"), None)
+    payee = next((p for p in parties if p.entity == "PE"), None)
+    if payer is None:
+        raise X12Error("835 without payer (N1*PR, loop 1000A)", position=raw.start, segment_id="ST",
+                       control_number=raw.control_number)
+    if payee is None:
+        raise X12Error("835 without payee (N1*PE, loop 1000B)", position=raw.start, segment_id="ST",
+                       control_number=raw.control_number)
+
+    # ---- detail: one validating pass that sums for balancing and records claim boundaries (hot path)
+    bal: list[Issue] = []
+    ranges: list[tuple[int, int, str]] = []
+    plbs: list[ProviderAdjustment] = []
+    summaries: list[ProviderSummary] = []
+    header_number = ""
+    ts3: tuple[str, ...] = ()
+    ts2: tuple[str, ...] = ()
+    paid_total = ZERO
+    c_start = -1
+    c_charge = c_paid = c_adj = ZERO
+    c_id = ""
+    s_seg: list[str] | None = None
+    s_charge = s_paid = s_adj = ZERO
+    s_pos = 0
+
+    def close_line() -> None:
+        assert s_seg is not None
+        if s_charge - s_paid != s_adj:
+            code = s_seg[1].split(comp)
+            bal.append(Issue(
+                f"claim {c_id} line {code[1] if len(code) > 1 else s_seg[1]}: SVC02 {s_charge} − SVC03 {s_paid}"
+                f" = {s_charge - s_paid} ≠ Σ CAS {s_adj}", s_pos, "SVC", "SVC02", "balancing"))
+
+    def close_claim(end: int) -> None:
+        nonlocal c_start, s_seg
+        if s_seg is not None:
+            close_line()
+            s_seg = None
+        if c_charge - c_paid != c_adj:
+            bal.append(Issue(
+                f"claim {c_id}: CLP03 {c_charge} − CLP04 {c_paid} = {c_charge - c_paid} ≠ Σ CAS {c_adj}",
+                base + c_start, "CLP", "CLP03", "balancing"))
+        ranges.append((c_start, end, header_number))
+        c_start = -1
+
+    while i < n:
+        seg = segs[i]
+        tag = seg[0]
+        if tag == "CAS":
+            if c_start < 0:
+                raise X12Error("CAS outside a claim (no CLP before it)", position=base + i, segment_id="CAS")
+            a = _cas_total(seg, base + i)
+            c_adj += a
+            if s_seg is not None:
+                s_adj += a
+        elif tag == "SVC":
+            if c_start < 0:
+                raise X12Error("SVC outside a claim (no CLP before it)", position=base + i, segment_id="SVC")
+            if s_seg is not None:
+                close_line()
+            s_pos = base + i
+            if len(seg) < 4 or not seg[1].strip():
+                raise X12Error("SVC01 procedure is missing", position=s_pos, segment_id="SVC", element="SVC01")
+            s_charge = _req_num(seg, 2, s_pos)
+            s_paid = _req_num(seg, 3, s_pos)
+            s_adj = ZERO
+            s_seg = seg
+            if len(seg) > 5:
+                if seg[5].strip():
+                    _num(seg[5].strip(), seg, 5, s_pos)
+                if len(seg) > 7 and seg[7].strip():
+                    _num(seg[7].strip(), seg, 7, s_pos)
+        elif tag in ("DTM", "REF", "NM1", "LQ", "PER"):
+            if c_start < 0:
+                if tag in ("NM1", "LQ"):
+                    raise X12Error(f"{tag} outside a claim (no CLP before it)", position=base + i, segment_id=tag)
+                issues.append(Issue(f"{tag} outside a claim; ignored", base + i, tag))
+        elif tag == "CLP":
+            if c_start >= 0:
+                close_claim(i)
+            pos = base + i
+            if len(seg) < 5 or not seg[1].strip():
+                raise X12Error("CLP01 patient control number is missing", position=pos, segment_id="CLP", element="CLP01")
+            if not seg[2].strip():
+                raise X12Error("CLP02 claim status is missing", position=pos, segment_id="CLP", element="CLP02")
+            c_id = seg[1].strip()
+            c_charge = _req_num(seg, 3, pos)
+            c_paid = _req_num(seg, 4, pos)
+            c_adj = ZERO
+            paid_total += c_paid
+            c_start = i
+            if len(seg) > 5:
+                _opt_num(seg, 5, pos)
+                _opt_num(seg, 12, pos)
+                _opt_num(seg, 13, pos)
+        elif tag in ("AMT", "QTY"):
+            if c_start < 0:
+                raise X12Error(f"{tag} outside a claim (no CLP before it)", position=base + i, segment_id=tag)
+            _req_num(seg, 2, base + i)
+        elif tag == "LX":
+            if c_start >= 0:
+                close_claim(i)
+            if ts3 or ts2:
+                summaries.append(ProviderSummary(header_number, ts3, ts2))
+                ts3 = ts2 = ()
+            header_number = _e(seg, 1)
+        elif tag == "PLB":
+            if c_start >= 0:
+                close_claim(i)
+            plbs.append(_plb(seg, base + i, comp))
+        elif tag in ("TS3", "TS2"):
+            if c_start >= 0:
+                close_claim(i)
+            if tag == "TS3":
+                ts3 = tuple(x.strip() for x in seg[1:])
+            else:
+                ts2 = tuple(x.strip() for x in seg[1:])
+        elif tag == "MIA":
+            if c_start < 0 or s_seg is not None:
+                raise X12Error("MIA outside the claim header (loop 2100)", position=base + i, segment_id="MIA")
+            _opt_num(seg, 1, base + i)
+        elif tag == "MOA":
+            if c_start < 0 or s_seg is not None:
+                raise X12Error("MOA outside the claim header (loop 2100)", position=base + i, segment_id="MOA")
+            for k in (1, 2, 8, 9):
+                _opt_num(seg, k, base + i)
+        else:
+            issues.append(Issue(f"segment {tag} not expected here; ignored", base + i, tag))
+        i += 1
+    if c_start >= 0:
+        close_claim(n)
+    if ts3 or ts2:
+        summaries.append(ProviderSummary(header_number, ts3, ts2))
+    plb_total = sum((p.total for p in plbs), ZERO)
+    if payment.amount != paid_total - plb_total:
+        bal.insert(0, Issue(
+            f"BPR02 {payment.amount} ≠ Σ CLP04 {paid_total} − Σ PLB {plb_total} = {paid_total - plb_total}",
+            raw.start, "BPR", "BPR02", "balancing"))
+    receiver = next((v for q, v in refs if q == "EV"), "")
+    return Remittance(
+        raw.control_number, payment, trace, payer.build(), payee.build(), LazyClaims(segs, ranges, base, comp),
+        tuple(plbs), prod_date, receiver, currency, tuple(refs), tuple(summaries), tuple(bal), tuple(issues),
+        raw.interchange, raw.group, raw.implementation, raw.start,
+    )
+
+
+def _build_claim(segs: list[list[str]], start: int, end: int, base: int, comp: str, header_number: str) -> ClaimPayment:
+    """Build one 2100 loop from segments the fast pass has validated."""
+    c = segs[start]
+    clp_pos = base + start
+    c_cas: list[CasAdjustment] = []
+    c_names: list[Name] = []
+    c_refs: list[tuple[str, str]] = []
+    c_dates: list[tuple[str, dt.date | None]] = []
+    c_amts: list[tuple[str, Decimal]] = []
+    c_qtys: list[tuple[str, Decimal]] = []
+    c_pers: list[tuple[str, ...]] = []
+    c_mia: InpatientAdjudication | None = None
+    c_moa: OutpatientAdjudication | None = None
+    services: list[ServicePayment] = []
+    svc: list[str] | None = None
+    svc_pos = 0
+    s_cas: list[CasAdjustment] = []
+    s_dates: list[tuple[str, dt.date | None]] = []
+    s_refs: list[tuple[str, str]] = []
+    s_amts: list[tuple[str, Decimal]] = []
+    s_qtys: list[tuple[str, Decimal]] = []
+    s_lq: list[Remark] = []
+
+    def close_service() -> None:
+        assert svc is not None
+        s = svc
+        k = len(s)
+        units_s = s[5].strip() if k > 5 else ""
+        orig = s[6].strip() if k > 6 else ""
+        ounits = s[7].strip() if k > 7 else ""
+        services.append(ServicePayment(
+            _procedure(s[1], comp), _req_num(s, 2, svc_pos), _req_num(s, 3, svc_pos),
+            s[4].strip() if k > 4 else "",
+            _num(units_s, s, 5, svc_pos) if units_s else None,
+            _procedure(orig, comp) if orig else None,
+            _num(ounits, s, 7, svc_pos) if ounits else None,
+            tuple(s_cas), tuple(s_dates), tuple(s_refs), tuple(s_amts), tuple(s_qtys), tuple(s_lq), svc_pos,
+        ))
+
+    for idx in range(start + 1, end):
+        seg = segs[idx]
+        tag = seg[0]
+        if tag == "SVC":
+            if svc is not None:
+                close_service()
+                s_cas, s_dates, s_refs, s_amts, s_qtys, s_lq = [], [], [], [], [], []
+            svc = seg
+            svc_pos = base + idx
+        elif tag == "CAS":
+            (s_cas if svc is not None else c_cas).extend(_cas(seg, base + idx))
+        elif tag == "DTM":
+            (s_dates if svc is not None else c_dates).append((_e(seg, 1), _date(_e(seg, 2))))
+        elif tag == "REF":
+            (s_refs if svc is not None else c_refs).append((_e(seg, 1), _e(seg, 2)))
+        elif tag == "AMT":
+            (s_amts if svc is not None else c_amts).append((_e(seg, 1), _req_num(seg, 2, base + idx)))
+        elif tag == "QTY":
+            (s_qtys if svc is not None else c_qtys).append((_e(seg, 1), _req_num(seg, 2, base + idx)))
+        elif tag == "LQ":
+            s_lq.append(Remark(_e(seg, 1), _e(seg, 2)))
+        elif tag == "NM1":
+            c_names.append(_name(seg))
+        elif tag == "PER":
+            c_pers.append(tuple(x.strip() for x in seg[1:]))
+        elif tag == "MIA":
+            c_mia = InpatientAdjudication(_opt_num(seg, 1, base + idx), tuple(x.strip() for x in seg[1:]),
+                                          tuple(r for r in (_e(seg, k) for k in (5, 20, 21, 22, 23)) if r))
+        elif tag == "MOA":
+            c_moa = OutpatientAdjudication(
+                _opt_num(seg, 1, base + idx), _opt_num(seg, 2, base + idx),
+                tuple(r for r in (_e(seg, k) for k in (3, 4, 5, 6, 7)) if r),
+                _opt_num(seg, 8, base + idx), _opt_num(seg, 9, base + idx))
+    if svc is not None:
+        close_service()
+    return ClaimPayment(
+        c[1].strip(), c[2].strip(), _req_num(c, 3, clp_pos), _req_num(c, 4, clp_pos), _opt_num(c, 5, clp_pos),
+        _e(c, 6), _e(c, 7), _e(c, 8), _e(c, 9), _e(c, 11), _opt_num(c, 12, clp_pos), _opt_num(c, 13, clp_pos),
+        tuple(c_cas), tuple(c_names), c_mia, c_moa, tuple(c_refs), tuple(c_dates), tuple(c_pers),
+        tuple(c_amts), tuple(c_qtys), tuple(services), header_number, clp_pos,
+    )
+
+
+def _plb(seg: list[str], pos: int, comp: str) -> ProviderAdjustment:
+    s = _e(seg, 1)
+    if not s:
+        raise X12Error("PLB01 provider identifier is missing", position=pos, segment_id="PLB", element="PLB01")
+    items = []
+    n = len(seg)
+    for i in range(3, min(n, 15), 2):
+        code = seg[i].strip()
+        if not code:
+            continue
+        parts = code.split(comp, 1)
+        items.append(PlbAdjustment(parts[0].strip(), parts[1].strip() if len(parts) > 1 else "", _req_num(seg, i + 1, pos)))
+    if not items:
+        raise X12Error("PLB without any adjustment", position=pos, segment_id="PLB", element="PLB03")
+    return ProviderAdjustment(s, _date(_e(seg, 2)), tuple(items), pos)
+
+
+def check_balancing(rem: Remittance) -> list[Issue]:
+    """The three 835 balancing rules; each difference is one ``Issue`` naming the segment that is off."""
+    out: list[Issue] = []
+    expected = rem.claims_paid_total - rem.provider_adjustment_total
+    if rem.payment.amount != expected:
+        out.append(Issue(
+            f"BPR02 {rem.payment.amount} ≠ Σ CLP04 {rem.claims_paid_total} − Σ PLB {rem.provider_adjustment_total}"
+            f" = {expected}", rem.position, "BPR", "BPR02", "balancing"))
+    for c in rem.claims:
+        adj = c.adjustment_total
+        if c.charge - c.paid != adj:
+            out.append(Issue(
+                f"claim {c.patient_control_number}: CLP03 {c.charge} − CLP04 {c.paid} = {c.charge - c.paid}"
+                f" ≠ Σ CAS {adj}", c.position, "CLP", "CLP03", "balancing"))
+        for s in c.services:
+            sadj = s.adjustment_total
+            if s.charge - s.paid != sadj:
+                out.append(Issue(
+                    f"claim {c.patient_control_number} line {s.procedure.code}: SVC02 {s.charge} − SVC03 {s.paid}"
+                    f" = {s.charge - s.paid} ≠ Σ CAS {sadj}", s.position, "SVC", "SVC02", "balancing"))
+    return out

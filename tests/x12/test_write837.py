@@ -1,0 +1,72 @@
+"""837P/837I writer: pyx12 is the oracle; control numbers unique and persisted; located write errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+
+from chartclaim.x12 import FileControlNumbers, MemoryControlNumbers
+from chartclaim.x12.core import iter_raw_transactions
+from chartclaim.x12.envelope import EnvelopeOptions, EnvelopeParty
+from chartclaim.x12.reader import transaction_kind
+from chartclaim.x12.validate import pyx12_available, pyx12_validate
+from chartclaim.x12.write837 import Receiver, Submitter, X12WriteError, write_837
+from tests.x12.factories import dependent, institutional, professional, secondary
+
+OPTS = EnvelopeOptions(EnvelopeParty("SUNRISE"), EnvelopeParty("CLEARHOUSE"), usage="T",
+                       timestamp=dt.datetime(2024, 3, 5, 10, 30))
+SUB = Submitter("SUNRISE CLINIC", "SUB123", "EDI DESK", "2175551234")
+REC = Receiver("CLEARHOUSE INC", "CH999")
+
+needs_pyx12 = pytest.mark.skipif(not pyx12_available(), reason="pyx12 not installed")
+
+
+@needs_pyx12
+@pytest.mark.parametrize("batch", [True, False])
+def test_pyx12_clean(batch: bool) -> None:
+    claims = [professional(), dependent(), secondary(), institutional()]
+    text = write_837(claims, OPTS, SUB, REC, MemoryControlNumbers(), one_st_per_claim=not batch)
+    v = pyx12_validate(text)
+    assert v.ok, v.errors
+    kinds = [transaction_kind(t) for t in iter_raw_transactions(io.StringIO(text))]
+    assert kinds == (["837P", "837I"] if batch else ["837P", "837P", "837P", "837I"])
+
+
+def test_fixed_width_isa_and_line_control_numbers() -> None:
+    text = write_837([professional()], OPTS, SUB, REC, MemoryControlNumbers())
+    isa = text.split("~")[0]
+    assert len(isa) + 1 == 106 and isa.startswith("ISA*00*")
+    assert "REF*6R*PCN1001-1~" in text and "REF*6R*PCN1001-3~" in text
+    assert "HI*ABK:E119*ABF:I10*ABF:Z794~" in text
+    assert "SV1*HC:99214:25*150*UN*1***1:2~" in text
+
+
+def test_generated_line_control_numbers() -> None:
+    c = professional()
+    c = c.model_copy(update={"lines": tuple(ln.model_copy(update={"line_control_number": None}) for ln in c.lines)})
+    text = write_837([c], OPTS, SUB, REC, MemoryControlNumbers())
+    assert "REF*6R*PCN1001-2~" in text
+
+
+def test_control_numbers_unique_and_persisted(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "numbers.json"
+    src = FileControlNumbers(path)
+    t1 = write_837([professional(), dependent()], OPTS, SUB, REC, src)
+    t2 = write_837([professional()], OPTS, SUB, REC, FileControlNumbers(path))  # a new process would do this
+    isa13 = [t.split("~")[0].split("*")[13] for t in (t1, t2)]
+    assert isa13 == ["000000001", "000000002"]
+    st02 = [seg.split("*")[2] for t in (t1, t2) for seg in t.split("~\n") if seg.startswith("ST*")]
+    assert len(set(st02)) == len(st02) == 3
+
+
+def test_write_errors_name_claim_and_field() -> None:
+    bad = professional(billing_provider={"npi": "1234567893", "tax_id": "1", "name": "X",
+                                         "address": {"line1": "A", "city": "B", "state": "IL", "zip": "62701"}})
+    with pytest.raises(X12WriteError) as exc:
+        write_837([bad], OPTS, SUB, REC, MemoryControlNumbers())
+    assert exc.value.field == "billing_provider.address.zip" and exc.value.claim_id == "PCN1001"
+    no_ptr = professional(lines=[{"procedure": "99213", "charge": "10", "dx_pointers": [9], "date_of_service": "2024-01-01"}])
+    with pytest.raises(X12WriteError, match=r"lines\[0\]\.dx_pointers"):
+        write_837([no_ptr], OPTS, SUB, REC, MemoryControlNumbers())
