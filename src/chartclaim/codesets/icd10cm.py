@@ -238,6 +238,7 @@ class Icd10cm:
         for c, ch, text in seventh_rows:
             sev.setdefault(c, {})[ch] = text
         inherited: dict[str, dict[str, tuple[Note, ...]]] = {}
+        base_codes: set[str] = set()
         seventh_note: dict[str, str | None] = {}
         for code, nd, desc, kind, parent, billable, _seq, chapter, block, definer, stem, ph, manif in nodes:
             own = by_code.get(code, [])
@@ -251,6 +252,7 @@ class Icd10cm:
             seventh_note[code] = s_note
             b = bool(billable)
             d = desc
+            base_codes.add(nd)
             if vrows is not None:
                 v = vrows.get(nd)
                 if v is None:
@@ -268,6 +270,12 @@ class Icd10cm:
                 seventh_character_note=s_note if definer else None, seventh_character_stem=stem,
                 requires_seventh_character=stem is not None and not billable, has_placeholder=bool(ph),
                 manifestation=bool(manif))
+        if vrows is not None:
+            # codes of an imported version that the base no longer has (deleted since)
+            for nd in sorted(vrows.keys() - base_codes):
+                e = self._versioned(None, nd, version)
+                if e is not None and (e.billable or not billable_only):
+                    yield e
 
     # -- conventions ----------------------------------------------------------------------------------
     def excludes1_conflict(self, a: str, b: str, dos: date | None = None) -> Note | None:

@@ -42,12 +42,13 @@ class AlphabeticIndex:
         return [self._row(r) for r in rows]
 
     def lookup(self, main_term: str) -> list[IndexEntry]:
-        """Every line under a main term (case-insensitive), in index order."""
+        """Every line under a main term (case-insensitive; 'Hypertension' also finds 'Hypertension,
+        hypertensive'), in index order."""
         t = main_term.strip()
         with self._lock:
             rows = self._con.execute(
                 f"SELECT {self._COLS} FROM imp.index_entries WHERE path = ? COLLATE NOCASE OR path LIKE ? "
-                "ORDER BY id", (t, t + SEP + "%")).fetchall()
+                "OR path LIKE ? ORDER BY id", (t, t + SEP + "%", t + ",%")).fetchall()
         return [self._row(r) for r in rows]
 
     def sources(self) -> dict[str, int]:

@@ -162,6 +162,7 @@ class Encoder:
 
     # -- candidates ------------------------------------------------------------------------------------
     def _fts(self, table: str, concepts: list[Concept], all_terms: bool, limit: int) -> list[int]:
+        name = table.rpartition(".")[2]
         parts = []
         for c in concepts:
             alts = " OR ".join(f'"{a}"' for a in sorted(c.alts))
@@ -171,7 +172,7 @@ class Encoder:
         expr = (" AND " if all_terms else " OR ").join(parts)
         with self._lock:
             rows = self._con.execute(
-                f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}) LIMIT ?",
+                f"SELECT rowid FROM {table} WHERE {name} MATCH ? ORDER BY bm25({name}) LIMIT ?",
                 (expr, limit)).fetchall()
         return [r[0] for r in rows]
 
