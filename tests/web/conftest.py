@@ -13,6 +13,7 @@ from chartclaim.settings import Settings
 from chartclaim.store.db import make_engine, session_scope, upgrade
 from chartclaim.web.app import create_app
 from chartclaim.web.security import use_fast_hasher
+from tests.web.fakes import FakeCodes, fake_suggester
 from tests.web.seed import PASSWORD, seed
 
 
@@ -33,7 +34,8 @@ def web_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
 def app(web_db: tuple[str, dict[str, int]], tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     url, _ = web_db
     settings = Settings(database_url=url, data_dir=tmp_path_factory.mktemp("data"), secret_key="test-secret")
-    return create_app(settings, engine=make_engine(url, connect_args={"check_same_thread": False}))
+    return create_app(settings, engine=make_engine(url, connect_args={"check_same_thread": False}),
+                      suggester=fake_suggester, codes=FakeCodes())
 
 
 @pytest.fixture(scope="session")

@@ -13,11 +13,15 @@ from chartclaim.web.db import make_engine, make_sessionmaker
 from chartclaim.web.deps import LoginRequired, is_api
 from chartclaim.web.render import STATIC_DIR, templates
 from chartclaim.web.security import SessionSigner
+from chartclaim.web.services.codes import CodeService
+from chartclaim.web.services.suggest import CoderSuggester, Suggester
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, engine: Engine | None = None, *,
+               suggester: Suggester | None = None, codes: CodeService | None = None) -> FastAPI:
+    """`suggester` (the automated coder) and `codes` (the encoder) are injectable so tests can pin them."""
     settings = settings or get_settings()
     if engine is None:
         settings.ensure_dirs()
@@ -35,6 +39,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.signer = SessionSigner(settings.secret_key)
     app.state.secure_cookies = False  # set True behind TLS
+    app.state.suggester = suggester or CoderSuggester()
+    app.state.codes = codes or CodeService()
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:

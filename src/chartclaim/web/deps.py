@@ -72,7 +72,7 @@ def load_session_user(request: Request, db: Session) -> tuple[User, SessionData]
 
 
 async def _csrf_ok(request: Request, data: SessionData) -> bool:
-    token = request.headers.get(CSRF_HEADER)
+    token = request.headers.get(CSRF_HEADER) or None
     if token is None:
         ctype = request.headers.get("content-type", "")
         if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
-from chartclaim.web.routers import admin, auth
+from chartclaim.web.routers import admin, auth, coding
 
-ROUTERS: list[APIRouter] = [auth.router, auth.api, admin.router, admin.api]
+ROUTERS: list[APIRouter] = [auth.router, auth.api, admin.router, admin.api, coding.router, coding.api]
 
 
 def iter_routes() -> list[APIRoute]:
