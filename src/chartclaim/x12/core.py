@@ -181,7 +181,7 @@ def parse_isa(head: str) -> tuple[Delimiters, Segment, int]:
         term = "\n"
     if term.isalnum() or term in (sep, comp):
         raise X12Error(f"invalid segment terminator {term!r} after ISA16", position=1, segment_id="ISA", element="ISA16")
-    isa = [p.strip() if i not in (2, 4) else p for i, p in enumerate(parts[:16])]
+    isa = list(parts[:16])
     isa.append(comp)
     for i, name in ((12, "ISA12"), (13, "ISA13")):
         v = isa[i].strip()
@@ -359,6 +359,10 @@ def iter_raw_transactions(
                     raise X12Error("ISA has fewer than 16 elements", position=pos, segment_id="ISA")
                 ic = _interchange(seg, d, pos)
                 grp = None
+                width = len(d.element.join(seg)) + 1
+                if width != 106:
+                    pending.append(Issue(f"ISA is {width} characters, not the fixed 106; read by its separators",
+                                         pos, "ISA"))
             elif sid == "GS":
                 if ic is None:
                     raise X12Error("GS before ISA", position=pos, segment_id="GS")

@@ -107,6 +107,9 @@ def iter_read(
             continue
         res = TransactionResult(kind, raw.control_number, raw.start, issues=list(raw.issues))
         if raw.error is not None:
+            if raw.error.control_number is None:
+                raw.error.control_number = raw.control_number
+                raw.error.args = (raw.error.describe(),)
             res.error = raw.error
         else:
             if kind not in cache:
