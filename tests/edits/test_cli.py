@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chartclaim.cli import app
+from chartclaim.settings import get_settings
+
+from .conftest import MCE_AGES, MCE_DX, SAMPLE
+
+
+@pytest.fixture()
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit_files: Path) -> Path:
+    monkeypatch.setenv("CHARTCLAIM_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield tmp_path / "data"
+    get_settings.cache_clear()
+
+
+def test_import_status_and_scrub(data_dir: Path, edit_files: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    r = runner.invoke(app, ["edits", "import", "ncci", str(edit_files)])
+    assert r.exit_code == 0, r.output
+    assert "ptp  2026Q1" in r.output
+    r = runner.invoke(app, ["edits", "import", "mce", str(edit_files / "mce_v43_1")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["edits", "status", "--json"])
+    status = json.loads(r.output)
+    assert {x["kind"] for x in status["releases"]} == {"ptp", "mue", "aoc", "mce"}
+
+    clean = tmp_path / "clean.json"
+    clean.write_text(json.dumps(SAMPLE))
+    bad = tmp_path / "bad.json"
+    bad_claim = {**SAMPLE, "claim_id": "C2", "lines": [{**SAMPLE["lines"][0], "modifiers": []}, SAMPLE["lines"][1]]}
+    bad.write_text(json.dumps(bad_claim))
+    r = runner.invoke(app, ["claims", "scrub", str(clean), "--today", "2026-11-27"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["claims", "scrub", str(clean), str(bad), "--json", "--today", "2026-11-27"])
+    assert r.exit_code == 1
+    out = json.loads(r.stdout)
+    by_id = {c["claim_id"]: c for c in out["claims"]}
+    assert by_id["C1001"]["clean"] is True
+    assert [e["rule_id"] for e in by_id["C2"]["edits"]] == ["NCCI-PTP-1"]
+    assert set(by_id["C2"]["edits"][0]) >= {"rule_id", "family", "severity", "claim_id", "line", "message", "fix"}
+
+
+def test_bad_claim_file_is_named(data_dir: Path, tmp_path: Path) -> None:
+    f = tmp_path / "broken.json"
+    f.write_text(json.dumps({**SAMPLE, "lines": [{**SAMPLE["lines"][0], "charge": "abc"}]}))
+    r = CliRunner().invoke(app, ["claims", "scrub", str(f)])
+    assert r.exit_code == 2
+    assert "broken.json" in r.output and "lines[0].charge" in r.output
+
+
+def test_mce_fixture_text_is_consistent() -> None:
+    assert MCE_DX.startswith("code,start_date") and MCE_AGES.startswith("age_group")
