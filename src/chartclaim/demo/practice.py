@@ -278,7 +278,7 @@ def _front_desk_errors(rng: random.Random, patients: list[DemoPatient]) -> list[
 def build_practice(seed: int = 7, n_patients: int = 200, n_encounters: int = 1000) -> DemoPractice:
     rng = random.Random(seed)
     org = Organisation("Oak Prairie Family Medicine", make_npi(rng), f"{rng.randint(10, 99)}{_digits(rng, 7)}",
-                       "207Q00000X", _addr("1200 Prairie Crossing Dr Ste 100", "Springfield", "62704"),
+                       "207Q00000X", _addr("1200 Prairie Crossing Dr Ste 100", "Springfield", "627041822"),
                        "2175550100")
     providers = (
         Provider(make_npi(rng), "Helena", "Marchetti", "MD", "207Q00000X"),
