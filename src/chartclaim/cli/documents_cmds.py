@@ -162,3 +162,69 @@ def explain_cmd(
     typer.echo(f"Next step: {e.action}")
     for n in e.notes:
         typer.echo(f"  also {n}")
+
+
+@apps.claims.command("cms1500")
+def cms1500_cmd(
+    claim_file: Annotated[Path, typer.Argument(help="Claim JSON (one claim, a list, or JSON lines).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="PDF to write.")],
+) -> None:
+    """Print claims on the CMS-1500 (02/12) form as a PDF (6 lines a page, continuation pages)."""
+    from chartclaim.billing.documents.cms1500 import Cms1500Error, render_cms1500
+    from chartclaim.claim import ClaimFormatError, load_claims
+
+    try:
+        claims = load_claims(claim_file)
+        pdf = render_cms1500(claims)
+    except (ClaimFormatError, Cms1500Error, ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    _write_atomic(output, pdf)
+    pages = sum((len(c.lines) + 5) // 6 for c in claims)
+    typer.echo(f"{output}: {len(claims)} claim(s), {pages} page(s)")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+@denials.command("letter")
+def letter_cmd(
+    claim_file: Annotated[Path, typer.Argument(help="The denied claim (JSON).")],
+    codes: Annotated[list[str], typer.Option("--denial", "-d", help="Denial as on the remit, e.g. 'CO-97 M15' "
+                                                                     "(repeatable).")],
+    excerpt: Annotated[Path, typer.Option(help="Text file with the supporting documentation excerpt.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="PDF to write.")],
+    argument: Annotated[Path | None, typer.Option(help="Text file with your argument (default: a first "
+                                                        "draft for the denial category).")] = None,
+    payer_claim_number: Annotated[str | None, typer.Option(help="The payer's claim control number.")] = None,
+    line: Annotated[list[int] | None, typer.Option(help="Claim line appealed, 1-based (repeatable).")] = None,
+    descriptions: Annotated[Path | None, typer.Option(help="Folder with carc.csv/rarc.csv.")] = None,
+) -> None:
+    """Write an appeal letter PDF for a denied claim."""
+    import datetime as dt
+
+    from chartclaim.billing.denials import codesets_describer, csv_describer, explain_codes
+    from chartclaim.billing.documents.appeal import AppealLetter, default_argument, render_appeal_letter
+    from chartclaim.claim import ClaimFormatError, load_claims
+
+    describe = csv_describer(descriptions) if descriptions else codesets_describer()
+    try:
+        claim = load_claims(claim_file)[0]
+        explained = tuple(explain_codes(c.split(), describe) for c in codes)
+        text = argument.read_text(encoding="utf-8") if argument else default_argument(
+            next((e for e in explained if e.appealable), explained[0]), claim)
+        letter = AppealLetter(claim=claim, denials=explained, argument=text,
+                              documentation_excerpt=excerpt.read_text(encoding="utf-8"),
+                              letter_date=dt.date.today(), payer_claim_number=payer_claim_number,
+                              line_numbers=tuple(line or ()))
+        pdf = render_appeal_letter(letter)
+    except (ClaimFormatError, ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    not_appealable = [e.code_string for e in explained if not e.appealable]
+    if not_appealable:
+        typer.secho(f"note: {', '.join(not_appealable)} usually call for a corrected claim, not an appeal",
+                    fg=typer.colors.YELLOW, err=True)
+    _write_atomic(output, pdf)
+    typer.echo(f"{output}: appeal letter for claim {claim.claim_id}")
