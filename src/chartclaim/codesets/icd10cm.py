@@ -162,6 +162,26 @@ class Icd10cm:
             seventh_character_stem=stem, requires_seventh_character=requires_7th, has_placeholder=bool(ph),
             manifestation=bool(manif))
 
+    def light(self, codes: list[str]) -> dict[str, tuple[str, str, bool, str | None]]:
+        """code -> (description, kind, billable, stem) of the base version in one query: the search ranks
+        hundreds of candidates and needs no notes for that."""
+        if not codes:
+            return {}
+        qs = ",".join("?" * len(codes))
+        with self._lock:
+            rows = self._con.execute(
+                f"SELECT code, description, kind, billable, stem FROM icd_nodes WHERE code IN ({qs})", codes).fetchall()
+        return {r[0]: (r[1], r[2], bool(r[3]), r[4]) for r in rows}
+
+    def seventh_children(self, code: str) -> list[tuple[str, str]]:
+        """(code, 7th-character meaning) of the codes made from a stem by adding the 7th character."""
+        with self._lock:
+            rows = self._con.execute("SELECT code, description FROM icd_nodes WHERE parent=? AND billable=1 "
+                                     "AND length(nodot)=7 ORDER BY seq", (code,)).fetchall()
+            parent = self._con.execute("SELECT description FROM icd_nodes WHERE code=?", (code,)).fetchone()
+        cut = len(parent[0]) + 2 if parent else 0
+        return [(c, d[cut:]) for c, d in rows]
+
     def is_valid(self, code: str, dos: date | None = None) -> bool:
         """True when the code exists and is billable (complete) in the version effective on ``dos``."""
         e = self.get(code, dos)

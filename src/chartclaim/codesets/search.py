@@ -28,6 +28,7 @@ from chartclaim.codesets.lexicon import Lexicon, load_lexicon
 from chartclaim.codesets.model import SearchHit
 from chartclaim.codesets.tabular import dotted, nodot
 from chartclaim.codesets.text import STOPWORDS, stem, words
+from chartclaim.codesets.text import stem as stem_word
 
 _CODE_SHAPE = re.compile(r"^[A-Za-z]\d[0-9A-Za-z](?:\.?[0-9A-Za-z]{0,4})?$")
 # Words of the text that cost little when the query did not say them: they mark the default code.
@@ -242,33 +243,34 @@ class Encoder:
                         consider(self._icd.normalize(c), "index", path.replace(" | ", ", "), toks, req)
         return self._rank(cands, concepts, total, limit, dos)
 
-    def _rank(self, cands: dict[str, Candidate], concepts: list[Concept], total: float, limit: int, dos: date | None
-              ) -> list[SearchHit]:
+    def _rank(self, cands: dict[str, Candidate], concepts: list[Concept], total: float, limit: int,
+              dos: date | None) -> list[SearchHit]:
         scored: list[tuple[float, str, Candidate]] = []
         pre = sorted(cands.values(), key=lambda c: -c.score)[: max(60, limit * 4)]
         lex_codes = self._lex_codes()
+        light = self._icd.light([c.code for c in pre])
         for c in pre:
-            e = self._icd.get(c.code, dos)
-            if e is None:
+            n = light.get(c.code)
+            if n is None:
                 continue
-            s = c.score + (0.03 if e.billable else -0.04) + (0.02 if e.code in lex_codes else 0.0)
-            if e.requires_seventh_character and e.seventh_characters:
+            _desc, _kind, billable, stem = n
+            lex_bonus = 0.02 if c.code in lex_codes else 0.0
+            s = c.score + (0.03 if billable else -0.04) + lex_bonus
+            if stem is not None and not billable:
                 unmatched = [x for x in concepts if not (x.alts & c.matched_tokens)]
                 best = None
-                for ch, text in e.seventh_characters.items():
-                    code = (e.seventh_character_stem or e.code) + ch
-                    if not self._icd.is_valid(code, dos):
-                        continue
-                    ttoks = {stem(w) for w in words(text)}
+                for code, text in self._icd.seventh_children(c.code):
+                    ttoks = {stem_word(w) for w in words(text)}
                     gain = sum(x.weight for x in unmatched if x.alts & ttoks) / total
+                    # with no encounter words: initial encounter, closed fracture (the guideline defaults)
                     prior = (0.02 if text.startswith("initial") else 0.0) + (
                         0.01 if "open" not in text else 0.0) - (0.005 * len(text) / 40)
-                    cs = c.score + gain + prior + 0.03 + (0.02 if e.code in lex_codes else 0.0)
+                    cs = c.score + gain + prior + 0.03 + lex_bonus
                     if best is None or cs > best[0]:
                         best = (cs, code)
                 if best is not None:
                     scored.append((best[0], best[1], c))
-            scored.append((s, e.code, c))
+            scored.append((s, c.code, c))
         scored.sort(key=lambda t: (-t[0], t[1]))
         hits: list[SearchHit] = []
         seen: set[str] = set()
@@ -276,7 +278,10 @@ class Encoder:
             if code in seen:
                 continue
             seen.add(code)
-            hits.append(self._hit(code, s, c.matched if c.source_field != "desc" else "", dos))
+            hit = self._hit(code, s, c.matched if c.source_field != "desc" else "", dos)
+            if hit is None:
+                continue
+            hits.append(hit)
             if len(hits) >= limit:
                 break
         return hits
@@ -284,9 +289,10 @@ class Encoder:
     def _lex_codes(self) -> set[str]:
         return {code for _, code in self._lex.terms}
 
-    def _hit(self, code: str, score: float, matched: str, dos: date | None) -> SearchHit:
+    def _hit(self, code: str, score: float, matched: str, dos: date | None) -> SearchHit | None:
         e = self._icd.get(code, dos)
-        assert e is not None
+        if e is None:      # not in the version effective on the date of service
+            return None
         kids: tuple[str, ...] = ()
         total = 0
         if not e.billable:
@@ -300,15 +306,16 @@ class Encoder:
         hits: list[SearchHit] = []
         e = self._icd.get(key, dos)
         if e is not None:
-            hits.append(self._hit(e.code, 1.0, "", dos))
-            for child in self._icd.children(e.code)[: max(0, limit - 1)]:
-                hits.append(self._hit(child, 0.9, "", dos))
+            for code, score in [(e.code, 1.0)] + [(c, 0.9) for c in self._icd.children(e.code)[: max(0, limit - 1)]]:
+                h = self._hit(code, score, "", dos)
+                if h is not None:
+                    hits.append(h)
             return hits[:limit]
         # a prefix of codes the typist has not finished
         with self._lock:
             rows = self._con.execute("SELECT code FROM icd_nodes WHERE nodot > ? AND nodot < ? ORDER BY length(nodot), seq "
                                      "LIMIT ?", (key, key + "\x7f", limit)).fetchall()
-        return [self._hit(r[0], 0.8, "", dos) for r in rows if self._icd.get(r[0], dos) is not None]
+        return [h for r in rows if (h := self._hit(r[0], 0.8, "", dos)) is not None]
 
 
 def dotted_code(code: str) -> str:
