@@ -50,6 +50,15 @@ def _dx_dates(claim: Claim, facts: ClaimFacts) -> list[dt.date]:
     return out
 
 
+def _entries(claim: Claim, facts: ClaimFacts, icd: Any) -> list[Any]:
+    """The code-set entry of each diagnosis on its date of service (None: not a code that day)."""
+    got = facts.scratch.get("icd_entries")
+    if got is None:
+        dates = _dx_dates(claim, facts)
+        got = facts.scratch["icd_entries"] = [icd.get(d, dates[i]) for i, d in enumerate(facts.dx)]
+    return got
+
+
 def _icd(ctx: ScrubContext) -> Any | None:
     cs = ctx.codesets
     return getattr(cs, "icd10cm", None) if cs is not None else None
@@ -69,7 +78,9 @@ def icd_valid(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Ed
                        "ICD-10-CM")
             continue
         if icd is not None:
-            yield from _icd_entry_check(claim, icd, dx, where, dos)
+            entry = _entries(claim, facts, icd)[pos - 1]
+            if entry is None or not entry.billable:
+                yield from _icd_entry_check(claim, icd, dx, where, dos)
         elif mce is not None and mce.span(nodot, ymd(dos)) is None:
             yield Edit("CODE-ICD-INVALID", F, "error", claim.claim_id, None,
                        f"{where} is not a valid, billable ICD-10-CM code on {dos}.",
@@ -147,8 +158,7 @@ def conventions(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[
     icd = _icd(ctx)
     if icd is None:
         return
-    dates = _dx_dates(claim, facts)
-    entries = [icd.get(d, dates[i]) for i, d in enumerate(dx)]
+    entries = _entries(claim, facts, icd)
     e0 = entries[0]
     if e0 is not None and e0.manifestation:
         yield Edit("CODE-MANIFESTATION-FIRST", F, "error", claim.claim_id, None,
@@ -163,7 +173,8 @@ def conventions(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[
             o = entries[j]
             if o is None or not o.billable:
                 continue
-            note = _excludes1(e, o) or _excludes1(o, e)
+            key = ("x1", e.code, o.code, e.version)
+            note = ctx.memo[key] if key in ctx.memo else ctx.memo.setdefault(key, _excludes1(e, o) or _excludes1(o, e))
             if note is not None:
                 holder, other = (e, o) if note in e.excludes1 else (o, e)
                 yield Edit("CODE-EXCLUDES1", F, "error", claim.claim_id, None,
@@ -188,7 +199,9 @@ def conventions(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[
                            f"Add the underlying condition before {dx[i]}" + _cf_hint(e) + ".",
                            f"ICD-10-CM {e.version}")
         # Use additional code: only unconditional notes written at this code (not 'if applicable' lists).
-        for note in _required_use_additional(e):
+        ua_key = ("use-additional", e.code, e.version)
+        required = ctx.memo[ua_key] if ua_key in ctx.memo else ctx.memo.setdefault(ua_key, _required_use_additional(e))
+        for note in required:
             if not any(r.contains(c) for r in note.ranges for c in nd):
                 yield Edit("CODE-USE-ADDITIONAL", F, "warning", claim.claim_id, None,
                            f"{dx[i]} says 'use additional {note.text}', and none is on the claim.",
@@ -219,17 +232,23 @@ def _cf_hint(e: Any) -> str:
 
 
 def _required_use_additional(e: Any) -> list[Any]:
+    """The code's own 'use additional code to identify/indicate ...' notes that always apply (CKD stage with
+    diabetic CKD, ulcer site with diabetic ulcer, outcome of delivery with O80). List items ('tobacco use
+    (Z72.0)'), 'if applicable' notes and organism notes (often unknown) are left out: a warning on every
+    claim that lacks an optional code teaches billers to ignore warnings."""
     out = []
     notes = list(e.use_additional)
     for idx, n in enumerate(notes):
-        if not n.ranges or "-" in n.at or n.at.isdigit():
+        if not n.ranges or n.at.replace(".", "") != e.nodot:
             continue
-        if n.at.replace(".", "") != e.nodot:
-            continue   # inherited notes are mostly 'if applicable' lists; only the code's own note is firm
+        text = n.text.strip().lower()
+        if not text.startswith(("code to identify", "code to indicate")) or text.endswith(":"):
+            continue
+        if CONDITIONAL.search(text) or any(w in text for w in ("organism", "infectious agent", "drug", "vaccine",
+                                                                "status", "history", "exposure", "if ")):
+            continue
         prev = notes[idx - 1] if idx > 0 else None
         if prev is not None and prev.at == n.at and not prev.ranges and prev.text.rstrip().endswith(":"):
-            continue   # an item of a list ("code to identify control using: insulin (Z79.4) ...")
-        if CONDITIONAL.search(n.text):
             continue
         out.append(n)
     return out
@@ -240,8 +259,8 @@ def procedures(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[E
     hcpcs = getattr(cs, "hcpcs", None) if cs is not None else None
     cpt = getattr(cs, "cpt", None) if cs is not None else None
     mods = getattr(cs, "modifiers", None) if cs is not None else None
-    hcpcs_loaded = _loaded(hcpcs)
-    mods_loaded = _loaded(mods)
+    hcpcs_loaded = ctx.cached(("loaded", "hcpcs"), lambda: _loaded(hcpcs))
+    mods_loaded = ctx.cached(("loaded", "modifiers"), lambda: _loaded(mods))
     for i, ln in enumerate(claim.lines, 1):
         code, dos = ln.procedure, ln.date_of_service
         if claim.claim_type == "institutional" and not code:
@@ -254,15 +273,16 @@ def procedures(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[E
                            f"Bill the current code{f' ({succ})' if succ else ''} that matches the documentation.",
                            "CPT annual changes")
             elif cpt is not None:
-                yield from _inactive(claim, i, cpt, "CPT", code, dos)
+                yield from _inactive(claim, i, _lookup(ctx, "cpt", cpt, code), "CPT", code, dos)
         elif HCPCS_SHAPE.match(code):
             if hcpcs is not None:
-                if hcpcs_loaded and hcpcs.get(code) is None:
+                if hcpcs_loaded and _lookup(ctx, "hcpcs", hcpcs, code) is None:
                     yield Edit("CODE-PROC-INVALID", F, "error", claim.claim_id, i,
                                f"{code} is not a HCPCS Level II code.",
                                "Check the code against the current HCPCS file.", "HCPCS Level II")
                 else:
-                    yield from _inactive(claim, i, hcpcs, "HCPCS", code, dos)
+                    yield from _inactive(claim, i, _lookup(ctx, "hcpcs", hcpcs, code),
+                                         "HCPCS", code, dos)
         else:
             yield Edit("CODE-PROC-INVALID", F, "error", claim.claim_id, i,
                        f"Line {i} procedure '{code}' is not a CPT or HCPCS code (5 characters: 5 digits, 4 digits + "
@@ -274,7 +294,7 @@ def procedures(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[E
                        "Keep the 4 modifiers that affect payment first (pricing modifiers before informational).",
                        "X12 837 SV101")
         for m in ln.modifiers:
-            known = m in CPT_MODIFIERS or m in COMMON_HCPCS_MODIFIERS or (mods is not None and _has(mods, m))
+            known = m in CPT_MODIFIERS or m in COMMON_HCPCS_MODIFIERS or (mods is not None and _lookup(ctx, "modifiers", mods, m) is not None)
             if not MODIFIER_SHAPE.match(m) or (not known and (m.isdigit() or mods_loaded)):
                 yield Edit("CODE-MODIFIER", F, "error", claim.claim_id, i,
                            f"Line {i} modifier '{m}' is not a valid CPT/HCPCS modifier.",
@@ -296,18 +316,19 @@ def _loaded(system: Any | None) -> bool:
         return False
 
 
-def _has(system: Any, code: str) -> bool:
-    try:
-        return system.get(code) is not None
-    except Exception:
-        return False
-
-
-def _inactive(claim: Claim, line: int, system: Any, label: str, code: str, dos: dt.date) -> Iterator[Edit]:
+def _lookup(ctx: ScrubContext, name: str, system: Any, code: str) -> Any | None:
+    key = (name, code)
+    if key in ctx.memo:
+        return ctx.memo[key]
     try:
         entry = system.get(code)
     except Exception:
-        return
+        entry = None
+    ctx.memo[key] = entry
+    return entry
+
+
+def _inactive(claim: Claim, line: int, entry: Any | None, label: str, code: str, dos: dt.date) -> Iterator[Edit]:
     if entry is None:
         return
     # Only the termination date is trusted: a HCPCS 'action effective date' moves with every descriptor

@@ -35,6 +35,17 @@ class ScrubContext:
     rules: tuple[PayerRule, ...] = ()     # payer rules and medical-necessity policies
     # Fingerprints of claims already sent (see `claim_fingerprint`), for duplicate-claim edits.
     prior_claims: frozenset[str] = frozenset()
+    # Lookups that depend only on the loaded tables (code-set answers, Excludes1 pairs), shared by claims.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
+        try:
+            return self.memo[key]
+        except KeyError:
+            if len(self.memo) > 200_000:
+                self.memo.clear()
+            value = self.memo[key] = compute()
+            return value
 
     @classmethod
     def load(cls, *, today: dt.date | None = None, store_path: Path | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from chartclaim.claim import Claim, ServiceLine
 from chartclaim.edits.mce import age_on
@@ -43,6 +44,8 @@ class ClaimFacts:
     first_dos: dt.date
     inpatient: bool
     by_date: dict[tuple[dt.date, str], list[tuple[int, ServiceLine]]] = field(default_factory=dict)
+    # Per-claim results rules share (e.g. the code-set entry of each diagnosis).
+    scratch: dict[str, Any] = field(default_factory=dict)
 
     def age_at(self, when: dt.date) -> int | None:
         return age_on(self.dob, when) if self.dob else None
