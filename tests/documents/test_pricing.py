@@ -17,12 +17,14 @@ from chartclaim.billing.pricing import (
     PricingError,
     builtin_charge_master,
     builtin_fee_schedules,
+    expected_allowed,
     import_mpfs,
     load_fee_schedules,
     load_mpfs,
     read_mpfs_folder,
     round_cents,
     standard_charge,
+    underpayment,
 )
 from tests.conftest import shared_file
 
@@ -246,3 +248,58 @@ def test_real_localities_components_and_caps(mpfs_2025) -> None:  # type: ignore
     assert not mpfs_2025.price("36415", locality="AL").payable  # lab: status X
     assert not mpfs_2025.price("99396", locality="AL").payable  # preventive: status N
     assert len(mpfs_2025.localities) == 109 and len(mpfs_2025.rvus) > 19000
+
+
+def test_anesthesia_multiple_procedures_and_year_check(tmp_path: Path) -> None:
+    fs, _ = import_mpfs(_mini_mpfs(tmp_path / "cms"), tmp_path / "data")
+    # AL anesthesia CF 19.31: (5 base + 62 min / 15 = 4.1 time units) x 19.31 = 175.721 -> 175.72
+    assert fs.anesthesia_amount(5, 62, "AL") == D("175.72")
+    # 44444 (indicator 2) twice: the second at 50 %; 11111 (indicator 0) untouched; charge caps a fee
+    full = fs.price("44444", (), "AL", "21").amount
+    assert full is not None
+    out = fs.price_lines([("44444", (), 1, None), ("44444", ("59",), 1, None), ("11111", (), 1, D("20.00"))],
+                         "AL", "21")
+    assert out[0].amount == full and out[1].amount == round_cents(full * D("0.5"))
+    assert any("multiple procedure" in n for n in out[1].notes)
+    assert out[2].amount == D("20.00") and "billed charge" in out[2].notes[-1]
+    with pytest.raises(PricingError, match="no Medicare fee schedule for 2031"):
+        load_mpfs(tmp_path / "data", dt.date(2031, 1, 5))
+    assert load_mpfs(tmp_path / "data", dt.date(2025, 5, 1)).year == 2025
+
+
+def test_expected_allowed_and_underpayment() -> None:
+    book = builtin_fee_schedules()
+    fee = book.allowed("COMMERCIAL-DEMO", "99213")
+    assert fee is not None
+    assert expected_allowed(book, "COMMERCIAL-DEMO", "99213", charge=D("500")) == fee
+    assert expected_allowed(book, "COMMERCIAL-DEMO", "99213", charge=D("50")) == D("50.00")
+    assert expected_allowed(book, "MEDICARE-DEMO", "99396") is None
+    assert underpayment(D("100.00"), D("70.00"), D("20.00")) == D("10.00")
+    assert underpayment(D("100.00"), D("80.00"), D("20.00")) == 0
+    assert underpayment(D("100.00"), D("79.995"), D("20.00")) == 0  # within a cent
+
+
+def test_cli_fees_price_and_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from chartclaim.cli import app
+    from chartclaim.settings import get_settings
+
+    monkeypatch.setenv("CHARTCLAIM_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        r = runner.invoke(app, ["fees", "price", "99213"])
+        assert r.exit_code == 0 and "built-in demo schedule" in r.output
+        r = runner.invoke(app, ["fees", "import", "mpfs", str(_mini_mpfs(tmp_path / "cms"))])
+        assert r.exit_code == 0, r.output
+        r = runner.invoke(app, ["fees", "price", "11111", "--locality", "AL", "--pos", "11"])
+        assert r.exit_code == 0 and "$79.50" in r.output and "× CF 30.0000" in r.output
+        r = runner.invoke(app, ["fees", "price", "11111", "--locality", "AL", "--json"])
+        assert '"amount": "79.50"' in r.output
+        r = runner.invoke(app, ["fees", "price", "11111", "--locality", "ZZ-99"])
+        assert r.exit_code == 1
+        r = runner.invoke(app, ["fees", "show", "COMMERCIAL-DEMO", "71046", "-m", "26"])
+        assert r.exit_code == 0 and "71046-26" in r.output
+    finally:
+        get_settings.cache_clear()

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -403,6 +404,7 @@ class MedicarePrice:
     units: Decimal = Decimal(1)
     notes: tuple[str, ...] = ()
     year: int | None = None
+    rvu_row_mult: str = "9"  # the row's multiple-procedure indicator, for claim-level rules
 
     @property
     def non_participating_amount(self) -> Decimal | None:
@@ -565,7 +567,51 @@ class MedicareFeeSchedule:
         return MedicarePrice(**common, rvu_modifier=row.modifier, status=status, status_meaning=meaning,
                              payable=payable, amount=final, work_rvu=row.work, pe_rvu=pe, mp_rvu=row.mp,
                              conversion_factor=cf, unadjusted_amount=unadjusted, opps_cap=cap, opps_capped=capped,
-                             modifier_factor=factor, units=u, notes=tuple(notes))
+                             modifier_factor=factor, units=u, notes=tuple(notes), rvu_row_mult=row.mult_proc)
+
+    def anesthesia_amount(self, base_units: Decimal | int, minutes: int, locality: str | Locality = "national"
+                          ) -> Decimal:
+        """(base units + time units) × the locality's anesthesia conversion factor; time units are minutes / 15
+        to one decimal (Claims Processing Manual ch. 12 §50). Base units come from the ASA/CMS base-unit file,
+        which is not part of the RVU package."""
+        loc = locality if isinstance(locality, Locality) else self.find_locality(locality)
+        cf = loc.anesthesia_cf or self.anesthesia_cf_national
+        if cf is None:
+            raise PricingError(f"MPFS {self.year}", "no anesthesia conversion factor imported (ANES file)")
+        if minutes < 0:
+            raise PricingError(f"MPFS {self.year}", "anesthesia minutes cannot be negative")
+        time_units = (Decimal(minutes) / 15).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return round_cents((Decimal(base_units) + time_units) * cf)
+
+    def price_lines(self, services: Sequence[tuple[str, Sequence[str], Decimal | int, Decimal | None]],
+                    locality: str | Locality = "national", pos: str | None = "11") -> list[MedicarePrice]:
+        """Price one provider's services on one date together, applying the standard multiple-procedure
+        rule (indicator 2 and 3: 100 % for the highest fee, 50 % for each other) and paying the lower of the
+        charge and the fee. ``services``: (code, modifiers, units, charge or None). Imaging (4), therapy (5),
+        cardiology (6) and ophthalmology (7) reductions are not applied; their prices carry a note."""
+        loc = locality if isinstance(locality, Locality) else self.find_locality(locality)
+        prices = [self.price(code, mods, loc, pos, units) for code, mods, units, _ in services]
+        ranked = sorted((i for i, p in enumerate(prices) if p.amount is not None and p.rvu_row_mult in {"2", "3"}),
+                        key=lambda i: prices[i].amount or Decimal(0), reverse=True)
+        out = list(prices)
+        for rank, i in enumerate(ranked):
+            if rank == 0:
+                continue
+            p = out[i]
+            assert p.amount is not None
+            out[i] = replace(p, amount=round_cents(p.amount * Decimal("0.5")),
+                             modifier_factor=p.modifier_factor * Decimal("0.5"),
+                             notes=(*p.notes, f"multiple procedure: ranked {rank + 1}, paid at 50 % (modifier 51)"))
+        for i, p in enumerate(out):
+            if p.rvu_row_mult in {"4", "5", "6", "7"} and p.amount is not None and len(services) > 1:
+                out[i] = replace(p, notes=(*p.notes, f"multiple procedure indicator {p.rvu_row_mult}: family "
+                                                     "reduction not applied here"))
+            charge = services[i][3]
+            current = out[i]
+            if charge is not None and current.amount is not None and charge < current.amount:
+                out[i] = replace(current, amount=round_cents(charge),
+                                 notes=(*current.notes, "paid at the billed charge (lower than the fee schedule)"))
+        return out
 
     def _opps_cap(self, code: str, mod: str, loc: Locality, setting: str) -> Decimal | None:
         caps = self.opps_caps.get((code, mod, loc.mac, loc.locality))
@@ -848,14 +894,23 @@ def available_mpfs_years(data_dir: Path) -> list[int]:
     return sorted(int(m.group(1)) for p in d.glob("mpfs-*.json.gz") if (m := re.match(r"mpfs-(\d{4})", p.name)))
 
 
+@lru_cache(maxsize=4)
+def _load_cached(path: Path, mtime: float) -> MedicareFeeSchedule:
+    return load_mpfs_file(path)
+
+
 def load_mpfs(data_dir: Path, on: dt.date | None = None) -> MedicareFeeSchedule:
-    """The imported MPFS for a date of service (the year in effect), else the latest imported."""
+    """The imported MPFS in effect on a date of service; without a date, the latest imported. A date no
+    imported year covers is an error — pricing 2026 services on 2025 RVUs would be silently wrong."""
     years = available_mpfs_years(data_dir)
+    store = mpfs_store_dir(data_dir)
     if not years:
-        raise PricingError(str(mpfs_store_dir(data_dir)), "no Medicare fee schedule imported; run "
-                                                           "`chartclaim fees import mpfs PATH`")
-    year = on.year if on is not None and on.year in years else years[-1]
-    return load_mpfs_file(mpfs_store_dir(data_dir) / f"mpfs-{year}.json.gz")
+        raise PricingError(str(store), "no Medicare fee schedule imported; run `chartclaim fees import mpfs PATH`")
+    if on is not None and on.year not in years:
+        raise PricingError(str(store), f"no Medicare fee schedule for {on.year} imported (have "
+                                       f"{', '.join(map(str, years))})")
+    path = store / f"mpfs-{on.year if on is not None else years[-1]}.json.gz"
+    return _load_cached(path, path.stat().st_mtime)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -916,6 +971,25 @@ def standard_charge(reference: Decimal, multiplier: Decimal | str = "2", round_u
     return round_cents((raw / step).to_integral_value(rounding=ROUND_CEILING) * step)
 
 
+def expected_allowed(book: FeeScheduleBook, payer_id: str, code: str, modifiers: Iterable[str] = (),
+                     units: Decimal | int = 1, charge: Decimal | None = None, on: dt.date | None = None
+                     ) -> Decimal | None:
+    """What the payer's contract should allow for a line: the fee × units, or the charge when lower (payers
+    pay the lesser of the two). None when the schedule has no amount for the code."""
+    fee = book.allowed(payer_id, code, tuple(modifiers), on, units)
+    if fee is None:
+        return None
+    return min(fee, round_cents(charge)) if charge is not None else fee
+
+
+def underpayment(expected: Decimal, paid: Decimal, patient_responsibility: Decimal = Decimal(0),
+                 tolerance: Decimal = CENT) -> Decimal:
+    """Shortfall of the payer's allowed amount (paid + patient responsibility) against the contract; zero when
+    within ``tolerance``. A positive result belongs on the underpayment work list."""
+    short = expected - (paid + patient_responsibility)
+    return short if short > tolerance else Decimal(0)
+
+
 def builtin_charge_master(multiplier: Decimal | str = "2") -> ChargeMaster:
     """The demo practice's charges: ``multiplier`` × our demo reference amounts (Medicare national where priced)."""
     return ChargeMaster.from_schedule(builtin_fee_schedules().get("reference-demo"), multiplier,
@@ -923,9 +997,32 @@ def builtin_charge_master(multiplier: Decimal | str = "2") -> ChargeMaster:
 
 
 __all__ = [
-    "FACILITY_POS", "NATIONAL", "STATUS_MEANING", "ChargeMaster", "FeeSchedule", "FeeScheduleBook",
-    "FeeScheduleEntry", "Locality", "MedicareFeeSchedule", "MedicarePrice", "PricingError", "RvuRow",
-    "available_mpfs_years", "builtin_charge_master", "builtin_fee_schedules", "builtin_labels", "import_mpfs",
-    "load_fee_schedules", "load_fee_schedules_csv", "load_fee_schedules_yaml", "load_mpfs", "load_mpfs_file",
-    "read_mpfs_folder", "round_cents", "save_mpfs", "standard_charge",
+    "FACILITY_POS",
+    "NATIONAL",
+    "STATUS_MEANING",
+    "ChargeMaster",
+    "FeeSchedule",
+    "FeeScheduleBook",
+    "FeeScheduleEntry",
+    "Locality",
+    "MedicareFeeSchedule",
+    "MedicarePrice",
+    "PricingError",
+    "RvuRow",
+    "available_mpfs_years",
+    "builtin_charge_master",
+    "builtin_fee_schedules",
+    "builtin_labels",
+    "expected_allowed",
+    "import_mpfs",
+    "load_fee_schedules",
+    "load_fee_schedules_csv",
+    "load_fee_schedules_yaml",
+    "load_mpfs",
+    "load_mpfs_file",
+    "read_mpfs_folder",
+    "round_cents",
+    "save_mpfs",
+    "standard_charge",
+    "underpayment",
 ]

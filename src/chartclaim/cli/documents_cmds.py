@@ -80,13 +80,28 @@ def price_cmd(
     """Price a service on the Medicare Physician Fee Schedule and print the computation."""
     import datetime as dt
 
-    from chartclaim.billing.pricing import PricingError, load_mpfs
+    from chartclaim.billing.pricing import (
+        PricingError,
+        available_mpfs_years,
+        builtin_fee_schedules,
+        load_mpfs,
+    )
     from chartclaim.settings import get_settings
 
+    data_dir = get_settings().data_dir
+    if not available_mpfs_years(data_dir):
+        # Without the CMS files, the built-in demo schedule still answers (national amounts, no locality).
+        demo = builtin_fee_schedules().get("medicare-demo")
+        entry = demo.entry(code, modifier or ())
+        if entry is None:
+            raise _fail(f"{code}: not on the built-in demo Medicare schedule; import the MPFS with "
+                        "`chartclaim fees import mpfs PATH` to price any code")
+        amount = demo.allowed(code, modifier or (), units=Decimal(units))
+        typer.echo(f"{entry.code}{'-' + entry.modifier if entry.modifier else ''}: ${amount} "
+                   f"(built-in demo schedule, 2025 national amount; import the MPFS for locality pricing)")
+        return
     try:
-        fs = load_mpfs(get_settings().data_dir, dt.date(year, 7, 1) if year else None)
-        if year and fs.year != year:
-            raise PricingError("fees price", f"MPFS {year} is not imported (have {fs.year})")
+        fs = load_mpfs(data_dir, dt.date(year, 7, 1) if year else None)
         p = fs.price(code, modifier or (), locality, pos, Decimal(units))
     except PricingError as exc:
         raise _fail(str(exc)) from None
