@@ -20,6 +20,9 @@ class TransactionResult:
     model: Any = None
     error: X12Error | None = None
     issues: list[Issue] = field(default_factory=list)
+    implementation: str = ""  # ST03 or GS08
+    group_control_number: str = ""  # GS06 (a 999 answers by it)
+    interchange_control_number: str = ""  # ISA13 (a TA1 answers by it)
 
     @property
     def ok(self) -> bool:
@@ -73,7 +76,7 @@ _PARSERS = {
     "837P": ("claims837", "parse_837"),
     "837I": ("claims837", "parse_837"),
     "999": ("acks", "parse_999"),
-    "277CA": ("acks", "parse_277ca"),
+    "277CA": ("status", "parse_277ca"),
     "TA1": ("acks", "parse_ta1"),
     "270": ("eligibility", "parse_270"),
     "271": ("eligibility", "parse_271"),
@@ -105,7 +108,10 @@ def iter_read(
         kind = transaction_kind(raw)
         if kinds is not None and kind not in kinds:
             continue
-        res = TransactionResult(kind, raw.control_number, raw.start, issues=list(raw.issues))
+        res = TransactionResult(kind, raw.control_number, raw.start, issues=list(raw.issues),
+                                implementation=raw.implementation,
+                                group_control_number=raw.group.control_number if raw.group else "",
+                                interchange_control_number=raw.interchange.control_number)
         if raw.error is not None:
             if raw.error.control_number is None:
                 raw.error.control_number = raw.control_number
