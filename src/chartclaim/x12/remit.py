@@ -126,6 +126,11 @@ class Payment:
     date: dt.date | None = None  # BPR16 check issue / EFT effective date
 
     @property
+    def signed_amount(self) -> Decimal:
+        """BPR02 with its direction: a debit (BPR03 D) takes money back from the provider."""
+        return -self.amount if self.credit_debit == "D" else self.amount
+
+    @property
     def is_eft(self) -> bool:
         return self.method in ("ACH", "FWT", "BOP")
 
@@ -479,6 +484,12 @@ def _cas(seg: list[str], pos: int) -> list[CasAdjustment]:
 
 
 def _procedure(v: str, comp: str) -> Procedure:
+    if comp not in v:
+        # some payers write the composite with another separator than ISA16 (e.g. HC>99213 in a ':' file)
+        for alt in (":", ">", "^", "|"):
+            if alt != comp and alt in v:
+                comp = alt
+                break
     parts = v.split(comp)
     q = parts[0].strip()
     code = parts[1].strip() if len(parts) > 1 else ""
@@ -786,7 +797,7 @@ def parse_835(raw: RawTransaction) -> Remittance:
     if ts3 or ts2:
         summaries.append(ProviderSummary(header_number, ts3, ts2))
     plb_total = sum((p.total for p in plbs), ZERO)
-    if payment.amount != paid_total - plb_total:
+    if payment.signed_amount != paid_total - plb_total:
         bal.insert(0, Issue(
             f"BPR02 {payment.amount} ≠ Σ CLP04 {paid_total} − Σ PLB {plb_total} = {paid_total - plb_total}",
             raw.start, "BPR", "BPR02", "balancing"))
@@ -901,7 +912,7 @@ def check_balancing(rem: Remittance) -> list[Issue]:
     """The three 835 balancing rules; each difference is one ``Issue`` naming the segment that is off."""
     out: list[Issue] = []
     expected = rem.claims_paid_total - rem.provider_adjustment_total
-    if rem.payment.amount != expected:
+    if rem.payment.signed_amount != expected:
         out.append(Issue(
             f"BPR02 {rem.payment.amount} ≠ Σ CLP04 {rem.claims_paid_total} − Σ PLB {rem.provider_adjustment_total}"
             f" = {expected}", rem.position, "BPR", "BPR02", "balancing"))

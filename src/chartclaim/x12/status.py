@@ -324,6 +324,9 @@ def _parse_277(raw: RawTransaction, kind: str) -> ClaimStatusReport:
                 party["trace"] = _e(seg, 2)
         elif tag == "STC":
             st = _stc(seg, pos, d)
+            if claim is None and line is None and level in ("22", "23", "PT"):
+                issues.append(Issue("claim status without TRN: read as a claim with no trace number", pos, "STC"))
+                claim = _ClaimB("", pos, person, subscriber, provider)
             if line is not None:
                 line["stc"].append(st)
             elif claim is not None:
