@@ -9,10 +9,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from chartclaim.edits import ScrubContext
 from chartclaim.settings import Settings
 from chartclaim.store.db import make_engine, session_scope, upgrade
 from chartclaim.web.app import create_app
 from chartclaim.web.security import use_fast_hasher
+from chartclaim.web.services.claims import Scrubber
 from tests.web.fakes import FakeCodes, fake_suggester
 from tests.web.seed import PASSWORD, seed
 
@@ -35,7 +37,8 @@ def app(web_db: tuple[str, dict[str, int]], tmp_path_factory: pytest.TempPathFac
     url, _ = web_db
     settings = Settings(database_url=url, data_dir=tmp_path_factory.mktemp("data"), secret_key="test-secret")
     return create_app(settings, engine=make_engine(url, connect_args={"check_same_thread": False}),
-                      suggester=fake_suggester, codes=FakeCodes())
+                      suggester=fake_suggester, codes=FakeCodes(),
+                      scrubber=Scrubber(ScrubContext(codesets=None, store=None, rules=())))
 
 
 @pytest.fixture(scope="session")

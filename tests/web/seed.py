@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chartclaim.billing.lifecycle import transition
+from chartclaim.billing.practice import ClaimInput, LineInput, create_claim
 from chartclaim.store.models import (
-    ClaimLine,
-    ClaimRecord,
     Coverage,
     Encounter,
     Location,
@@ -21,6 +23,22 @@ from chartclaim.store.models import (
 from chartclaim.web.users import create_user
 
 PASSWORD = "correct horse battery"
+PATIENTS = ["Lee", "Sam", "Kim"]
+ADDRESS = {"line1": "1 Main St", "city": "Springfield", "state": "IL", "zip": "627011234"}
+
+
+def claim_document(number: str, first: str, member_id: str, dos: dt.date, rendering_npi: str) -> dict[str, Any]:
+    return {"claim_id": number, "frequency": "1", "submitted_on": (dos + dt.timedelta(days=3)).isoformat(),
+            "place_of_service": "11",
+            "payer": {"id": "87726", "name": "UnitedHealthcare", "timely_filing_days": 90},
+            "billing_provider": {"npi": "1234567893", "tax_id": "123456789", "name": "Oak Family Medicine",
+                                 "taxonomy": "207Q00000X", "address": ADDRESS},
+            "rendering_provider": {"npi": rendering_npi, "first_name": "Ana", "last_name": "Diaz"},
+            "subscriber": {"member_id": member_id, "first_name": first, "last_name": "Park", "dob": "1966-01-31",
+                           "sex": "F", "address": ADDRESS},
+            "diagnoses": ["I10"],
+            "lines": [{"procedure": "99214", "units": 1, "charge": "150.00", "dx_pointers": [1],
+                       "date_of_service": dos.isoformat()}]}
 ROLES = ("coder", "biller", "manager", "admin")
 
 NOTES = [
@@ -49,7 +67,7 @@ def seed(db: Session) -> dict[str, int]:
     db.flush()
     ids: dict[str, int] = {"payer": payer.id, "payer2": payer2.id}
     for i in range(3):
-        p = PatientRecord(account_number=f"A{1000 + i}", first_name=["Lee", "Sam", "Kim"][i], last_name="Park",
+        p = PatientRecord(account_number=f"A{1000 + i}", first_name=PATIENTS[i], last_name="Park",
                           dob=dt.date(1966 + i, 1, 31), sex="F")
         db.add(p)
         db.flush()
@@ -60,12 +78,38 @@ def seed(db: Session) -> dict[str, int]:
         db.flush()
         ids[f"patient{i}"] = p.id
         ids[f"encounter{i}"] = enc.id
-        claim = ClaimRecord(claim_number=f"C{2000 + i}", patient_id=p.id, payer_id=(payer if i != 2 else payer2).id,
-                            encounter_id=enc.id, status=["draft", "ready", "submitted"][i])
-        db.add(claim)
-        db.flush()
-        db.add(ClaimLine(claim_id=claim.id, line_number=1, procedure="99214", charge=Decimal("150.00"),
-                         date_of_service=enc.date_of_service))
-        ids[f"claim{i}"] = claim.id
+        ids[f"coverage{i}"] = db.scalars(select(Coverage).where(Coverage.patient_id == p.id)).one().id
+    db.flush()
+    npi_ok = "1245319599"
+    for n, (pi, status, npi) in enumerate([(0, "draft", npi_ok), (1, "draft", "1234567890"),
+                                           (0, "submitted", npi_ok), (1, "submitted", npi_ok)]):
+        number = f"C{2000 + n}"
+        pid = ids[f"patient{pi}"]
+        dos = dt.date.today() - dt.timedelta(days=20 - n)
+        doc = claim_document(number, PATIENTS[pi], f"W12345{pi:04d}", dos, npi)
+        claim = create_claim(db, ClaimInput(patient_id=pid, payer_id=payer.id, coverage_id=ids[f"coverage{pi}"],
+                                            encounter_id=ids[f"encounter{pi}"], claim_number=number, document=doc,
+                                            lines=[LineInput(procedure="99214", charge=Decimal("150.00"),
+                                                             date_of_service=dos, dx_pointers=(1,))]),
+                             actor="seed")
+        if status == "submitted":
+            for target in ("scrubbed", "ready", "submitted"):
+                transition(db, claim, target, "seed", "seeded")
+        ids[f"claim{n}"] = claim.id
     db.flush()
     return ids
+
+
+def era_835(trace: str = "EFT1001") -> str:
+    """One remittance for the seeded submitted claims: C2002 paid with a contractual adjustment and a copay,
+    C2003 denied for missing prior authorisation (CO-197)."""
+    from chartclaim.billing.synthetic import ClaimPay, Era, LinePay, interchange
+
+    paid = ClaimPay("C2002", [LinePay("99214", Decimal("150.00"), Decimal("90.00"),
+                                      [("CO", "45", Decimal("40.00")), ("PR", "3", Decimal("20.00"))])],
+                    member_id="W123450000", patient_last="PARK", patient_first="LEE")
+    denied = ClaimPay("C2003", [LinePay("99214", Decimal("150.00"), Decimal("0.00"),
+                                        [("CO", "197", Decimal("150.00"))])],
+                      status="4", member_id="W123450001", patient_last="PARK", patient_first="SAM")
+    return interchange([Era(trace, [paid, denied], payer_name="UNITEDHEALTHCARE", payer_id="87726",
+                            payment_date=dt.date.today())])

@@ -13,6 +13,7 @@ from chartclaim.web.db import make_engine, make_sessionmaker
 from chartclaim.web.deps import LoginRequired, is_api
 from chartclaim.web.render import STATIC_DIR, templates
 from chartclaim.web.security import SessionSigner
+from chartclaim.web.services.claims import Scrubber, Submitter, default_submitter
 from chartclaim.web.services.codes import CodeService
 from chartclaim.web.services.suggest import CoderSuggester, Suggester
 
@@ -20,7 +21,8 @@ API_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None, *,
-               suggester: Suggester | None = None, codes: CodeService | None = None) -> FastAPI:
+               suggester: Suggester | None = None, codes: CodeService | None = None,
+               scrubber: Scrubber | None = None, submitter: Submitter | None = None) -> FastAPI:
     """`suggester` (the automated coder) and `codes` (the encoder) are injectable so tests can pin them."""
     settings = settings or get_settings()
     if engine is None:
@@ -41,6 +43,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, *
     app.state.secure_cookies = False  # set True behind TLS
     app.state.suggester = suggester or CoderSuggester()
     app.state.codes = codes or CodeService()
+    app.state.scrubber = scrubber or Scrubber()
+    app.state.submitter = submitter or default_submitter(settings.data_dir)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
-from chartclaim.web.routers import admin, auth, coding
+from chartclaim.web.routers import admin, auth, billing, coding, patients, reports
 
-ROUTERS: list[APIRouter] = [auth.router, auth.api, admin.router, admin.api, coding.router, coding.api]
+ROUTERS: list[APIRouter] = [auth.router, auth.api, admin.router, admin.api, coding.router, coding.api,
+                             billing.router, billing.api, patients.router, patients.api,
+                             reports.router, reports.api]
 
 
 def iter_routes() -> list[APIRoute]:

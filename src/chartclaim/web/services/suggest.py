@@ -86,7 +86,8 @@ def _em(em: Any) -> EmLevel | None:
     code = str(data.get("code") or data.get("level") or "")
     basis = str(data.get("basis") or ("time" if data.get("minutes") else "mdm"))
     elements = {k: str(v) for k, v in data.items()
-                if k not in ("code", "level", "basis", "reasoning", "reasons", "evidence") and not isinstance(v, list | dict)}
+                if k not in ("code", "level", "basis", "reasoning", "reasons", "evidence") and v is not None
+                and not isinstance(v, list | dict)}
     for k in ("elements", "mdm"):
         if isinstance(data.get(k), dict):
             elements.update({kk: str(vv) for kk, vv in data[k].items()})
@@ -122,7 +123,7 @@ class CoderSuggester:
         with self._lock:
             if self._coder is None and self._failed is None:
                 try:
-                    from chartclaim.coding import Coder  # type: ignore[attr-defined]
+                    from chartclaim.coding import Coder
 
                     self._coder = Coder()
                 except Exception as e:  # the coder is optional for the screen: coders can still code by hand
@@ -139,10 +140,7 @@ class CoderSuggester:
         if coder is None:
             return Suggestions(available=False, message=self._failed or "automated coder unavailable")
         try:
-            try:
-                result = coder.code(text, profile=self.profile, dos=dos)
-            except TypeError:
-                result = coder.code(text, profile=self.profile)
+            result = coder.code(text, profile=self.profile)
             out = from_coding_result(result)
         except Exception as e:
             return Suggestions(available=False, message=f"the coder failed on this note ({type(e).__name__}: {e})")

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from chartclaim.store.models import ClaimRecord, LedgerEntry
+from tests.web.seed import era_835
+
+
+def test_claims_list_filters_and_money(clients: dict[str, TestClient], ids: dict[str, int]) -> None:
+    c = clients["biller"]
+    page = c.get("/api/v1/claims", params={"limit": 2}).json()
+    assert page["total"] >= 4 and len(page["items"]) == 2
+    drafts = c.get("/api/v1/claims", params={"status": "draft"}).json()["items"]
+    assert {d["claim_number"] for d in drafts} >= {"C2000", "C2001"}
+    one = c.get("/api/v1/claims", params={"number": "C2000"}).json()["items"][0]
+    assert one["charge"] == "150.00" and one["payer_name"] == "UnitedHealthcare"
+    assert c.get("/api/v1/claims", params={"min_age": 400}).json()["total"] == 0
+    d = c.get(f"/api/v1/claims/{ids['claim0']}").json()
+    assert d["lines"][0]["procedure"] == "99214" and "scrubbed" in d["next_states"]
+    assert d["history"][0]["to_status"] == "draft"
+
+
+def test_scrub_then_submit_writes_an_837(app: FastAPI, clients: dict[str, TestClient], ids: dict[str, int]) -> None:
+    c = clients["biller"]
+    edits = c.get(f"/api/v1/claims/{ids['claim1']}/edits").json()
+    assert any(e["severity"] == "error" and "NPI" in (e["message"] + e["rule_id"]).upper() for e in edits["edits"]), edits
+    res = c.post("/api/v1/claims/scrub", json={"claim_ids": [ids["claim0"], ids["claim1"]]}).json()
+    by = {r["claim_number"]: r for r in res}
+    assert by["C2000"]["status"] == "ready" and by["C2001"]["status"] == "scrubbed"
+    assert all(e["fix"] for e in by["C2001"]["edits"])
+    sub = c.post("/api/v1/claims/submit", json={"claim_ids": [ids["claim0"], ids["claim1"]]}).json()
+    assert sub["submitted"] == ["C2000"], sub
+    assert sub["refused"] and sub["refused"][0][0] == "C2001"
+    outbox = Path(app.state.settings.data_dir) / "clearinghouse" / "default" / "outbox"
+    files = list(outbox.iterdir())
+    assert len(files) == 1 and "CLM*C2000*" in files[0].read_text()
+    with app.state.sessionmaker() as db:
+        claim = db.get(ClaimRecord, ids["claim0"])
+        assert claim is not None and claim.status == "submitted"
+
+
+def test_coders_cannot_post_money_nor_billers_change_codes(clients: dict[str, TestClient], ids: dict[str, int]) -> None:
+    r = clients["coder"].post("/api/v1/remittances", files={"file": ("x.835", b"ISA*")})
+    assert r.status_code == 403
+    r = clients["biller"].post(f"/api/v1/encounters/{ids['encounter1']}/codes",
+                               json={"decision": "accept", "suggested_code": "J20.9"})
+    assert r.status_code == 403
+
+
+def test_import_835_posts_payments_and_fills_the_denial_queue(app: FastAPI, clients: dict[str, TestClient],
+                                                             ids: dict[str, int]) -> None:
+    c = clients["biller"]
+    bad = c.post("/api/v1/remittances", files={"file": ("junk.txt", b"hello")})
+    assert bad.status_code == 422 and "ISA" in bad.json()["detail"]
+    text = era_835().encode()
+    r = c.post("/api/v1/remittances", files={"file": ("era.835", text)})
+    assert r.status_code == 201, r.text
+    res = r.json()[0]
+    assert res["claims_posted"] == 2 and not res["duplicate"]
+    again = c.post("/api/v1/remittances", files={"file": ("era.835", text)}).json()[0]
+    assert again["duplicate"] and again["remittance_id"] == res["remittance_id"]
+    rems = c.get("/api/v1/remittances").json()
+    assert rems["total"] == 1 and rems["items"][0]["payment_amount"] == "90.00"
+    detail = c.get(f"/api/v1/remittances/{res['remittance_id']}").json()
+    assert {x["claim_number"] for x in detail["claims"]} == {"C2002", "C2003"}
+    paid = c.get(f"/api/v1/claims/{ids['claim2']}").json()
+    assert paid["status"] in ("paid", "partially_paid")
+    assert Decimal(paid["totals"]["patient_balance"]) == Decimal("20.00")
+    denials = c.get("/api/v1/denials").json()
+    assert denials["total"] == 1
+    d = denials["items"][0]
+    assert d["claim_number"] == "C2003" and d["reason_code"] == "197" and d["suggested_action"]
+    assert d["category"] == clients["biller"].get("/api/v1/denials/categories").json()[0]["category"]
+    assert c.get("/api/v1/denials", params={"category": "no-such"}).json()["total"] == 0
+    with app.state.sessionmaker() as db:
+        n = len(db.scalars(select(LedgerEntry).where(LedgerEntry.remittance_id == res["remittance_id"])).all())
+    assert n >= 3
+    # the denial leaves the open queue once the claim is appealed
+    t = c.post(f"/api/v1/claims/{ids['claim3']}/transition", json={"target": "appealed", "reason": "auth on file"})
+    assert t.status_code == 200 and t.json()["status"] == "appealed"
+    assert c.get("/api/v1/denials").json()["total"] == 0
+    assert c.get("/api/v1/denials", params={"state": "worked"}).json()["total"] == 1
+    bad_move = c.post(f"/api/v1/claims/{ids['claim3']}/transition", json={"target": "draft", "reason": "x"})
+    assert bad_move.status_code == 409
+
+
+def test_patient_account_payment_and_plan(clients: dict[str, TestClient], ids: dict[str, int]) -> None:
+    c = clients["biller"]
+    pid = ids["patient0"]
+    assert c.get("/api/v1/patients", params={"q": "Park"}).json()["total"] == 3
+    detail = c.get(f"/api/v1/patients/{pid}").json()
+    assert detail["coverages"][0]["member_id"] == "W123450000" and detail["totals"] is not None
+    assert clients["coder"].get(f"/api/v1/patients/{pid}").json()["totals"] is None  # coders see no money
+    led = c.get("/api/v1/ledger", params={"patient_id": pid, "kind": "charge"}).json()
+    assert led["total"] >= 1
+    assert c.post(f"/api/v1/patients/{pid}/payments", json={"amount": "-5", "method": "cash"}).status_code == 422
+    pay = c.post(f"/api/v1/patients/{pid}/payments", json={"amount": "5.00", "method": "card"})
+    assert pay.status_code == 201 and pay.json()["amount"] == "5.00"
+    assert c.get("/api/v1/payments", params={"patient_id": pid}).json()["total"] == 1
+    plan = c.post(f"/api/v1/patients/{pid}/payment-plans", json={"installments": 3, "start_date": "2030-01-01",
+                                                                 "total": "90.00"})
+    assert plan.status_code == 201, plan.text
+    assert [i["amount"] for i in plan.json()["installments"]] == ["30.00", "30.00", "30.00"]
+    assert c.post(f"/api/v1/patients/{pid}/payment-plans", json={"installments": 2, "start_date": "2030-01-01",
+                                                                 "total": "10.00"}).status_code == 422
+    plans = c.get("/api/v1/payment-plans", params={"patient_id": pid}).json()
+    assert plans["total"] == 1
+    assert c.post(f"/api/v1/payment-plans/{plan.json()['id']}/cancel").json()["status"] == "cancelled"
+
+
+def test_billing_pages_render(clients: dict[str, TestClient], ids: dict[str, int]) -> None:
+    c = clients["biller"]
+    for url in ("/claims", f"/claims/{ids['claim1']}", "/remittances", "/denials", "/responses", "/patients",
+                f"/patients/{ids['patient0']}", "/claims?status=draft&payer_id=1&min_age=0"):
+        r = c.get(url)
+        assert r.status_code == 200, (url, r.text[:300])
+    assert "Scrubber edits" in c.get(f"/claims/{ids['claim1']}").text
+
+
+def test_reports_and_dashboard(clients: dict[str, TestClient]) -> None:
+    m = clients["manager"]
+    aging = m.get("/api/v1/reports/ar-aging").json()
+    assert aging["total"] >= 1
+    total_open = sum(Decimal(r["total"]) for r in aging["items"])
+    summary = m.get("/api/v1/reports/summary").json()
+    assert total_open == Decimal(summary["totals"]["balance"])
+    for r in aging["items"]:
+        assert sum(Decimal(r[b]) for b in ("0-30", "31-60", "61-90", "91-120", "120+")) == Decimal(r["total"])
+    assert m.get("/api/v1/reports/denials").status_code == 200
+    rates = m.get("/api/v1/reports/clean-claim-rate").json()["items"]
+    assert all(0 <= (x["rate"] or 0) <= 1 for x in rates)
+    page = m.get("/dashboard")
+    assert page.status_code == 200 and 'id="chart-aging"' in page.text and "<rect" in page.text
