@@ -154,3 +154,14 @@ def test_official_descriptions_are_quoted_when_available(shared_data: Path) -> N
     assert "time limit for filing" in e.reasons[0].lower()
     long = explain_denial("CO", "16", ["M51"], describe=csv_describer(folder))
     assert "Usage:" not in long.reasons[0] and "Remark Code must" not in long.reasons[0]
+
+
+def test_codesets_describer_never_raises() -> None:
+    from chartclaim.billing.denials import codesets_describer
+
+    describe = codesets_describer()
+    for system, code in (("carc", "97"), ("rarc", "M15"), ("group", "CO"), ("carc", "NOPE"), ("other", "x")):
+        out = describe(system, code)
+        assert out is None or (isinstance(out, str) and out)
+    e = explain_denial("CO", "97", describe=describe)
+    assert e.reasons[0].startswith("CARC 97 — ")

@@ -185,18 +185,27 @@ def csv_describer(folder: str | Path) -> Describe:
 
 
 def codesets_describer() -> Describe:
-    """Descriptions from the imported code sets (``chartclaim codesets``); None when they are unavailable."""
+    """Descriptions from the imported code sets (``chartclaim codesets``); None when they are unavailable.
+    The code sets are opened once, on first use; if that fails every later call answers None at once."""
+    state: dict[str, Any] = {}
 
     def describe(system: str, code: str) -> str | None:
-        try:
-            from chartclaim.codesets import get_codesets
+        if "tables" not in state:
+            try:
+                from chartclaim.codesets import get_codesets
 
-            cs = get_codesets()
-            table = {"carc": cs.carc, "rarc": cs.rarc, "group": cs.group_codes}.get(system)
-            hit = table.get(code) if table is not None else None
-            return hit.description if hit is not None and hit.description else None
-        except Exception:  # code sets not built: explanations still work with our own labels
+                cs = get_codesets()
+                state["tables"] = {"carc": cs.carc, "rarc": cs.rarc, "group": cs.group_codes}
+            except Exception:  # code sets not built: explanations still work with our own labels
+                state["tables"] = {}
+        table = state["tables"].get(system)
+        if table is None:
             return None
+        try:
+            hit = table.get(code)
+        except Exception:
+            return None
+        return hit.description if hit is not None and hit.description else None
 
     return describe
 

@@ -203,6 +203,8 @@ def _fit(pdf: FPDF, s: str, width: float, size: float) -> str:
 # Column right edges for money and the left edges of text columns (mm).
 _COLS = {"date": 15.0, "desc": 36.0, "charge": 118.0, "ins": 138.0, "adj": 158.0, "pat": 178.0, "bal": 200.0}
 _STUB_TOP = 214.0
+_LINES_BOTTOM = 258.0  # continuation pages carry lines only, down to here
+_FINAL_BLOCK_H = 68.0  # totals + aging + how to pay
 
 
 def render_statement(data: StatementData) -> bytes:
@@ -214,11 +216,16 @@ def render_statement(data: StatementData) -> bytes:
     lines = sorted(data.lines, key=lambda ln: (ln.date, ln.claim_id or "", ln.description))
     for ln in lines:
         row_h = 5.0 + (3.6 if ln.note or ln.provider else 0)
-        if y + row_h > _STUB_TOP - 52:
+        if y + row_h > _LINES_BOTTOM:
             _footer(pdf, data, continued=True)
             pdf.add_page()
             y = _table_header(pdf, _continuation_header(pdf, data))
         y = _line_row(pdf, ln, y)
+    # Totals, aging, how to pay and the stub stay together on the last page.
+    if y + _FINAL_BLOCK_H > _STUB_TOP:
+        _footer(pdf, data, continued=True)
+        pdf.add_page()
+        y = _continuation_header(pdf, data) + 4
     y = _totals(pdf, data, y)
     y = _aging(pdf, data, y + 3)
     _how_to_pay(pdf, data, y + 3)
