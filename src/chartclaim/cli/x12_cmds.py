@@ -79,7 +79,7 @@ def _summary(kind: str, m: Any) -> list[str]:
     elif kind == "TA1":
         out.append(f"  interchange {m.control_number}: {m.status} ({m.note})")
     elif kind in ("270", "276"):
-        items: Sequence[Any] = getattr(m, "persons", None) or getattr(m, "claims", ())
+        items: Sequence[Any] = getattr(m, "persons", None) or getattr(m, "claims", None) or ()
         out.append(f"  {len(items)} inquiry item(s)")
     return out
 
