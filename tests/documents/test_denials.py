@@ -156,12 +156,38 @@ def test_official_descriptions_are_quoted_when_available(shared_data: Path) -> N
     assert "Usage:" not in long.reasons[0] and "Remark Code must" not in long.reasons[0]
 
 
-def test_codesets_describer_never_raises() -> None:
+def test_codesets_describer_uses_code_sets_and_survives_their_absence(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    import chartclaim.codesets as codesets
     from chartclaim.billing.denials import codesets_describer
 
+    calls = []
+
+    class Table:
+        def __init__(self, texts: dict[str, str]):
+            self.texts = texts
+
+        def get(self, code: str) -> object:
+            return types.SimpleNamespace(description=self.texts[code]) if code in self.texts else None
+
+    def fake() -> object:
+        calls.append(1)
+        return types.SimpleNamespace(carc=Table({"97": "Bundled into another payment"}), rarc=Table({}),
+                                     group_codes=Table({}))
+
+    monkeypatch.setattr(codesets, "get_codesets", fake)
     describe = codesets_describer()
-    for system, code in (("carc", "97"), ("rarc", "M15"), ("group", "CO"), ("carc", "NOPE"), ("other", "x")):
-        out = describe(system, code)
-        assert out is None or (isinstance(out, str) and out)
-    e = explain_denial("CO", "97", describe=describe)
-    assert e.reasons[0].startswith("CARC 97 — ")
+    assert describe("carc", "97") == "Bundled into another payment"
+    assert describe("carc", "NOPE") is None and describe("other", "x") is None
+    assert len(calls) == 1  # opened once
+
+    def broken() -> object:
+        calls.append(1)
+        raise RuntimeError("code sets not built")
+
+    monkeypatch.setattr(codesets, "get_codesets", broken)
+    describe = codesets_describer()
+    assert describe("carc", "97") is None and describe("rarc", "M15") is None
+    assert len(calls) == 2  # the failure is remembered
+    assert explain_denial("CO", "97", describe=describe).reasons[0].startswith("CARC 97 — included")

@@ -294,13 +294,14 @@ def test_cli_denials_explain_and_letter(tmp_path: Path, claim: Claim) -> None:
     from chartclaim.cli import app
 
     runner = CliRunner()
-    r = runner.invoke(app, ["denials", "explain", "CO-16", "M51", "--json"])
+    # --descriptions with an empty folder keeps the test off the user's compiled code sets
+    r = runner.invoke(app, ["denials", "explain", "CO-16", "M51", "--json", "--descriptions", str(tmp_path)])
     assert r.exit_code == 0, r.output
     assert '"category": "coding"' in r.output and '"deciding_code": "RARC M51"' in r.output
     excerpt = tmp_path / "note.txt"
     excerpt.write_text("Assessment: strep pharyngitis; injection given for a separate problem.")
     out = tmp_path / "appeal.pdf"
     r = runner.invoke(app, ["denials", "letter", str(DATA / "claim_8_lines.json"), "-d", "CO-97 M15",
-                            "--excerpt", str(excerpt), "-o", str(out), "--line", "3"])
+                            "--excerpt", str(excerpt), "-o", str(out), "--line", "3", "--descriptions", str(tmp_path)])
     assert r.exit_code == 0, r.output
     assert "separate problem" in " ".join(_text(out.read_bytes()))
