@@ -21,6 +21,7 @@ from chartclaim.billing.pricing import (
     import_mpfs,
     load_fee_schedules,
     load_mpfs,
+    practice_fee_schedules,
     read_mpfs_folder,
     round_cents,
     standard_charge,
@@ -301,5 +302,22 @@ def test_cli_fees_price_and_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert r.exit_code == 1
         r = runner.invoke(app, ["fees", "show", "COMMERCIAL-DEMO", "71046", "-m", "26"])
         assert r.exit_code == 0 and "71046-26" in r.output
+        # an imported schedule joins the built-in book and replaces one with the same id
+        own = tmp_path / "acme.csv"
+        own.write_text("schedule,name,payer_ids,code,allowed\nacme,Acme,ACME1,99213,111.11\n"
+                       "commercial-demo,Renegotiated,COMMERCIAL-DEMO,99213,140.00\n")
+        r = runner.invoke(app, ["fees", "import", "schedule", str(own)])
+        assert r.exit_code == 0 and "acme: Acme" in r.output
+        book = practice_fee_schedules(tmp_path / "data")
+        assert book.allowed("ACME1", "99213") == D("111.11")
+        assert book.allowed("COMMERCIAL-DEMO", "99213") == D("140.00")
+        assert book.allowed("COMMERCIAL-DEMO", "99214") is None  # the whole schedule was replaced
+        assert book.allowed("MEDICARE-DEMO", "99213") is not None
+        r = runner.invoke(app, ["fees", "show", "ACME1", "99213"])
+        assert "$111.11" in r.output
+        bad = tmp_path / "bad.csv"
+        bad.write_text("schedule,code,allowed\nx,99213,abc\n")
+        r = runner.invoke(app, ["fees", "import", "schedule", str(bad)])
+        assert r.exit_code == 1 and not (tmp_path / "data" / "fee_schedules" / "bad.csv").exists()
     finally:
         get_settings.cache_clear()

@@ -104,6 +104,17 @@ class DenialExplanation:
     amount: Decimal | None = None
     mapped: bool = True  # False when the CARC is not in our map (the action is the generic one)
 
+    def as_json(self) -> dict[str, Any]:
+        """Plain JSON-ready form for the API, the CLI and the denial work queue."""
+        return {
+            "codes": self.code_string, "group": self.group, "carc": self.carc, "rarcs": list(self.rarcs),
+            "category": self.category, "category_label": self.category_label, "is_denial": self.is_denial,
+            "liability": self.liability, "action": self.action, "deciding_code": self.deciding_code,
+            "appealable": self.appealable, "correctable": self.correctable, "reasons": list(self.reasons),
+            "notes": list(self.notes), "amount": None if self.amount is None else str(self.amount),
+            "mapped": self.mapped,
+        }
+
     @property
     def code_string(self) -> str:
         """As billers write it: ``CO-97 M15``."""

@@ -209,6 +209,11 @@ class FeeScheduleBook:
     def __iter__(self) -> Iterator[FeeSchedule]:
         return iter(self.schedules)
 
+    def merged(self, other: FeeScheduleBook) -> FeeScheduleBook:
+        """This book with ``other``'s schedules added; a schedule id in both takes ``other``'s version."""
+        ids = {s.id for s in other.schedules}
+        return FeeScheduleBook(tuple(s for s in self.schedules if s.id not in ids) + other.schedules)
+
 
 _CSV_COLUMNS = ("schedule", "code", "allowed")
 
@@ -309,6 +314,22 @@ def load_fee_schedules(path: str | Path) -> FeeScheduleBook:
     if p.suffix.lower() == ".csv":
         return load_fee_schedules_csv(p)
     raise PricingError(str(p), "fee schedule files are .csv, .yaml or .yml")
+
+
+def fee_schedules_dir(data_dir: Path) -> Path:
+    return data_dir / "fee_schedules"
+
+
+def practice_fee_schedules(data_dir: Path, include_builtin: bool = True) -> FeeScheduleBook:
+    """The built-in demo book overlaid with every schedule imported into ``data_dir/fee_schedules`` (files in
+    name order; a later file's schedule replaces an earlier one with the same id)."""
+    book = builtin_fee_schedules() if include_builtin else FeeScheduleBook(())
+    folder = fee_schedules_dir(data_dir)
+    if folder.is_dir():
+        for p in sorted(folder.iterdir()):
+            if p.suffix.lower() in {".csv", ".yaml", ".yml"}:
+                book = book.merged(load_fee_schedules(p))
+    return book
 
 
 def builtin_fee_schedules() -> FeeScheduleBook:
@@ -415,6 +436,24 @@ class MedicarePrice:
     def limiting_charge(self) -> Decimal | None:
         """What a non-par provider may bill the patient: 115 % of 95 % = 109.25 % of the amount."""
         return None if self.amount is None else round_cents(self.amount * Decimal("1.0925"))
+
+    def as_json(self) -> dict[str, Any]:
+        """Plain JSON-ready form (money as strings) for the API and the CLI."""
+        def m(v: Decimal | None) -> str | None:
+            return None if v is None else str(v)
+        return {
+            "code": self.code, "modifiers": list(self.modifiers), "year": self.year, "locality": self.locality.key,
+            "locality_name": self.locality.name, "pos": self.place_of_service, "setting": self.setting,
+            "status": self.status, "status_meaning": self.status_meaning, "payable": self.payable,
+            "amount": m(self.amount), "unadjusted_amount": m(self.unadjusted_amount),
+            "non_participating": m(self.non_participating_amount), "limiting_charge": m(self.limiting_charge),
+            "work_rvu": str(self.work_rvu), "pe_rvu": str(self.pe_rvu), "mp_rvu": str(self.mp_rvu),
+            "gpci": {"work": str(self.locality.work_gpci), "pe": str(self.locality.pe_gpci),
+                     "mp": str(self.locality.mp_gpci)},
+            "conversion_factor": str(self.conversion_factor), "opps_cap": m(self.opps_cap),
+            "opps_capped": self.opps_capped, "modifier_factor": str(self.modifier_factor), "units": str(self.units),
+            "notes": list(self.notes),
+        }
 
     def explain(self) -> str:
         loc = self.locality
@@ -1014,12 +1053,14 @@ __all__ = [
     "builtin_fee_schedules",
     "builtin_labels",
     "expected_allowed",
+    "fee_schedules_dir",
     "import_mpfs",
     "load_fee_schedules",
     "load_fee_schedules_csv",
     "load_fee_schedules_yaml",
     "load_mpfs",
     "load_mpfs_file",
+    "practice_fee_schedules",
     "read_mpfs_folder",
     "round_cents",
     "save_mpfs",

@@ -59,7 +59,9 @@ def import_schedule_cmd(
         book = load_fee_schedules(path)
     except (PricingError, OSError) as exc:
         raise _fail(str(exc)) from None
-    target_dir = get_settings().data_dir / "fee_schedules"
+    from chartclaim.billing.pricing import fee_schedules_dir
+
+    target_dir = fee_schedules_dir(get_settings().data_dir)
     target_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, target_dir / path.name)
     for s in book:
@@ -106,16 +108,7 @@ def price_cmd(
     except PricingError as exc:
         raise _fail(str(exc)) from None
     if as_json:
-        typer.echo(json.dumps({
-            "code": p.code, "modifiers": list(p.modifiers), "year": p.year, "locality": p.locality.key,
-            "locality_name": p.locality.name, "pos": p.place_of_service, "setting": p.setting,
-            "status": p.status, "payable": p.payable, "amount": str(p.amount) if p.amount is not None else None,
-            "non_participating": str(p.non_participating_amount) if p.amount is not None else None,
-            "limiting_charge": str(p.limiting_charge) if p.amount is not None else None,
-            "work_rvu": str(p.work_rvu), "pe_rvu": str(p.pe_rvu), "mp_rvu": str(p.mp_rvu),
-            "gpci": [str(p.locality.work_gpci), str(p.locality.pe_gpci), str(p.locality.mp_gpci)],
-            "conversion_factor": str(p.conversion_factor), "opps_capped": p.opps_capped, "notes": list(p.notes),
-        }, indent=2))
+        typer.echo(json.dumps(p.as_json(), indent=2))
     else:
         typer.echo(p.explain())
 
@@ -126,13 +119,16 @@ def show_cmd(
     code: Annotated[str, typer.Argument(help="Code.")],
     modifier: Annotated[list[str] | None, typer.Option("--modifier", "-m")] = None,
     schedule_file: Annotated[Path | None, typer.Option("--file", help="A .csv/.yaml schedule (default: the "
-                                                                     "built-in demo schedules).")] = None,
+                                                                     "built-in demo schedules and the imported "
+                                                                     "ones).")] = None,
 ) -> None:
     """The allowed amount a payer's fee schedule gives a code."""
-    from chartclaim.billing.pricing import PricingError, builtin_fee_schedules, load_fee_schedules
+    from chartclaim.billing.pricing import PricingError, load_fee_schedules, practice_fee_schedules
+    from chartclaim.settings import get_settings
 
     try:
-        book = load_fee_schedules(schedule_file) if schedule_file else builtin_fee_schedules()
+        book = load_fee_schedules(schedule_file) if schedule_file else practice_fee_schedules(
+            get_settings().data_dir)
     except PricingError as exc:
         raise _fail(str(exc)) from None
     s = book.for_payer(payer) or next((x for x in book if x.id == payer), None)
@@ -161,12 +157,7 @@ def explain_cmd(
     except ValueError as exc:
         raise _fail(str(exc)) from None
     if as_json:
-        typer.echo(json.dumps({
-            "codes": e.code_string, "group": e.group, "carc": e.carc, "rarcs": list(e.rarcs),
-            "category": e.category, "category_label": e.category_label, "is_denial": e.is_denial,
-            "liability": e.liability, "action": e.action, "deciding_code": e.deciding_code,
-            "appealable": e.appealable, "correctable": e.correctable, "reasons": list(e.reasons),
-            "notes": list(e.notes), "mapped": e.mapped}, indent=2))
+        typer.echo(json.dumps(e.as_json(), indent=2))
         return
     kind = "denial" if e.is_denial else "not a denial"
     typer.echo(f"{e.code_string}: {e.category_label} ({kind}; decided by {e.deciding_code})")
