@@ -1,0 +1,92 @@
+"""ConText-style assertion: is a mention negated, possible, historical, a family member's, hypothetical or
+resolved? Triggers (our table `context.tsv`) open a scope forward or backward inside the sentence; a
+terminator ('but', 'which', ...) or the scope limit closes it; pseudo-triggers ('no change') mask lookalikes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from chartclaim.coding.resources import read_table
+
+CATEGORIES = ("negated", "possible", "historical", "family", "hypothetical", "resolved")
+SECTION_CONTEXT = {"family_history": "family", "pmh": "historical", "psh": "historical"}
+FORWARD_WORDS = 12     # list-style negation ("denies fever, chills, night sweats or weight loss") runs long
+BACKWARD_WORDS = 6
+
+_WORDS = re.compile(r"[a-z0-9/]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    start: int
+    end: int
+    phrase: str
+    category: str      # one of CATEGORIES, or '-' for terminate/pseudo
+    direction: str     # forward, backward, bidirectional, terminate, pseudo
+
+
+@dataclass(frozen=True, slots=True)
+class Assertion:
+    categories: frozenset[str]
+    triggers: tuple[str, ...]     # "negated: 'denies'" — shown in the evidence
+
+    @property
+    def negated(self) -> bool:
+        return "negated" in self.categories
+
+
+AFFIRMED = Assertion(frozenset(), ())
+
+
+class ContextRules:
+    def __init__(self, rows: tuple[tuple[str, ...], ...] | None = None) -> None:
+        rows = rows if rows is not None else read_table("context.tsv")
+        self.rules: dict[str, tuple[str, str]] = {r[0].lower(): (r[1], r[2]) for r in rows}
+        alt = "|".join(re.escape(p) for p in sorted(self.rules, key=len, reverse=True))
+        # '/'-phrases (r/o, h/o) are not bounded by \b on the slash side, so use explicit look-arounds.
+        self.regex = re.compile(rf"(?<![a-z0-9])(?:{alt})(?![a-z0-9])")
+
+    def triggers(self, norm_text: str, start: int, end: int) -> list[Trigger]:
+        found = [Trigger(m.start(), m.end(), m.group(), *self.rules[m.group()])
+                 for m in self.regex.finditer(norm_text, start, end)]
+        pseudo = [t for t in found if t.direction == "pseudo"]
+        if pseudo:
+            found = [t for t in found if t.direction == "pseudo"
+                     or not any(p.start <= t.start < p.end for p in pseudo)]
+        return found
+
+    def assert_mention(self, norm_text: str, triggers: list[Trigger], start: int, end: int,
+                       section: str = "") -> Assertion:
+        cats: set[str] = set()
+        why: list[str] = []
+        if section in SECTION_CONTEXT:
+            cats.add(SECTION_CONTEXT[section])
+            why.append(f"{SECTION_CONTEXT[section]}: section {section}")
+        if not triggers:
+            return Assertion(frozenset(cats), tuple(why)) if cats else AFFIRMED
+        terms = [t for t in triggers if t.direction == "terminate"]
+        for t in triggers:
+            if t.direction in ("terminate", "pseudo") or (t.start < end and t.end > start):
+                continue
+            if t.end <= start and t.direction in ("forward", "bidirectional"):
+                if any(t.end <= x.start and x.end <= start for x in terms):
+                    continue
+                if len(_WORDS.findall(norm_text, t.end, start)) > FORWARD_WORDS:
+                    continue
+            elif t.start >= end and t.direction in ("backward", "bidirectional"):
+                if any(end <= x.start and x.end <= t.start for x in terms):
+                    continue
+                if len(_WORDS.findall(norm_text, end, t.start)) > BACKWARD_WORDS:
+                    continue
+            else:
+                continue
+            cats.add(t.category)
+            why.append(f"{t.category}: '{t.phrase}'")
+        return Assertion(frozenset(cats), tuple(why)) if cats else AFFIRMED
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> ContextRules:
+    return ContextRules()

@@ -1,0 +1,148 @@
+"""The compiled term dictionary and its matcher.
+
+A term is the SET of its content tokens (stemmed, synonym-mapped, stopwords and filler words dropped), so
+'pain in the left knee', 'left knee pain' and 'knee pain, left' all match the term {pain, left, knee}. Each
+term is filed under its rarest token (the anchor); a sentence looks up its own tokens as anchors and checks
+that the rest of the term is close by. Terms come from the Tabular (descriptions, inclusion terms), the
+imported Alphabetic Index, our lexicon and, with a model, phrases learned from coded history."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from chartclaim.coding.lexicon import GENERIC, OPTIONAL, WEAK_SINGLE, Lexicon, Tok
+from chartclaim.coding.terminology import Terminology
+
+SLACK = 3          # extra tokens allowed inside a match ("fracture of the shaft of the left femur")
+
+_END_STAGE = re.compile(r"\bend[- ]stage\b")
+_PAREN = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]")
+_ENCOUNTER = re.compile(r",?\s*(?:initial|subsequent) encounter.*$|,?\s*sequela$")
+_FILLER = re.compile(r"\b(?:unspecified|not elsewhere classified|nec|nos|not otherwise specified)\b")
+_WITHOUT = re.compile(r"\s+without\s+.*$|,?\s+not\s+(?:stated|specified)\s+as\s+.*$")
+
+
+def term_variants(text: str) -> list[str]:
+    """Matchable wordings of a description: non-essential modifiers, encounter wording and 'without ...'
+    clauses (the default when the note says nothing) are optional."""
+    t = _END_STAGE.sub("endstage", _ENCOUNTER.sub("", text.lower()))
+    out = [_FILLER.sub(" ", _PAREN.sub("", t))]
+    cut = _WITHOUT.sub("", out[0])
+    if cut != out[0] and cut.strip():
+        out.append(cut)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    code: str
+    source: str         # tabular | inclusion | index | lexicon | learned
+    text: str           # the term as written in its source
+
+
+@dataclass(slots=True)
+class Match:
+    key: tuple[str, ...]
+    entries: list[Entry]
+    idx: tuple[int, ...]          # token indices in the sentence
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class TermDictionary:
+    lexicon: Lexicon
+    terms: dict[tuple[str, ...], list[Entry]] = field(default_factory=dict)
+    anchors: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    # A number in a term belongs to the word before it ('stage 3', 'type 2'): the note must say it there too.
+    heads: dict[tuple[str, ...], dict[str, str]] = field(default_factory=dict)
+
+    def key_of(self, text: str) -> tuple[str, ...] | None:
+        toks = {t for t in self.lexicon.norms(text.lower()) if t not in OPTIONAL}
+        if not toks or all(t in GENERIC or len(t) < 3 or t.isdigit() for t in toks):
+            return None
+        return tuple(sorted(toks))
+
+    def add(self, text: str, entry: Entry, key: tuple[str, ...] | None = None) -> None:
+        key = key or self.key_of(text)
+        if key is None:
+            return
+        if any(k.isdigit() for k in key) and key not in self.heads:
+            seq = [t for t in self.lexicon.norms(text) if t not in OPTIONAL]
+            self.heads[key] = {t: seq[i - 1] for i, t in enumerate(seq) if t.isdigit() and i > 0}
+        lst = self.terms.setdefault(key, [])
+        if not any(e.code == entry.code and e.source == entry.source for e in lst):
+            lst.append(entry)
+
+    def compile(self) -> None:
+        freq: Counter[str] = Counter()
+        for key in self.terms:
+            freq.update(key)
+        anchors: dict[str, list[tuple[str, ...]]] = {}
+        for key in self.terms:
+            anchor = min(key, key=lambda t: (freq[t] + (10**6 if t in GENERIC else 0), t))
+            anchors.setdefault(anchor, []).append(key)
+        self.anchors = anchors
+
+    def match(self, toks: list[Tok]) -> list[Match]:
+        pos: dict[str, list[int]] = {}
+        for i, t in enumerate(toks):
+            pos.setdefault(t.norm, []).append(i)
+        present = pos.keys()
+        found: dict[tuple[tuple[str, ...], tuple[int, ...]], Match] = {}
+        for norm, where in pos.items():
+            for key in self.anchors.get(norm, ()):
+                if len(key) > 1 and not present >= set(key):
+                    continue
+                for i in where:
+                    idx = []
+                    for k in key:
+                        ps = pos[k]
+                        idx.append(ps[0] if len(ps) == 1 else min(ps, key=lambda p: abs(p - i)))
+                    lo, hi = min(idx), max(idx)
+                    if hi - lo + 1 > len(key) + SLACK:
+                        continue
+                    heads = self.heads.get(key)
+                    if heads and not all(
+                            any(toks[p - 1].norm == h for p in pos[d] if p > 0) for d, h in heads.items()):
+                        continue
+                    tidx = tuple(sorted(set(idx)))
+                    groups = {toks[j].group for j in tidx if toks[j].group >= 0}
+                    if len(groups) > 1:
+                        continue     # "HTN and COPD" is not "pulmonary hypertension"
+                    if (key, tidx) in found:
+                        continue
+                    found[(key, tidx)] = Match(key, self.terms[key], tidx, toks[lo].start,
+                                               max(toks[j].end for j in tidx))
+        return list(found.values())
+
+
+def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[str, Entry]] = ()) -> TermDictionary:
+    d = TermDictionary(lexicon)
+    for code, info in term.codes.items():
+        if info.generated7 or info.kind in ("chapter", "block"):
+            continue
+        for v in term_variants(info.description):
+            d.add(v, Entry(code, "tabular", info.description))
+        for inc in info.inclusion:
+            if (key := d.key_of(inc)) is not None and len(key) == 1 and key[0] in WEAK_SINGLE:
+                continue
+            for v in term_variants(inc):
+                d.add(v, Entry(code, "inclusion", inc))
+    for it in term.index:
+        path = [p for p in it.path if p]
+        if not path:
+            continue
+        text = " ".join(path)
+        code = it.code
+        if (key := d.key_of(text)) is not None and len(key) == 1 and key[0] in WEAK_SINGLE:
+            continue
+        for v in term_variants(text):
+            d.add(v, Entry(code, "index", ", ".join(path)))
+    for text, entry in extra:
+        d.add(text, entry)
+    d.compile()
+    return d

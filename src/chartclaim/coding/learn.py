@@ -1,0 +1,396 @@
+"""Learning from a practice's coded history (`chartclaim coder train`).
+
+From (note, codes) pairs it fits:
+- learned terms: phrases (order-free token sets of 1-3 content words) associated with a code across notes,
+  plus, for each coded note, the phrase that best aligns with the code's own terminology (so a code seen
+  once still gets a supporting span); each with counts n(phrase, code) and n(phrase);
+- which terminology terms coders actually code and which they ignore (per term and per code);
+- code priors;
+- a logistic re-ranker over candidate features, trained out-of-fold so the statistics it sees on a note
+  never came from that note, and the score threshold that maximises micro-F1 out-of-fold.
+The model directory holds one JSON file; no text from the training notes is stored except short phrases."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from chartclaim.coding.dictionary import Entry, TermDictionary
+from chartclaim.coding.lexicon import GENERIC, Lexicon
+from chartclaim.coding.terminology import nodot
+
+if TYPE_CHECKING:
+    from chartclaim.coding.pipeline import Analysis, Candidate, Coder
+
+MODEL_FILE = "coder-model.json"
+FORMAT = 1
+MAX_N = 3
+
+FEATURES = (
+    "src_tabular", "src_index", "src_inclusion", "src_learned", "only_learned", "key_len", "n_mentions",
+    "n_sentences", "neg", "possible", "historical", "family", "hypothetical", "resolved", "prior",
+    "learned_prec", "learned_pos", "learned_occ", "base_prec", "base_prop", "key_prec", "key_occ", "ambiguity",
+    "combination", "completed", "chap_r", "chap_z", "first_pos", "has_descendant", "has_ancestor", "n_cands",
+    "unspecified", "learned_x_prec", "prior_x_base",
+)
+
+
+@dataclass(slots=True)
+class Doc:
+    id: str
+    text: str
+    codes: list[str]
+
+
+def read_coded(path: Path) -> list[Doc]:
+    """Lines of {"id", "text", "codes"} ("text_en"/"codes_d" accepted); a bad line is an error naming it."""
+    docs = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{n}: not JSON ({e.msg})") from None
+            text = row.get("text", row.get("text_en"))
+            codes = row.get("codes", row.get("codes_d"))
+            if not isinstance(text, str) or not isinstance(codes, list):
+                raise ValueError(f"{path}:{n}: need 'text' (string) and 'codes' (list)")
+            docs.append(Doc(str(row.get("id", n)), text, [str(c) for c in codes]))
+    if not docs:
+        raise ValueError(f"{path}: no coded notes")
+    return docs
+
+
+def credited(pred: str, gold: set[str]) -> bool:
+    p = nodot(pred)
+    return any(p.startswith(g) for g in gold)
+
+
+@dataclass(slots=True)
+class Stats:
+    n_docs: int = 0
+    code_count: dict[str, int] = field(default_factory=dict)
+    learned: dict[tuple[str, ...], dict[str, tuple[int, int]]] = field(default_factory=dict)
+    examples: dict[tuple[str, ...], str] = field(default_factory=dict)
+    base_code: dict[str, tuple[int, int]] = field(default_factory=dict)      # code -> (pos, proposed)
+    base_key: dict[tuple[tuple[str, ...], str], tuple[int, int]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class CoderModel:
+    stats: Stats
+    coef: list[float] = field(default_factory=list)
+    intercept: float = 0.0
+    mean: list[float] = field(default_factory=list)
+    scale: list[float] = field(default_factory=list)
+    threshold: float = 0.5
+    meta: dict[str, Any] = field(default_factory=dict)
+    _dict: TermDictionary | None = None
+
+    # ------------------------------------------------------------ use
+    def dictionary(self, lexicon: Lexicon) -> TermDictionary:
+        if self._dict is None or self._dict.lexicon is not lexicon:
+            d = TermDictionary(lexicon)
+            for key, codes in self.stats.learned.items():
+                ex = self.stats.examples.get(key, " ".join(key))
+                for code in codes:
+                    d.add(ex, Entry(code, "learned", ex), key=key)
+            d.compile()
+            self._dict = d
+        return self._dict
+
+    def features(self, c: Candidate, an: Analysis, coder: Coder,
+                 prefixes: Counter[str] | None = None) -> list[float]:
+        st = self.stats
+        ms = c.mentions
+        n = max(1, len(ms))
+        srcs = {m.entry.source for m in ms}
+        base = [m for m in ms if m.entry.source != "learned"]
+        learned = [m for m in ms if m.entry.source == "learned"]
+        cats = Counter(cat for m in ms for cat in m.assertion.categories)
+        lp, lpos, locc = 0.0, 0.0, 0.0
+        for m in learned:
+            pos, occ = st.learned.get(m.key, {}).get(c.code, (0, 0))
+            p = pos / (occ + 1.0)
+            if p > lp:
+                lp, lpos, locc = p, math.log1p(pos), math.log1p(occ)
+        bpos, bprop = st.base_code.get(c.code, (0, 0))
+        kp, kocc = 0.0, 0.0
+        for m in base:
+            pos, occ = st.base_key.get((m.key, c.code), (0, 0))
+            p = (pos + 0.5) / (occ + 1.0)
+            if p > kp:
+                kp, kocc = p, math.log1p(occ)
+        prior = math.log((st.code_count.get(c.code, 0) + 0.1) / (st.n_docs + 1.0))
+        code = nodot(c.code)
+        if prefixes is None:
+            prefixes = code_prefixes(an)
+        info = coder.term.codes.get(c.code)
+        bprec = (bpos + 1.0) / (bprop + 2.0)
+        return [
+            float("tabular" in srcs), float("index" in srcs), float("inclusion" in srcs), float("learned" in srcs),
+            float(srcs == {"learned"}), float(max((len(m.key) for m in base), default=0)), math.log1p(len(ms)),
+            math.log1p(len({m.sentence for m in ms})), cats["negated"] / n, cats["possible"] / n,
+            cats["historical"] / n, cats["family"] / n, cats["hypothetical"] / n, cats["resolved"] / n, prior,
+            lp, lpos, locc, bprec, math.log1p(bprop), kp, kocc,
+            float(max((m.ambiguity for m in ms), default=1) > 1), float(any("combination" in r for r in c.rules)),
+            float(any(m.rule != "term" for m in ms)), float(code.startswith("R")), float(code.startswith("Z")),
+            min(ms[0].sentence / max(1, an.n_sentences), 1.0) if ms else 1.0,
+            float(prefixes[code] > 1),
+            float(any(code[:i] in an_codes(prefixes) for i in range(3, len(code)))), math.log1p(len(an.candidates)),
+            float(bool(info and "unspecified" in info.description.lower())), lp * float("learned" in srcs),
+            prior * bprec,
+        ]
+
+    def score(self, an: Analysis, coder: Coder) -> None:
+        pre = code_prefixes(an)
+        for c in an.candidates.values():
+            x = self.features(c, an, coder, pre)
+            z = self.intercept
+            for xi, w, mu, sd in zip(x, self.coef, self.mean, self.scale, strict=True):
+                z += w * (xi - mu) / sd
+            c.features = dict(zip(FEATURES, x, strict=True))
+            c.score = 1.0 / (1.0 + math.exp(-z)) if z > -35 else 0.0
+
+    # ------------------------------------------------------------ persistence
+    def save(self, out_dir: Path) -> Path:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        st = self.stats
+        data = {
+            "format": FORMAT, "features": list(FEATURES), "coef": self.coef, "intercept": self.intercept,
+            "mean": self.mean, "scale": self.scale, "threshold": self.threshold, "meta": self.meta,
+            "n_docs": st.n_docs, "code_count": st.code_count,
+            "learned": [[" ".join(k), st.examples.get(k, ""), {c: list(v) for c, v in codes.items()}]
+                        for k, codes in st.learned.items()],
+            "base_code": {c: list(v) for c, v in st.base_code.items()},
+            "base_key": [[" ".join(k), c, v[0], v[1]] for (k, c), v in st.base_key.items()],
+        }
+        path = out_dir / MODEL_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, model_dir: Path) -> CoderModel:
+        path = model_dir / MODEL_FILE if model_dir.is_dir() else model_dir
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no coder model here (train one with `chartclaim coder train`)")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT or data.get("features") != list(FEATURES):
+            raise ValueError(f"{path}: model format/features differ from this coder version; retrain it")
+        st = Stats(n_docs=data["n_docs"], code_count=data["code_count"])
+        for k, ex, codes in data["learned"]:
+            key = tuple(k.split(" "))
+            st.learned[key] = {c: (v[0], v[1]) for c, v in codes.items()}
+            if ex:
+                st.examples[key] = ex
+        st.base_code = {c: (v[0], v[1]) for c, v in data["base_code"].items()}
+        st.base_key = {(tuple(k.split(" ")), c): (p, o) for k, c, p, o in data["base_key"]}
+        return cls(st, data["coef"], data["intercept"], data["mean"], data["scale"], data["threshold"],
+                   data.get("meta", {}))
+
+
+def code_prefixes(an: Analysis) -> Counter[str]:
+    """Every prefix (3+ characters) of every candidate code, counted; full codes are marked with '='."""
+    acc: Counter[str] = Counter()
+    for k in an.candidates:
+        c = nodot(k)
+        for i in range(3, len(c) + 1):
+            acc[c[:i]] += 1
+        acc["=" + c] += 1
+    return acc
+
+
+class an_codes:
+    __slots__ = ("p",)
+
+    def __init__(self, p: Counter[str]) -> None:
+        self.p = p
+
+    def __contains__(self, code: object) -> bool:
+        return ("=" + str(code)) in self.p
+
+
+# ---------------------------------------------------------------- training
+@dataclass(slots=True)
+class _Prepared:
+    doc: Doc
+    gold: set[str]                       # undotted, as coded (credit: prediction starts with one)
+    canon: set[str]                      # billable codes of this code-set version
+    sent_keys: list[list[tuple[tuple[str, ...], int, int]]]   # per sentence: (key, start, end) n-grams
+
+
+def _ngrams(coder: Coder, text: str) -> list[list[tuple[tuple[str, ...], int, int]]]:
+    from chartclaim.coding.text import find_sections, normalise, split_sentences
+    norm = normalise(text)
+    out = []
+    for sec in find_sections(norm):
+        for s in split_sentences(text, sec.start, sec.end, sec.name):
+            toks = [t for t in coder.lexicon.tokens(text, norm, s.start, s.end) if not t.norm.isdigit() or len(t.norm) < 3]
+            grams = []
+            for i in range(len(toks)):
+                for n in range(1, MAX_N + 1):
+                    if i + n > len(toks):
+                        break
+                    key = tuple(sorted({t.norm for t in toks[i:i + n]}))
+                    if all(t in GENERIC or t.isdigit() for t in key):
+                        continue
+                    grams.append((key, toks[i].start, toks[i + n - 1].end))
+            out.append(grams)
+    return out
+
+
+def _code_tokens(coder: Coder) -> dict[str, set[str]]:
+    """Tokens of every term that names a code (or its ancestors' terms), for alignment."""
+    acc: dict[str, set[str]] = defaultdict(set)
+    for key, entries in coder.base.terms.items():
+        for e in entries:
+            acc[nodot(e.code.rstrip("-"))].update(key)
+    return acc
+
+
+def _fit_stats(coder: Coder, prep: Sequence[_Prepared], base_an: Sequence[Analysis],
+               code_toks: dict[str, set[str]], min_pos: int = 2, min_prec: float = 0.3) -> Stats:
+    st = Stats(n_docs=len(prep))
+    df: Counter[tuple[str, ...]] = Counter()
+    co: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+    aligned: set[tuple[tuple[str, ...], str]] = set()
+    examples: dict[tuple[str, ...], str] = {}
+    for p in prep:
+        keys: dict[tuple[str, ...], tuple[int, int]] = {}
+        for sent in p.sent_keys:
+            for key, s, e in sent:
+                keys.setdefault(key, (s, e))
+        for key in keys:
+            df[key] += 1
+            for c in p.canon:
+                co[key][c] += 1
+        for c in p.canon:
+            st.code_count[c] = st.code_count.get(c, 0) + 1
+            ct: set[str] = set()
+            pre = nodot(c)
+            while len(pre) >= 3:
+                ct |= code_toks.get(pre, set())
+                pre = pre[:-1]
+            ct -= GENERIC
+            if not ct:
+                continue
+            best: tuple[float, tuple[str, ...]] | None = None
+            for key in keys:
+                hit = sum(1 for t in key if t in ct)
+                if hit == 0:
+                    continue
+                sc = hit - 0.6 * (len(key) - hit)
+                if best is None or sc > best[0] or (sc == best[0] and len(key) < len(best[1])):
+                    best = (sc, key)
+            if best is not None and best[0] > 0:
+                aligned.add((best[1], c))
+        for key, (s, e) in keys.items():
+            if key not in examples:
+                examples[key] = p.doc.text[s:e]
+    learned: dict[tuple[str, ...], dict[str, tuple[int, int]]] = {}
+    for key, codes in co.items():
+        n = df[key]
+        for c, pos in codes.items():
+            if (pos >= min_pos and pos / (n + 1.0) >= min_prec) or ((key, c) in aligned and pos / (n + 1.0) >= 0.1):
+                learned.setdefault(key, {})[c] = (pos, n)
+    for key in learned:
+        if len(learned[key]) > 6:
+            learned[key] = dict(sorted(learned[key].items(), key=lambda kv: -kv[1][0])[:6])
+        st.examples[key] = examples.get(key, " ".join(key))
+    st.learned = learned
+    bc: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    bk: dict[tuple[tuple[str, ...], str], list[int]] = defaultdict(lambda: [0, 0])
+    for p, an in zip(prep, base_an, strict=True):
+        for cand in an.candidates.values():
+            ok = int(credited(cand.code, p.gold))
+            bc[cand.code][0] += ok
+            bc[cand.code][1] += 1
+            for key in {m.key for m in cand.mentions}:
+                bk[(key, cand.code)][0] += ok
+                bk[(key, cand.code)][1] += 1
+    st.base_code = {c: (v[0], v[1]) for c, v in bc.items()}
+    st.base_key = {k: (v[0], v[1]) for k, v in bk.items() if v[1] >= 2}
+    return st
+
+
+def _best_threshold(scores: list[tuple[float, int]], n_gold: int) -> tuple[float, float]:
+    ranked = sorted(scores, key=lambda s: -s[0])
+    tp = 0
+    best = (0.0, 0.5)
+    for i, (s, y) in enumerate(ranked, 1):
+        tp += y
+        f1 = 2 * tp / (i + n_gold) if n_gold else 0.0
+        if f1 > best[0]:
+            best = (f1, s)
+    return best
+
+
+def train(coder: Coder, docs: Sequence[Doc], folds: int = 5, seed: int = 13,
+          progress: Callable[[str], None] | None = None) -> CoderModel:
+    """Fit a model on coded notes. ``coder`` must be model-free (its terminology is reused)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    say = progress or (lambda _m: None)
+    prep: list[_Prepared] = []
+    for d in docs:
+        gold = {nodot(c) for c in d.codes if c.strip()}
+        canon = {k for c in gold if (k := coder.assigner.canonical(c))}
+        prep.append(_Prepared(d, gold, canon, _ngrams(coder, d.text)))
+    say(f"prepared {len(prep)} notes")
+    base = coder.with_model(None)
+    base_an = [base.analyse(p.doc.text) for p in prep]
+    say("terminology pass done")
+    code_toks = _code_tokens(coder)
+    order = list(range(len(prep)))
+    random.Random(seed).shuffle(order)
+    fold_of = {d: i % folds for i, d in enumerate(order)}
+    X: list[list[float]] = []
+    y: list[int] = []
+    groups: list[int] = []
+    for fold in range(folds):
+        inside = [i for i in range(len(prep)) if fold_of[i] != fold]
+        st = _fit_stats(coder, [prep[i] for i in inside], [base_an[i] for i in inside], code_toks)
+        m = CoderModel(st)
+        fc = coder.with_model(m)
+        for i in (i for i in range(len(prep)) if fold_of[i] == fold):
+            an = fc.analyse(prep[i].doc.text)
+            for c in an.candidates.values():
+                X.append(m.features(c, an, coder))
+                y.append(int(credited(c.code, prep[i].gold)))
+                groups.append(i)
+        say(f"fold {fold + 1}/{folds}: {len(X)} candidates")
+    Xa = np.asarray(X, dtype=float)
+    ya = np.asarray(y, dtype=int)
+    mean = Xa.mean(axis=0)
+    scale = Xa.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    Z = (Xa - mean) / scale
+    # Out-of-fold scores for the threshold: refit per fold on the other folds' candidates.
+    g = np.asarray(groups)
+    fold_arr = np.asarray([fold_of[i] for i in groups])
+    oof = np.zeros(len(ya))
+    for fold in range(folds):
+        tr, te = fold_arr != fold, fold_arr == fold
+        clf = LogisticRegression(C=1.0, max_iter=2000).fit(Z[tr], ya[tr])
+        oof[te] = clf.predict_proba(Z[te])[:, 1]
+    n_gold = sum(len(p.gold) for p in prep)
+    # Only candidates the abstraction profile keeps compete for the threshold (negated/family never pass).
+    f1, thr = _best_threshold(list(zip(oof.tolist(), ya.tolist(), strict=True)), n_gold)
+    clf = LogisticRegression(C=1.0, max_iter=2000).fit(Z, ya)
+    del g
+    say(f"re-ranker fitted; out-of-fold candidate F1 {f1:.3f} at threshold {thr:.3f}")
+    stats = _fit_stats(coder, prep, base_an, code_toks)
+    return CoderModel(stats, clf.coef_[0].tolist(), float(clf.intercept_[0]), mean.tolist(), scale.tolist(),
+                      float(thr), {"notes": len(prep), "candidates": len(ya), "oof_f1": round(f1, 4),
+                                   "terminology": coder.term.version})

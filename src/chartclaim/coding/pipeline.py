@@ -1,0 +1,394 @@
+"""The coder: a pipeline of small components (medspaCy style).
+
+normalise -> sections -> sentences -> mentions (term dictionary) -> context -> code assignment -> combination
+codes -> scoring (rules, or a model learned from coded history) -> guideline profile -> ranking."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chartclaim.coding.assign import Assigner, encounter_of
+from chartclaim.coding.context import Assertion, ContextRules, default_rules
+from chartclaim.coding.dictionary import Entry, Match, TermDictionary, build_dictionary
+from chartclaim.coding.lexicon import Lexicon, Tok, default_lexicon
+from chartclaim.coding.resources import read_table
+from chartclaim.coding.result import CodeSuggestion, CodingResult, Evidence, Rejected
+from chartclaim.coding.terminology import Terminology, in_ranges, nodot
+from chartclaim.coding.text import find_sections, normalise, split_sentences
+
+PROFILES = ("us-outpatient", "us-inpatient", "abstraction")
+_SOURCE_RANK = {"lexicon": 4, "index": 3, "tabular": 2, "inclusion": 2, "learned": 0}
+
+
+@dataclass(slots=True)
+class Mention:
+    code: str                      # assigned billable code
+    entry: Entry                   # the term that matched
+    key: tuple[str, ...]
+    start: int
+    end: int
+    sentence: int
+    section: str
+    assertion: Assertion
+    rule: str
+    ambiguity: int = 1             # distinct codes the matched term could mean
+
+
+@dataclass(slots=True)
+class Candidate:
+    code: str
+    mentions: list[Mention] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)
+    score: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
+
+    def affirmed(self) -> list[Mention]:
+        return [m for m in self.mentions if not m.assertion.categories & {"negated", "family", "hypothetical"}]
+
+    def documented(self) -> list[Mention]:
+        """Affirmed mentions found through the terminology (learned phrases are evidence, not documentation)."""
+        return [m for m in self.affirmed() if m.entry.source != "learned"]
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Everything found in one note before profile decisions; reused by training."""
+    text: str
+    norm: str
+    candidates: dict[str, Candidate]
+    rejected: list[Rejected]
+    n_sentences: int
+
+
+def _prefix_table(name: str) -> list[tuple[tuple[str, ...], str]]:
+    return [(tuple(nodot(p) for p in row[0].split("|")), row[1]) for row in read_table(name)]
+
+
+def _lookup_prefix(code: str, table: list[tuple[tuple[str, ...], str]]) -> str | None:
+    c = nodot(code)
+    best: tuple[int, str] | None = None
+    for prefixes, target in table:
+        for p in prefixes:
+            if c.startswith(p) and (best is None or len(p) > best[0]):
+                best = (len(p), target)
+    return best[1] if best else None
+
+
+class Coder:
+    """``Coder().code(text, profile="us-outpatient")`` → :class:`CodingResult`.
+
+    Without a model the coder works from the terminology and rules; ``model`` (a directory written by
+    ``chartclaim coder train``) adds learned terms, statistics and a re-ranker."""
+
+    def __init__(self, terminology: Terminology | None = None, model: str | Path | object | None = None,
+                 lexicon: Lexicon | None = None, context: ContextRules | None = None) -> None:
+        if terminology is None:
+            from chartclaim.coding.terminology import load_terminology
+            terminology = load_terminology()
+        self.term = terminology
+        self.lexicon = lexicon or default_lexicon()
+        self.context = context or default_rules()
+        self.assigner = Assigner(self.term, self.lexicon)
+        self.base = build_dictionary(self.term, self.lexicon, self._lexicon_terms())
+        from chartclaim.coding.learn import CoderModel
+        if model is not None and not isinstance(model, CoderModel):
+            model = CoderModel.load(Path(str(model)))
+        self.model: CoderModel | None = model
+        self.learned: TermDictionary | None = self.model.dictionary(self.lexicon) if self.model else None
+        self.combos = [(tuple(nodot(p) for p in r[0].split("|")), tuple(nodot(p) for p in r[1].split("|")),
+                        r[2], r[3] == "yes") for r in read_table("combinations.tsv")]
+        self.history_z = _prefix_table("history_z.tsv")
+        self.family_z = _prefix_table("family_z.tsv")
+        self.integral = _prefix_table("integral_symptoms.tsv")
+
+    def _lexicon_terms(self) -> Iterable[tuple[str, Entry]]:
+        for row in read_table("terms.tsv"):
+            if row[1] in self.term.codes:
+                yield row[0], Entry(row[1], "lexicon", row[0])
+
+    def with_model(self, model: object | None) -> Coder:
+        """A coder sharing this one's compiled terminology, with another model (used by training)."""
+        other = object.__new__(Coder)
+        for k in ("term", "lexicon", "context", "assigner", "base", "combos", "history_z", "family_z", "integral"):
+            setattr(other, k, getattr(self, k))
+        other.model = model  # type: ignore[assignment]
+        other.learned = model.dictionary(self.lexicon) if model is not None else None  # type: ignore[attr-defined]
+        return other
+
+    # ---------------------------------------------------------------- analysis
+    def analyse(self, text: str) -> Analysis:
+        norm = normalise(text)
+        cands: dict[str, Candidate] = {}
+        rejected: list[Rejected] = []
+        n_sent = 0
+        for sec in find_sections(norm):
+            for sent in split_sentences(text, sec.start, sec.end, sec.name):
+                toks = self.lexicon.tokens(text, norm, sent.start, sent.end)
+                if not toks:
+                    continue
+                triggers = self.context.triggers(norm, sent.start, sent.end)
+                ctx_norms = frozenset(t.norm for t in toks)
+                enc = encounter_of(norm[sent.start:sent.end])
+                for dic, learned in ((self.base, False), (self.learned, True)):
+                    if dic is None:
+                        continue
+                    for m in self._maximal(dic.match(toks), rejected, text):
+                        self._assign(m, toks, text, norm, triggers, ctx_norms, enc, sec.name, n_sent,
+                                     learned, cands, rejected)
+                n_sent += 1
+        self._combine(cands, rejected, text)
+        return Analysis(text, norm, cands, rejected, n_sent)
+
+    def _maximal(self, matches: list[Match], rejected: list[Rejected], text: str) -> list[Match]:
+        """Drop a match whose tokens are a strict subset of another's: 'pain' inside 'pain in left knee'."""
+        if len(matches) < 2:
+            return matches
+        sets = [frozenset(m.idx) for m in matches]
+        keep = []
+        for i, m in enumerate(matches):
+            if any(j != i and sets[i] < sets[j] for j in range(len(matches))):
+                continue
+            keep.append(m)
+        return keep
+
+    def _assign(self, m: Match, toks: list[Tok], text: str, norm: str, triggers: list, ctx: frozenset[str],
+                enc: str, section: str, sent_no: int, learned: bool, cands: dict[str, Candidate],
+                rejected: list[Rejected]) -> None:
+        assertion = self.context.assert_mention(norm, triggers, m.start, m.end, section)
+        entries = m.entries
+        if not learned and len(entries) > 1:
+            # one reading per term: prefer the index (what coders look up), then billable codes
+            entries = sorted(entries, key=lambda e: (-_SOURCE_RANK.get(e.source, 0), self._is_other(e.code),
+                                                     not self.term.is_billable(e.code), e.code))
+        seen: set[str] = set()
+        ambiguity = len({e.code for e in entries})
+        for e in entries:
+            code = self.assigner.complete(e.code, ctx, enc)
+            if code is None or code in seen:
+                continue
+            seen.add(code)
+            rule = "term"
+            if code != e.code.rstrip("-"):
+                rule = f"most specific code the text supports below {e.code.rstrip('-')}"
+                if self.term.codes[code].generated7:
+                    rule += f"; 7th character {code[-1]} ({'initial encounter' if code[-1] == 'A' else 'from text'})"
+            men = Mention(code, e, m.key, m.start, m.end, sent_no, section, assertion, rule, ambiguity)
+            cands.setdefault(code, Candidate(code)).mentions.append(men)
+            if not learned:
+                break
+
+    def _is_other(self, code: str) -> bool:
+        info = self.term.codes.get(code.rstrip("-"))
+        return bool(info and info.description.lower().startswith("other"))
+
+    def _combine(self, cands: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:
+        for _ in range(2):
+            live = [(nodot(c.code), c) for c in cands.values() if c.documented()]
+            firsts = {p[0] for a, b, _t, _k in self.combos for p in a}
+            if not any(k.startswith(tuple(firsts)) for k, _ in live):
+                return
+            for a_pref, b_pref, target, keep_b in self.combos:
+                a = next((c for k, c in live if k.startswith(a_pref) and c.code in cands), None)
+                if a is None:
+                    continue
+                b = next((c for k, c in live if k.startswith(b_pref) and c.code in cands), None)
+                if b is None or a is b or target not in self.term.codes:
+                    continue
+                new = cands.setdefault(target, Candidate(target))
+                new.mentions.extend(a.documented() + b.documented())
+                rule = f"combination code: {a.code} + {b.code} -> {target}"
+                new.rules.append(rule + ("; " + b.code + " as use-additional" if keep_b else ""))
+                for gone in ([a] if keep_b else [a, b]):
+                    del cands[gone.code]
+                    rejected.append(Rejected(gone.code, f"superseded by combination code {target}",
+                                             self._evidence(gone.mentions, text)))
+                if keep_b:
+                    b.rules.append(f"use additional code with {target}")
+                live = [(nodot(c.code), c) for c in cands.values() if c.documented()]
+
+    # ---------------------------------------------------------------- scoring and profiles
+    def _heuristic(self, c: Candidate) -> float:
+        best = 0.0
+        for m in c.mentions:
+            s = 0.45 + 0.08 * min(len(m.key), 4) + 0.04 * _SOURCE_RANK.get(m.entry.source, 0)
+            s -= 0.1 * (m.ambiguity > 1)
+            best = max(best, s)
+        return min(0.97, best + 0.03 * min(len(c.mentions) - 1, 3))
+
+    def code(self, text: str, profile: str = "us-outpatient", *, with_procedures: bool = True,
+             threshold: float | None = None) -> CodingResult:
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+        an = self.analyse(text)
+        rejected = list(an.rejected)
+        if self.model is not None:
+            self.model.score(an, self)
+            thr = self.model.threshold if threshold is None else threshold
+        else:
+            for c in an.candidates.values():
+                c.score = self._heuristic(c)
+            thr = 0.5 if threshold is None else threshold
+        kept = self._apply_profile(an, profile, rejected)
+        final: list[Candidate] = []
+        for c in sorted(kept, key=lambda c: -c.score):
+            if c.score < thr:
+                rejected.append(Rejected(c.code, f"score {c.score:.2f} below threshold {thr:.2f}",
+                                         self._evidence(c.mentions, text), c.score))
+            else:
+                final.append(c)
+        final = self._excludes1(final, rejected, text)
+        final = self._order(final)
+        codes = tuple(self._suggestion(c, text) for c in final)
+        procs: tuple[CodeSuggestion, ...] = ()
+        em = None
+        if with_procedures:
+            from chartclaim.coding.em import suggest_em
+            from chartclaim.coding.procedures import detect_procedures
+            procs = tuple(detect_procedures(text, an.norm))
+            em = suggest_em(text, an.norm, codes)
+        return CodingResult(codes, tuple(rejected), procs, em, profile)
+
+    def _apply_profile(self, an: Analysis, profile: str, rejected: list[Rejected]) -> list[Candidate]:
+        out: dict[str, Candidate] = {}
+        text = an.text
+        for c in an.candidates.values():
+            ev = _LazyEvidence(self, c.mentions, text)
+            live = [m for m in c.mentions if not m.assertion.categories & {"negated", "hypothetical"}]
+            if not live:
+                why = "negated" if any(m.assertion.negated for m in c.mentions) else "hypothetical"
+                rejected.append(Rejected(c.code, f"{why}: {'; '.join(c.mentions[0].assertion.triggers)}", ev.get(), c.score))
+                continue
+            own = [m for m in live if "family" not in m.assertion.categories]
+            if not own:
+                z = _lookup_prefix(c.code, self.family_z) if profile != "abstraction" else None
+                rejected.append(Rejected(c.code, "family member's condition" + (f" -> {z}" if z else ""), ev.get(), c.score))
+                if z and z in self.term.codes:
+                    self._merge(out, z, c, live, f"family history of {c.code} -> {z}")
+                continue
+            certain = [m for m in own if "possible" not in m.assertion.categories]
+            if not certain and profile == "us-outpatient":
+                rejected.append(Rejected(c.code, "uncertain diagnosis: outpatient codes the documented symptoms instead",
+                                         ev.get(), c.score))
+                continue
+            current = [m for m in own if not m.assertion.categories & {"historical", "resolved"}]
+            if not current and profile != "abstraction":
+                z = _lookup_prefix(c.code, self.history_z)
+                if z and z != "-" and z in self.term.codes:
+                    rejected.append(Rejected(c.code, f"history only -> {z}", ev.get(), c.score))
+                    self._merge(out, z, c, own, f"personal history of {c.code} -> {z}")
+                else:
+                    rejected.append(Rejected(c.code, "history only; no current condition documented", ev.get(), c.score))
+                continue
+            rule = "; ".join(dict.fromkeys([*c.rules, own[0].rule]))
+            if not certain and profile == "us-inpatient":
+                rule += "; uncertain diagnosis coded as if established (inpatient)"
+            self._merge(out, c.code, c, own, rule)
+        self._drop_unspecified_siblings(out, rejected, text)
+        if profile == "us-outpatient":
+            confirmed = [k for k in out if not k.startswith("R")]
+            for code in list(out):
+                if not code.startswith("R"):
+                    continue
+                targets = [p for prefixes, t in self.integral if nodot(code).startswith(prefixes) for p in t.split("|")]
+                hit = next((d for d in confirmed for p in targets if nodot(d).startswith(nodot(p))), None)
+                if hit:
+                    rejected.append(Rejected(code, f"symptom integral to confirmed diagnosis {hit}",
+                                             self._evidence(out[code].mentions, text), out[code].score))
+                    del out[code]
+        return list(out.values())
+
+    def _drop_unspecified_siblings(self, out: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:
+        """'knee pain' next to 'left knee pain': the unspecified sibling adds nothing."""
+        for code in list(out):
+            info = self.term.codes.get(code)
+            if info is None or "unspecified" not in info.description.lower() or not info.parent:
+                continue
+            keys = {m.key for m in out[code].mentions if m.entry.source != "learned"}
+            if not keys:
+                continue
+            for other, oc in out.items():
+                oinfo = self.term.codes.get(other)
+                if other == code or oinfo is None or oinfo.parent != info.parent:
+                    continue
+                okeys = [m.key for m in oc.mentions if m.entry.source != "learned"]
+                if all(any(set(k) < set(ok) for ok in okeys) for k in keys):
+                    rejected.append(Rejected(code, f"less specific than {other}",
+                                             self._evidence(out[code].mentions, text), out[code].score))
+                    del out[code]
+                    break
+
+    @staticmethod
+    def _merge(out: dict[str, Candidate], code: str, src: Candidate, mentions: list[Mention], rule: str) -> None:
+        c = out.get(code)
+        if c is None:
+            out[code] = Candidate(code, list(mentions), [rule], src.score, src.features)
+        else:
+            c.mentions.extend(mentions)
+            c.score = max(c.score, src.score)
+
+    def _excludes1(self, final: list[Candidate], rejected: list[Rejected], text: str) -> list[Candidate]:
+        kept: list[Candidate] = []
+        for c in final:          # best first: a later code that Excludes1 an earlier one goes
+            clash = next((k for k in kept if self.term.excludes1_conflict(k.code, c.code)), None)
+            if clash is not None and not self._paired(clash.code, c.code):
+                rejected.append(Rejected(c.code, f"Excludes1 with {clash.code}", self._evidence(c.mentions, text), c.score))
+                continue
+            kept.append(c)
+        return kept
+
+    def _paired(self, a: str, b: str) -> bool:
+        return any(in_ranges(b, self.term.notes(a, k)) or in_ranges(a, self.term.notes(b, k))
+                   for k in ("use_additional", "code_first"))
+
+    def _order(self, final: list[Candidate]) -> list[Candidate]:
+        """Score order, then the conventions: a 'code first' etiology precedes its manifestation, a code
+        with 'use additional code' precedes the added code, and a manifestation is never first-listed."""
+        order = list(final)
+        for _ in range(2):
+            for i in range(len(order)):
+                for j in range(i + 1, len(order)):
+                    a, b = order[i], order[j]
+                    if in_ranges(b.code, self.term.notes(a.code, "code_first")) or \
+                            in_ranges(a.code, self.term.notes(b.code, "use_additional")):
+                        order.insert(i, order.pop(j))
+        if order and self.term.is_manifestation(order[0].code):
+            k = next((i for i, c in enumerate(order) if not self.term.is_manifestation(c.code)), None)
+            if k is not None:
+                order.insert(0, order.pop(k))
+        return order
+
+    def _evidence(self, mentions: list[Mention], text: str) -> tuple[Evidence, ...]:
+        seen = set()
+        out = []
+        for m in mentions:
+            if (m.start, m.end) in seen:
+                continue
+            seen.add((m.start, m.end))
+            out.append(Evidence(m.start, m.end, text[m.start:m.end], m.entry.text, m.entry.source,
+                                m.assertion.triggers, m.section))
+        return tuple(out)
+
+    def _suggestion(self, c: Candidate, text: str) -> CodeSuggestion:
+        info = self.term.codes.get(c.code)
+        rule = "; ".join(dict.fromkeys(c.rules)) or "term"
+        ctx = tuple(dict.fromkeys(t for m in c.mentions for t in m.assertion.triggers))
+        return CodeSuggestion(c.code, "ICD-10-CM", max(0.0, min(1.0, c.score)), self._evidence(c.mentions, text),
+                              rule, info.description if info else "", ctx)
+
+
+class _LazyEvidence:
+    """Evidence of a candidate, built only if the candidate ends up rejected (most are kept or cheap)."""
+
+    def __init__(self, coder: Coder, mentions: list[Mention], text: str) -> None:
+        self.args = (coder, mentions, text)
+
+    def get(self) -> tuple[Evidence, ...]:
+        coder, mentions, text = self.args
+        return coder._evidence(mentions, text)
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x > -35 else 0.0

@@ -1,0 +1,158 @@
+"""Normalisation, tokens, a light stemmer, sentences and sections.
+
+Every component works on offsets into the ORIGINAL note: normalisation keeps the text length so evidence spans
+point at what the clinician wrote."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Characters clinicians paste from word processors, mapped one-to-one so offsets survive.
+_ONE_TO_ONE = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2212": "-",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\t": " ", "\u00b0": " ",
+})
+
+
+def normalise(text: str) -> str:
+    """Lower-case, ASCII-folded copy of ``text`` with exactly the same length (offsets stay valid)."""
+    out = text.translate(_ONE_TO_ONE).lower()
+    if len(out) == len(text) and out.isascii():
+        return out
+    chars = []
+    for ch in text.translate(_ONE_TO_ONE):
+        low = ch.lower()
+        if len(low) != 1:
+            low = ch
+        if not low.isascii():
+            low = unicodedata.normalize("NFD", low)[0]
+            if not low.isascii():
+                low = " "
+        chars.append(low)
+    return "".join(chars)
+
+
+# Words that carry no coding meaning inside a term. "with"/"without" are handled by the term builder.
+STOPWORDS = frozenset(
+    ["a", "an", "the", "of", "in", "on", "at", "to", "for", "by", "and", "or", "with", "from", "into", "as", "is", "was", "were", "be", "been", "are", "this", "that", "these", "those", "its", "his", "her", "their", "patient", "pt", "which", "who", "has", "have", "had", "due", "also", "both", "either"]
+)
+
+_SUFFIXES = ("ational", "ization", "ations", "ation", "ically", "ical", "ities", "ity", "ious", "ness", "ments",
+             "ment", "ful", "ive", "ing", "ion", "ied", "ed", "ic", "al", "ia", "e", "y")
+_KEEP = ("itis", "osis", "sis", "ss", "us", "is")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """A deliberately aggressive suffix stripper: 'diabetes'/'diabetic' -> 'diabet', 'fractured' ->
+    'fractur'. Consistency between term and text matters, not linguistic truth: one plural step, then one
+    derivational step."""
+    w = word
+    if len(w) <= 3 or not w.isalpha():
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("es") and len(w) > 4 and not w.endswith(("ses", "xes")):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(_KEEP):
+        w = w[:-1]
+    if len(w) <= 4 or w.endswith(("itis", "osis", "sis")):
+        return w
+    for suf in _SUFFIXES:
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            return w[: -len(suf)]
+    return w
+
+
+_WORD = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    start: int
+    end: int
+    text: str       # normalised surface form
+    norm: str       # stemmed, synonym-mapped form used for matching
+    stop: bool
+
+
+def tokenize(norm_text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, str]]:
+    end = len(norm_text) if end is None else end
+    return [(m.start(), m.end(), m.group()) for m in _WORD.finditer(norm_text, start, end)]
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int
+    end: int
+    section: str
+
+
+# A sentence ends at a newline or at . ! ? followed by space and a capital/digit, unless the dot closes an
+# abbreviation clinicians write mid-sentence.
+_SENT_END = re.compile(r"\n+|(?<=[.!?;])\s+(?=[A-Z0-9(\"'])")
+_ABBREV_END = re.compile(r"(?:\b(?:dr|mr|mrs|ms|vs|e\.g|i\.e|approx|fig|no|st|pt|sr|jr|al|resp|h\.o|s\.p)\.)$", re.I)
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None, section: str = "") -> list[Sentence]:
+    end = len(text) if end is None else end
+    out: list[Sentence] = []
+    pos = start
+    for m in _SENT_END.finditer(text, start, end):
+        if m.group().startswith("\n") is False and _ABBREV_END.search(text, max(pos, m.start() - 8), m.start()):
+            continue
+        if text[pos:m.start()].strip():
+            out.append(Sentence(pos, m.start(), section))
+        pos = m.end()
+    if text[pos:end].strip():
+        out.append(Sentence(pos, end, section))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    name: str
+    start: int       # start of the body (after the header)
+    end: int
+    header: tuple[int, int] | None
+
+
+SECTION_ALIASES: dict[str, str] = {}
+
+
+def _load_sections() -> None:
+    from chartclaim.coding.resources import read_table
+    for row in read_table("sections.tsv"):
+        for alias in row[1].split("|"):
+            SECTION_ALIASES[alias.strip().lower()] = row[0]
+
+
+def _header_regex() -> re.Pattern[str]:
+    if not SECTION_ALIASES:
+        _load_sections()
+    names = sorted(SECTION_ALIASES, key=len, reverse=True)
+    alt = "|".join(re.escape(n) for n in names)
+    return re.compile(rf"(?im)^[ \t]*(?:#+\s*)?({alt})[ \t]*(?::|-(?=\s)|\n)")
+
+
+_HEADER: re.Pattern[str] | None = None
+
+
+def find_sections(norm_text: str) -> list[Section]:
+    """Sections by their headers ('HPI:', 'Assessment and Plan:', 'FAMILY HISTORY:'); text before the first
+    header is 'body'."""
+    global _HEADER
+    if _HEADER is None:
+        _HEADER = _header_regex()
+    heads = [(m.start(), m.end(), SECTION_ALIASES[m.group(1).strip().lower()]) for m in _HEADER.finditer(norm_text)]
+    out: list[Section] = []
+    if not heads or heads[0][0] > 0:
+        first = heads[0][0] if heads else len(norm_text)
+        out.append(Section("body", 0, first, None))
+    for i, (hs, he, name) in enumerate(heads):
+        nxt = heads[i + 1][0] if i + 1 < len(heads) else len(norm_text)
+        out.append(Section(name, he, nxt, (hs, he)))
+    return out
