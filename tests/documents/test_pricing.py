@@ -149,8 +149,10 @@ def _mini_mpfs(folder: Path, with_description: bool = False) -> Path:
     ]
     if with_description:
         # the CMS original: a multi-line heading and a DESCRIPTION column after MOD
+        # descriptions may hold commas (quoted) or be empty
+        descs = ['"Words, with a comma"', "", "Plain words", "X", "Y", "Z"]
         text = "2025 PPRRVU,,\nHCPCS,MOD,DESCRIPTION,...\n" + "\n".join(
-            ",".join([*r.split(",")[:2], "Some words", *r.split(",")[2:]]) for r in rows) + "\n"
+            ",".join([*r.split(",")[:2], d, *r.split(",")[2:]]) for r, d in zip(rows, descs, strict=True)) + "\n"
     else:
         text = _PPRRVU_HEAD + "\n".join(rows) + "\n"
     with gzip.open(folder / "pprrvu_2025_mini.csv.gz", "wt") as fh:

@@ -735,8 +735,10 @@ def read_pprrvu(path: Path) -> tuple[dict[tuple[str, str], RvuRow], Decimal | No
             if not rec or not _CODE_RE.match(rec[0].strip().upper()) or rec[0].strip().upper() == "HCPCS":
                 continue  # headings, footnotes, blank lines
             rec = [c.strip() for c in rec]
-            if len(rec) >= 31 and not re.fullmatch(r"[A-Z]?", rec[2]):
-                del rec[2]  # CMS file: the (AMA-licensed) DESCRIPTION column; never kept
+            if len(rec) >= 31:
+                # The CMS file has 31 columns: the third is the (AMA-licensed) DESCRIPTION, never kept.
+                # The descriptor-free copy has 30.
+                del rec[2]
             if len(rec) < len(_PPRRVU_COLUMNS):
                 raise PricingError(src, f"{len(rec)} columns, need {len(_PPRRVU_COLUMNS)}", n)
             r = dict(zip(_PPRRVU_COLUMNS, rec, strict=False))
