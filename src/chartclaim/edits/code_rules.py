@@ -54,7 +54,7 @@ def _entries(claim: Claim, facts: ClaimFacts, icd: Any) -> list[Any]:
     """The code-set entry of each diagnosis on its date of service (None: not a code that day)."""
     got = facts.scratch.get("icd_entries")
     if got is None:
-        dates = _dx_dates(claim, facts)
+        dates = facts.scratch.get("dx_dates") or facts.scratch.setdefault("dx_dates", _dx_dates(claim, facts))
         got = facts.scratch["icd_entries"] = [icd.get(d, dates[i]) for i, d in enumerate(facts.dx)]
     return got
 
@@ -67,8 +67,10 @@ def _icd(ctx: ScrubContext) -> Any | None:
 def icd_valid(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
     icd = _icd(ctx)
     mce = ctx.store.mce() if ctx.store is not None else None
-    dates = _dx_dates(claim, facts)
+    dates: list[dt.date] | None = None
     for pos, (dx, nodot) in enumerate(zip(facts.dx, facts.dx_nodot, strict=True), 1):
+        if dates is None:
+            dates = facts.scratch.get("dx_dates") or facts.scratch.setdefault("dx_dates", _dx_dates(claim, facts))
         dos = dates[pos - 1]
         where = f"Diagnosis {pos} ({dx})"
         if not ICD_SHAPE.match(dx):
@@ -77,21 +79,32 @@ def icd_valid(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Ed
                        "Enter the ICD-10-CM code (letter, two characters, optional dot and up to 4 more).",
                        "ICD-10-CM")
             continue
+        # The MCE lists every billable code with the dates it is valid, so it is the authority on validity
+        # by date of service (the code sets may hold only the newest fiscal year); the code sets then say
+        # what is wrong (a category, a missing 7th character, a typo) and suggest codes.
+        mce_valid = None if mce is None else mce.span(nodot, ymd(dos)) is not None
+        if mce_valid:
+            continue
         if icd is not None:
             entry = _entries(claim, facts, icd)[pos - 1]
-            if entry is None or not entry.billable:
-                yield from _icd_entry_check(claim, icd, dx, where, dos)
-        elif mce is not None and mce.span(nodot, ymd(dos)) is None:
+            if entry is None or not entry.billable or mce_valid is False:
+                yield from _icd_entry_check(claim, icd, dx, where, dos, force=mce_valid is False)
+        elif mce is not None and mce_valid is False:
             yield Edit("CODE-ICD-INVALID", F, "error", claim.claim_id, None,
                        f"{where} is not a valid, billable ICD-10-CM code on {dos}.",
                        f"Look {dx} up in the encoder and report the complete code valid on {dos}.",
                        f"CMS MCE v{mce.version}")
 
 
-def _icd_entry_check(claim: Claim, icd: Any, dx: str, where: str, dos: dt.date) -> Iterator[Edit]:
+def _icd_entry_check(claim: Claim, icd: Any, dx: str, where: str, dos: dt.date, force: bool = False
+                     ) -> Iterator[Edit]:
     entry = icd.get(dx, dos)
     src = f"ICD-10-CM {entry.version}" if entry is not None else "ICD-10-CM"
     if entry is not None and entry.billable:
+        if force:   # billable in the newest code set, but not on this date of service (CMS MCE dates)
+            yield Edit("CODE-ICD-INVALID", F, "error", claim.claim_id, None,
+                       f"{where} is not valid on the date of service {dos}: it was added or deleted in an annual "
+                       "ICD-10-CM update.", f"Use the code in force on {dos} for this condition.", "CMS MCE dates")
         return
     if entry is not None and entry.seventh_characters and (entry.requires_seventh_character or
                                                            entry.seventh_character_stem):
@@ -183,7 +196,10 @@ def conventions(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[
                            "Keep the code the documentation supports and remove the other (report both only if "
                            "the provider documents the conditions as unrelated).", f"ICD-10-CM {holder.version}")
         # Code first: the underlying condition on the claim must come before this code.
-        cf_ranges = [r for n in e.code_first for r in n.ranges]
+        cf_key = ("code-first", e.code, e.version)
+        cf_ranges = ctx.memo.get(cf_key)
+        if cf_ranges is None:
+            cf_ranges = ctx.memo[cf_key] = tuple(r for n in e.code_first for r in n.ranges)
         if cf_ranges:
             earlier = [k for k in range(len(nd)) if k != i and any(r.contains(nd[k]) for r in cf_ranges)]
             if earlier and all(k > i for k in earlier):

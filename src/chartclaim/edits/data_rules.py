@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from chartclaim.claim import Claim, Person
 from chartclaim.edits.facts import REPEAT, ClaimFacts
@@ -27,6 +29,7 @@ MEDICARE_FILING = {"MA", "MB"}
 MAX_DX = {"professional": 12, "institutional": 25}
 
 
+@lru_cache(maxsize=65536)
 def npi_valid(npi: str) -> bool:
     """The NPI check digit: Luhn over the 9 digits prefixed with the card issuer prefix 80840."""
     if not re.fullmatch(r"\d{10}", npi):
@@ -42,6 +45,7 @@ def npi_valid(npi: str) -> bool:
     return (10 - total % 10) % 10 == int(npi[9])
 
 
+@lru_cache(maxsize=65536)
 def tax_id_problem(tax_id: str, kind: str) -> str | None:
     digits = tax_id.replace("-", "")
     if not re.fullmatch(r"\d{9}", digits):
@@ -291,6 +295,9 @@ def timely_filing(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit
     if not limit:
         return
     sent: dt.date = claim.submitted_on or getattr(ctx, "today", None) or dt.date.today()
+    # Without a submission date the claim is judged as if sent today: a warning, since it may go out later
+    # or may already have been sent.
+    severity = "error" if claim.submitted_on else "warning"
     oldest = min(claim.lines, key=lambda ln: ln.date_of_service)
     age = (sent - oldest.date_of_service).days
     if age > limit:
@@ -299,7 +306,7 @@ def timely_filing(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit
                  f"Timely filing exceeded: {claim.payer.name} allows {limit} days from the date of service and "
                  f"{oldest.date_of_service} is {age} days before submission ({sent}).",
                  "Submit only with proof of timely filing (an earlier clearinghouse acceptance report or payer "
-                 "correspondence); otherwise the balance is a write-off, not billable to the patient.")
+                 "correspondence); otherwise the balance is a write-off, not billable to the patient.", severity)
 
 
 def duplicate_lines(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
@@ -319,12 +326,12 @@ def duplicate_lines(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Ed
 def claim_fingerprint(claim: Claim) -> str:
     """What makes two claims the same bill: patient, payer, provider, and the same services on the same
     dates. Claim ids and submission dates are left out on purpose (a resubmitted copy gets a new id)."""
-    who = claim.patient or claim.subscriber
-    parts = [claim.payer.id, claim.subscriber.member_id.upper(), who.last_name.upper(), who.first_name.upper(),
-             str(claim.patient_dob), claim.billing_provider.npi]
-    parts += sorted(f"{ln.procedure}|{'+'.join(sorted(ln.modifiers))}|{ln.date_of_service}|{ln.units.normalize()}"
-                    for ln in claim.lines)
-    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()
+    data = claim.model_dump(mode="json", exclude={"claim_id", "submitted_on", "frequency", "original_claim_number",
+                                                  "note"})
+    for ln in data["lines"]:
+        ln.pop("line_control_number", None)
+    data["lines"] = sorted(data["lines"], key=lambda ln: json.dumps(ln, sort_keys=True))
+    return hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def duplicate_claim_edit(claim: Claim, first_id: str | None) -> Edit:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from chartclaim.claim import Claim, ServiceLine
 from chartclaim.edits.facts import ANATOMIC, DISTINCT, EM_BYPASS, GLOBAL_SURGERY, ClaimFacts, is_em
 from chartclaim.edits.model import Edit
+from chartclaim.edits.sources import MueRow
 
 if TYPE_CHECKING:
     from chartclaim.edits.engine import ScrubContext
@@ -84,6 +85,7 @@ def mue(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
         return
     for (dos, _npi), lines in facts.by_date.items():
         totals: dict[str, tuple[Decimal, list[int]]] = {}
+        rows: dict[str, tuple[MueRow, str]] = {}
         for i, ln in lines:
             if ln.unit_type == "MJ":
                 continue   # anesthesia minutes are not MUE units
@@ -91,6 +93,7 @@ def mue(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
             if found is None:
                 continue
             row, src = found
+            rows[ln.procedure] = found
             if row.value == 0:
                 # MUE 0 marks a service Medicare does not pay at all (e.g. preventive visits); that is a
                 # coverage question for the payer, not a units error, and commercial plans pay these.
@@ -107,9 +110,7 @@ def mue(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
                 total, where = totals.get(ln.procedure, (Decimal(0), []))
                 totals[ln.procedure] = (total + ln.units, [*where, i])
         for code, (total, where) in totals.items():
-            found = store.mue(code, dos)
-            assert found is not None
-            row, src = found
+            row, src = rows[code]
             if total > row.value:
                 on = f"line {where[0]}" if len(where) == 1 else f"lines {', '.join(map(str, where))}"
                 yield Edit("NCCI-MUE-DOS", "ncci-mue", "error", claim.claim_id, where[-1],
