@@ -191,3 +191,23 @@ def test_codesets_describer_uses_code_sets_and_survives_their_absence(monkeypatc
     assert describe("carc", "97") is None and describe("rarc", "M15") is None
     assert len(calls) == 2  # the failure is remembered
     assert explain_denial("CO", "97", describe=describe).reasons[0].startswith("CARC 97 — included")
+
+
+def test_map_file_has_no_duplicate_keys() -> None:
+    # YAML silently keeps the last of two equal keys; a duplicate would hide an entry.
+    from importlib import resources
+
+    text = resources.files("chartclaim.data.billing").joinpath("denial_map.yaml").read_text("utf-8")
+    section, seen, dupes = "", set(), []
+    for line in text.splitlines():
+        if line in ("carc:", "rarc:"):
+            section = line[:-1]
+        elif line.startswith('  "'):
+            key = (section, line.split('"')[1])
+            if key in seen:
+                dupes.append(key)
+            seen.add(key)
+    assert dupes == [] and len(seen) > 250
+    assert builtin_denial_map().carc["303"].category == "contractual"
+    assert explain_denial("CO", "303").liability == "none"
+    assert explain_denial("CO", "116").category == "non_covered" and not explain_denial("CO", "116").appealable
