@@ -122,9 +122,17 @@ def ctx(store_path: Path) -> ScrubContext:
     return ScrubContext(today=TODAY, store=EditStore(store_path), rules=tuple(load_rules([builtin_rules_dir()])))
 
 
+@pytest.fixture(scope="session")
+def ncci_store_path(edit_files: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """NCCI only: diagnosis validity then comes from the code sets (the small MCE table lists few codes)."""
+    path = tmp_path_factory.mktemp("ncci") / "edits.sqlite"
+    import_ncci(edit_files, path)
+    return path
+
+
 @pytest.fixture()
-def full_ctx(store_path: Path, codesets: Any) -> ScrubContext:
-    return ScrubContext(today=TODAY, store=EditStore(store_path), codesets=codesets,
+def full_ctx(ncci_store_path: Path, codesets: Any) -> ScrubContext:
+    return ScrubContext(today=TODAY, store=EditStore(ncci_store_path), codesets=codesets,
                         rules=tuple(load_rules([builtin_rules_dir()])))
 
 

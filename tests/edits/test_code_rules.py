@@ -91,3 +91,17 @@ def test_malformed_procedure_and_modifier(full_ctx) -> None:
     assert "CODE-PROC-INVALID" in rule_ids(make_claim(line2={"procedure": "2061"}), full_ctx)
     assert "CODE-MODIFIER" in rule_ids(make_claim(line2={"modifiers": ["98"]}), full_ctx)
     assert "CODE-MODIFIER" not in rule_ids(make_claim(line2={"modifiers": ["RT"]}), full_ctx)
+
+
+def test_mce_dates_decide_validity_on_the_date_of_service(store_path, codesets) -> None:
+    """The small MCE table knows E11.22/N18.31 (valid) but not E11.9: with both sources, the MCE's dated
+    list wins over the newest code set."""
+    from chartclaim.edits import ScrubContext
+    from chartclaim.edits.store import EditStore
+
+    from .conftest import TODAY
+
+    ctx = ScrubContext(today=TODAY, store=EditStore(store_path), codesets=codesets)
+    assert errors(make_claim(), ctx) == []
+    bad = errors(make_claim(diagnoses=["E11.9", "N18.31"]), ctx, "code")
+    assert [e.rule_id for e in bad] == ["CODE-ICD-INVALID"]

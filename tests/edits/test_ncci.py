@@ -121,3 +121,15 @@ def test_quarter_is_picked_by_date_of_service(tmp_path: Path) -> None:
     assert store.ptp("20610", "99214", dt.date(2024, 2, 1)).modifier == 0     # v30.0 = 2024 Q1
     assert store.ptp("20610", "99214", dt.date(2024, 5, 1)).modifier == 1     # v30.1 = 2024 Q2
     assert store.ptp("99214", "20610", dt.date(2024, 5, 1)) is None
+
+
+def test_pfs_addon_g2211_needs_office_em(ctx) -> None:
+    assert rule_ids(make_claim(line2={"procedure": "G2211"}), ctx, "ncci-addon") == set()
+    lab_only = make_claim(line1={"procedure": "36415", "modifiers": []}, line2={"procedure": "G2211"})
+    assert rule_ids(lab_only, ctx, "ncci-addon") == {"NCCI-ADDON"}
+
+
+def test_ncci_does_not_apply_to_inpatient_stays(ctx) -> None:
+    lines = [{**SAMPLE["lines"][0], "modifiers": [], "revenue_code": "0450"}, {**SAMPLE["lines"][1], "revenue_code": "0360"}]
+    inpatient = make_claim(claim_type="institutional", type_of_bill="0111", lines=lines)
+    assert rule_ids(inpatient, ctx, "ncci-ptp") == set()

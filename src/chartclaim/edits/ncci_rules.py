@@ -20,6 +20,13 @@ if TYPE_CHECKING:
 
 MAI = {1: "per line", 2: "per day (policy)", 3: "per day (clinical)"}
 
+# Add-on codes Medicare pays only with a primary service but that the NCCI add-on file does not list
+# (payment-policy add-ons from the physician fee schedule). Ours: code -> eligible primaries.
+PFS_ADDONS: dict[str, tuple[str, ...]] = {
+    # Visit complexity add-on (CY2024 PFS): office/outpatient E/M only.
+    "G2211": ("99202", "99203", "99204", "99205", "99211", "99212", "99213", "99214", "99215"),
+}
+
 
 def _bypassed(col1: ServiceLine, col2: ServiceLine) -> bool:
     """Whether an NCCI-associated modifier lets a modifier-indicator-1 pair through.
@@ -27,8 +34,11 @@ def _bypassed(col1: ServiceLine, col2: ServiceLine) -> bool:
     For E/M services only 25/57 (and 24 in a global period) on the E/M apply; 59 and the X modifiers never
     unbundle an E/M. For other services: 59/XE/XS/XP/XU, the global-surgery modifiers, 91 for repeat labs,
     and anatomic modifiers when the two lines name different sites."""
-    if is_em(col2.procedure) or is_em(col1.procedure):
-        em = col2 if is_em(col2.procedure) else col1
+    em1, em2 = is_em(col1.procedure), is_em(col2.procedure)
+    if em1 and em2:   # two E/M services the same day: 25 on either says they were separate
+        return bool(EM_BYPASS & (set(col1.modifiers) | set(col2.modifiers)))
+    if em1 or em2:
+        em = col2 if em2 else col1
         return bool(EM_BYPASS & set(em.modifiers))
     m1, m2 = set(col1.modifiers), set(col2.modifiers)
     if (DISTINCT | GLOBAL_SURGERY | {"91"}) & (m1 | m2):
@@ -39,7 +49,7 @@ def _bypassed(col1: ServiceLine, col2: ServiceLine) -> bool:
 
 def ptp(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
     store = ctx.store
-    if store is None or len(claim.lines) < 2:
+    if store is None or len(claim.lines) < 2 or facts.inpatient:   # NCCI does not apply to inpatient stays
         return
     for (dos, _npi), lines in facts.by_date.items():
         if len(lines) < 2:
@@ -81,7 +91,7 @@ def ptp(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
 
 def mue(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
     store = ctx.store
-    if store is None:
+    if store is None or facts.inpatient:
         return
     for (dos, _npi), lines in facts.by_date.items():
         totals: dict[str, tuple[Decimal, list[int]]] = {}
@@ -123,14 +133,17 @@ def mue(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
 
 def addon(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
     store = ctx.store
-    if store is None:
+    if store is None or facts.inpatient:
         return
     for (dos, _npi), lines in facts.by_date.items():
         codes = {ln.procedure for _, ln in lines}
         for i, ln in lines:
             found = store.addon_primaries(ln.procedure, dos)
             if found is None:
-                continue
+                pfs = PFS_ADDONS.get(ln.procedure)
+                if pfs is None:
+                    continue
+                found = (tuple((p, 1) for p in pfs), "CMS physician fee schedule add-on policy")
             rows, src = found
             listed = {p for p, t in rows if p != "CCCCC"}
             if listed & codes:
