@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import itertools
 from decimal import Decimal
 from pathlib import Path
 
@@ -146,13 +147,22 @@ def _mini_mpfs(folder: Path, with_description: bool = False) -> Path:
         "22222,TC,A,,0.00,0.70,,0.70,NA,0.01,0.71,0.71,1,XXX,0,0,0,0,0,0,0,0,,30.0000,09,0,99,0,0,0",
         "33333,,X,,0.00,0.00,,0.00,,0.00,0.00,0.00,9,XXX,0,0,0,9,9,9,9,9,,30.0000,09,0,99,0,0,0",
         "44444,,A,,10.00,5.00,NA,5.00,,1.00,16,16,0,090,0,0,0,2,1,2,1,0,,30.0000,09,0,99,0,0,0",
+        # imaging (multiple-procedure indicator 4), global + 26 + TC rows
+        "55555,,A,,0.50,3.00,,3.00,NA,0.05,3.55,3.55,1,XXX,0,0,0,4,0,0,0,0,,30.0000,09,0,88,0,0,0",
+        "55555,26,A,,0.50,0.20,,0.20,,0.03,0.73,0.73,1,XXX,0,0,0,4,0,0,0,0,,30.0000,09,0,88,0,0,0",
+        "55555,TC,A,,0.00,2.80,,2.80,NA,0.02,2.82,2.82,1,XXX,0,0,0,4,0,0,0,0,,30.0000,09,0,88,0,0,0",
+        "56666,,A,,0.30,1.50,,1.50,NA,0.02,1.82,1.82,1,XXX,0,0,0,4,0,0,0,0,,30.0000,09,0,88,0,0,0",
+        "56666,26,A,,0.30,0.10,,0.10,,0.01,0.41,0.41,1,XXX,0,0,0,4,0,0,0,0,,30.0000,09,0,88,0,0,0",
+        "56666,TC,A,,0.00,1.40,,1.40,NA,0.01,1.41,1.41,1,XXX,0,0,0,4,0,0,0,0,,30.0000,09,0,88,0,0,0",
+        # therapy (indicator 5)
+        "66666,,A,,0.40,0.50,,0.50,NA,0.01,0.91,0.91,7,XXX,0,0,0,5,0,0,0,0,,30.0000,09,0,99,0,0,0",
     ]
     if with_description:
         # the CMS original: a multi-line heading and a DESCRIPTION column after MOD
         # descriptions may hold commas (quoted) or be empty
-        descs = ['"Words, with a comma"', "", "Plain words", "X", "Y", "Z"]
+        descs = itertools.cycle(['"Words, with a comma"', "", "Plain words"])
         text = "2025 PPRRVU,,\nHCPCS,MOD,DESCRIPTION,...\n" + "\n".join(
-            ",".join([*r.split(",")[:2], d, *r.split(",")[2:]]) for r, d in zip(rows, descs, strict=True)) + "\n"
+            ",".join([*r.split(",")[:2], next(descs), *r.split(",")[2:]]) for r in rows) + "\n"
     else:
         text = _PPRRVU_HEAD + "\n".join(rows) + "\n"
     with gzip.open(folder / "pprrvu_2025_mini.csv.gz", "wt") as fh:
@@ -323,3 +333,27 @@ def test_cli_fees_price_and_show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert r.exit_code == 1 and not (tmp_path / "data" / "fee_schedules" / "bad.csv").exists()
     finally:
         get_settings.cache_clear()
+
+
+def test_multiple_procedure_rules_by_indicator(tmp_path: Path) -> None:
+    fs, _ = import_mpfs(_mini_mpfs(tmp_path / "cms"), tmp_path / "data")
+    # By hand at AL (GPCIs 1 / 0.8 / 0.5, CF 30):
+    #   55555 TC (2.80×0.8 + 0.02×0.5)×30 = 67.50, PC (0.50 + 0.20×0.8 + 0.03×0.5)×30 = 20.25, global 87.75
+    #   56666 TC (1.40×0.8 + 0.01×0.5)×30 = 33.75, PC (0.30 + 0.10×0.8 + 0.01×0.5)×30 = 11.55, global 45.30
+    single = fs.price_lines([("56666", (), 1, None)], "AL", "11")
+    assert single[0].amount == D("45.30") and single[0].notes == ()
+    two = fs.price_lines([("56666", (), 1, None), ("55555", (), 1, None)], "AL", "11")
+    assert two[1].amount == D("87.75")  # the highest TC keeps 100 %
+    # second: TC 33.75 × 50 % + PC 11.55 × 95 % = 16.875 + 10.9725 = 27.8475
+    assert two[0].amount == D("27.85") and "imaging" in two[0].notes[-1]
+    # PC-only and TC-only lines follow the same ranking
+    split = fs.price_lines([("55555", ("26",), 1, None), ("56666", ("26",), 1, None)], "AL", "11")
+    assert [p.amount for p in split] == [D("20.25"), round_cents(D("11.55") * D("0.95"))]
+    # therapy: unit value (0.40 + 0.50×0.8 + 0.01×0.5)×30 = 24.15 with PE 12.00; units 2-3 pay half the PE
+    th = fs.price_lines([("66666", (), 3, None)], "AL", "11")
+    assert th[0].amount == D("24.15") + 2 * (D("24.15") - D("6.00"))
+    # surgery: two units of one code are two procedures
+    full = fs.price("44444", (), "AL", "21").amount
+    assert full is not None
+    surg = fs.price_lines([("44444", (), 2, None)], "AL", "21")
+    assert surg[0].amount == round_cents(full * D("1.5"))

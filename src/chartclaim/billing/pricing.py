@@ -624,33 +624,86 @@ class MedicareFeeSchedule:
 
     def price_lines(self, services: Sequence[tuple[str, Sequence[str], Decimal | int, Decimal | None]],
                     locality: str | Locality = "national", pos: str | None = "11") -> list[MedicarePrice]:
-        """Price one provider's services on one date together, applying the standard multiple-procedure
-        rule (indicator 2 and 3: 100 % for the highest fee, 50 % for each other) and paying the lower of the
-        charge and the fee. ``services``: (code, modifiers, units, charge or None). Imaging (4), therapy (5),
-        cardiology (6) and ophthalmology (7) reductions are not applied; their prices carry a note."""
+        """Price one provider's services for one patient on one date together: the multiple-procedure
+        rules by the row's indicator, each unit counting as a procedure, then the lower of charge and fee.
+        ``services``: (code, modifiers, units, charge or None).
+
+        * 2 and 3 (surgery; endoscopy is treated as standard surgery here — the endoscopic base rule is not
+          applied): 100 % for the highest-valued unit, 50 % for every other.
+        * 4 (diagnostic imaging): technical component 100 % for the highest, 50 % for the others; professional
+          component 100 % / 95 %. A global code is split into its 26 and TC amounts.
+        * 5 (therapy): practice expense 100 % for the unit with the highest PE payment, 50 % for all others.
+        * 6 (diagnostic cardiovascular) and 7 (diagnostic ophthalmology): technical component of all but the
+          highest 75 % and 80 %.
+        """
         loc = locality if isinstance(locality, Locality) else self.find_locality(locality)
         prices = [self.price(code, mods, loc, pos, units) for code, mods, units, _ in services]
-        ranked = sorted((i for i, p in enumerate(prices) if p.amount is not None and p.rvu_row_mult in {"2", "3"}),
-                        key=lambda i: prices[i].amount or Decimal(0), reverse=True)
-        out = list(prices)
-        for rank, i in enumerate(ranked):
-            if rank == 0:
+        new_amount: dict[int, Decimal] = {}
+        notes: dict[int, list[str]] = {i: [] for i in range(len(prices))}
+        groups = {"2": "surgery", "3": "surgery", "4": "imaging", "5": "therapy", "6": "cardiology",
+                  "7": "ophthalmology"}
+        for group in ("surgery", "imaging", "therapy", "cardiology", "ophthalmology"):
+            idx = [i for i, p in enumerate(prices) if p.amount is not None and p.units > 0
+                   and groups.get(p.rvu_row_mult) == group]
+            units = sum((prices[i].units for i in idx), Decimal(0))
+            if units <= 1:
                 continue
-            p = out[i]
-            assert p.amount is not None
-            out[i] = replace(p, amount=round_cents(p.amount * Decimal("0.5")),
-                             modifier_factor=p.modifier_factor * Decimal("0.5"),
-                             notes=(*p.notes, f"multiple procedure: ranked {rank + 1}, paid at 50 % (modifier 51)"))
-        for i, p in enumerate(out):
-            if p.rvu_row_mult in {"4", "5", "6", "7"} and p.amount is not None and len(services) > 1:
-                out[i] = replace(p, notes=(*p.notes, f"multiple procedure indicator {p.rvu_row_mult}: family "
-                                                     "reduction not applied here"))
+            if group == "surgery":
+                parts = {i: (prices[i].amount / prices[i].units, Decimal(0)) for i in idx}  # type: ignore[operator]
+                factors = (Decimal("0.5"), Decimal(1))
+            elif group == "therapy":
+                parts = {}
+                for i in idx:
+                    p = prices[i]
+                    pe = p.pe_rvu * loc.pe_gpci * p.conversion_factor * p.modifier_factor
+                    parts[i] = (pe, p.amount / p.units - pe)  # type: ignore[operator]
+                factors = (Decimal("0.5"), Decimal(1))
+            else:
+                parts = {i: self._tc_pc_per_unit(prices[i], loc, pos) for i in idx}
+                factors = {"imaging": (Decimal("0.5"), Decimal("0.95")), "cardiology": (Decimal("0.75"), Decimal(1)),
+                           "ophthalmology": (Decimal("0.8"), Decimal(1))}[group]
+            # The reduced part ranks units; the other part (PC for imaging) ranks on its own.
+            totals = {i: [Decimal(0), Decimal(0)] for i in idx}
+            for k in (0, 1):
+                slots = sorted(((parts[i][k], i) for i in idx for _ in range(int(prices[i].units))),
+                               key=lambda t: t[0], reverse=True)
+                for rank, (value, i) in enumerate(slots):
+                    totals[i][k] += value if rank == 0 else value * factors[k]
+            for i in idx:
+                reduced = round_cents(totals[i][0] + totals[i][1])
+                if reduced != prices[i].amount:
+                    new_amount[i] = reduced
+                    notes[i].append({
+                        "surgery": "multiple procedure (modifier 51): 100 % for the highest, 50 % for the rest",
+                        "imaging": "imaging multiple-procedure reduction: TC 50 %, PC 95 % after the first",
+                        "therapy": "therapy multiple-procedure reduction: PE 50 % after the first unit",
+                        "cardiology": "cardiovascular multiple-procedure reduction: TC 75 % after the first",
+                        "ophthalmology": "ophthalmology multiple-procedure reduction: TC 80 % after the first",
+                    }[group])
+        out = []
+        for i, p in enumerate(prices):
+            final = new_amount.get(i, p.amount)
             charge = services[i][3]
-            current = out[i]
-            if charge is not None and current.amount is not None and charge < current.amount:
-                out[i] = replace(current, amount=round_cents(charge),
-                                 notes=(*current.notes, "paid at the billed charge (lower than the fee schedule)"))
+            if charge is not None and final is not None and charge < final:
+                final = round_cents(charge)
+                notes[i].append("paid at the billed charge (lower than the fee schedule)")
+            out.append(replace(p, amount=final, notes=(*p.notes, *notes[i])) if notes[i] else p)
         return out
+
+    def _tc_pc_per_unit(self, p: MedicarePrice, loc: Locality, pos: str | None) -> tuple[Decimal, Decimal]:
+        """(technical, professional) amount of one unit; a global service split by its TC and 26 rows."""
+        assert p.amount is not None
+        per_unit = p.amount / p.units
+        if p.rvu_modifier == "TC":
+            return per_unit, Decimal(0)
+        if p.rvu_modifier == "26":
+            return Decimal(0), per_unit
+        others = tuple(m for m in p.modifiers if m not in {"26", "TC"})
+        tc = self.price(p.code, ("TC", *others), loc, pos)
+        pc = self.price(p.code, ("26", *others), loc, pos)
+        if tc.amount is None or pc.amount is None or tc.rvu_modifier != "TC" or pc.rvu_modifier != "26":
+            return per_unit, Decimal(0)  # a global-only test (PC/TC indicator 4): all of it is technical
+        return tc.amount, pc.amount
 
     def _opps_cap(self, code: str, mod: str, loc: Locality, setting: str) -> Decimal | None:
         caps = self.opps_caps.get((code, mod, loc.mac, loc.locality))
