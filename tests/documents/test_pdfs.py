@@ -305,3 +305,27 @@ def test_cli_denials_explain_and_letter(tmp_path: Path, claim: Claim) -> None:
                             "--excerpt", str(excerpt), "-o", str(out), "--line", "3", "--descriptions", str(tmp_path)])
     assert r.exit_code == 0, r.output
     assert "separate problem" in " ".join(_text(out.read_bytes()))
+
+
+def test_cms1500_minimal_self_pay_medicare_claim() -> None:
+    from chartclaim.claim import parse_claim
+
+    c = parse_claim({
+        "claim_id": "C1", "payer": {"id": "MCR", "name": "Medicare Part B", "filing_indicator": "MB"},
+        "billing_provider": {"npi": "1234567893", "tax_id": "123456789", "name": "Solo Doc",
+                             "address": {"line1": "1 A St", "city": "Town", "state": "TX", "zip": "75001"}},
+        "subscriber": {"member_id": "1EG4TE5MK73", "first_name": "Ann", "last_name": "Lee"},
+        "diagnoses": ["I10"],
+        "lines": [{"procedure": "99213", "charge": "150", "date_of_service": "2025-02-03"}],
+    })
+    pdf = render_cms1500(c)
+    pages = _text(pdf)
+    assert len(pages) == 1 and "PAGE" not in pages[0]
+    p = _placed(pdf)
+    assert _in_box(p, "LEE, ANN", 8, 88, 39, 48) and _in_box(p, "LEE, ANN", 136, 208, 39, 48)
+    assert _in_box(p, "150 00", 136, 165, 245, 254)
+    assert _in_box(p, "I10", 8, 136, 159, 177)
+    xs = [(x, y) for t, x, y in p if t == "X"]
+    assert any(8 <= x <= 12 and 30 <= y <= 39 for x, y in xs)        # item 1 Medicare
+    assert any(88 <= x <= 92 and 48 <= y <= 57 for x, y in xs)       # item 6 Self
+    assert any(150 <= x <= 154 and 111 <= y <= 120 for x, y in xs)   # 11d NO
