@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "tests" / "codesets" / "encoder_queries.tsv"
+ROUND2 = ROOT / "tests" / "codesets" / "encoder_queries_round2.tsv"
 HOLDOUT = ROOT / "tests" / "codesets" / "encoder_queries_holdout.tsv"
 
 
@@ -49,7 +50,7 @@ def main() -> None:
 
     cs = get_codesets()
     cs.search("warm up")
-    sets = [("dev", QUERIES)] + ([("holdout", HOLDOUT)] if HOLDOUT.exists() else [])
+    sets = [("dev", QUERIES), ("round2 (tuned-on)", ROUND2)] + ([("holdout", HOLDOUT)] if HOLDOUT.exists() else [])
     if args.queries:
         sets = [(args.queries.name, args.queries)]
     all_times: list[float] = []

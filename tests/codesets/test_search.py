@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 from chartclaim.codesets import CodeSets
 
 QUERIES = Path(__file__).with_name("encoder_queries.tsv")
+ROUND2 = Path(__file__).with_name("encoder_queries_round2.tsv")
+HOLDOUT = Path(__file__).with_name("encoder_queries_holdout.tsv")
 MIN_TOP3 = 0.90
 
 
@@ -23,8 +25,12 @@ def load_queries(path: Path = QUERIES) -> list[tuple[str, set[str], str]]:
     return out
 
 
+def all_queries() -> list[tuple[str, set[str], str]]:
+    return [q for p in (QUERIES, ROUND2, HOLDOUT) if p.exists() for q in load_queries(p)]
+
+
 def test_query_set_is_large_and_valid(cs: CodeSets) -> None:
-    qs = load_queries()
+    qs = all_queries()
     assert len(qs) >= 150
     kinds = {k for _, _, k in qs}
     assert {"abbr", "lay", "typo", "lat", "enc", "z", "order"} <= kinds
@@ -34,7 +40,7 @@ def test_query_set_is_large_and_valid(cs: CodeSets) -> None:
 
 
 def test_top3_rate(cs: CodeSets) -> None:
-    qs = load_queries()
+    qs = all_queries()
     misses = []
     for q, expected, kind in qs:
         got = [h.code for h in cs.search(q, limit=3)]

@@ -66,7 +66,12 @@ CREATE TABLE vocab(token TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 
 
 def _data_digest() -> str:
+    """Our data files and the modules whose output is compiled in (tokenising, parsing, building): any
+    change to either makes the stored base stale."""
     h = hashlib.sha1()
+    here = Path(__file__).parent
+    for mod in ("build.py", "tabular.py", "text.py", "ranges.py", "lexicon.py"):
+        h.update((here / mod).read_bytes())
     base = resources.files("chartclaim") / "data" / "codesets"
     for name in data_files():
         h.update(name.encode())

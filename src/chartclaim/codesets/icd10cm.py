@@ -162,16 +162,43 @@ class Icd10cm:
             seventh_character_stem=stem, requires_seventh_character=requires_7th, has_placeholder=bool(ph),
             manifestation=bool(manif))
 
-    def light(self, codes: list[str]) -> dict[str, tuple[str, str, bool, str | None]]:
-        """code -> (description, kind, billable, stem) of the base version in one query: the search ranks
-        hundreds of candidates and needs no notes for that."""
+    def light(self, codes: list[str]) -> dict[str, tuple[str, str, bool, str | None, str | None]]:
+        """code -> (description, kind, billable, stem, parent) of the base version in one query: the search
+        ranks hundreds of candidates and needs no notes for that."""
         if not codes:
             return {}
         qs = ",".join("?" * len(codes))
         with self._lock:
             rows = self._con.execute(
-                f"SELECT code, description, kind, billable, stem FROM icd_nodes WHERE code IN ({qs})", codes).fetchall()
-        return {r[0]: (r[1], r[2], bool(r[3]), r[4]) for r in rows}
+                f"SELECT code, description, kind, billable, stem, parent FROM icd_nodes WHERE code IN ({qs})",
+                codes).fetchall()
+        return {r[0]: (r[1], r[2], bool(r[3]), r[4], r[5]) for r in rows}
+
+    def family(self, code: str, limit: int = 120) -> list[tuple[str, str, bool]]:
+        """(code, description, billable) of the reportable members under ``code``: billable codes and the
+        stems that take a 7th character (not the 7th-character codes themselves)."""
+        k = nodot(code)
+        with self._lock:
+            rows = self._con.execute(
+                "SELECT code, description, billable FROM icd_nodes WHERE nodot > ? AND nodot < ? AND "
+                "((billable=1 AND stem IS NULL) OR (billable=0 AND stem IS NOT NULL)) ORDER BY seq LIMIT ?",
+                (k, k + "\x7f", limit)).fetchall()
+        return [(r[0], r[1], bool(r[2])) for r in rows]
+
+    def default_children(self, codes: list[str]) -> dict[str, list[str]]:
+        """parent -> its billable children titled 'unspecified' (the code to bill when the documentation
+        says no more than the parent does), for many parents in one query."""
+        if not codes:
+            return {}
+        qs = ",".join("?" * len(codes))
+        with self._lock:
+            rows = self._con.execute(
+                f"SELECT parent, code FROM icd_nodes WHERE parent IN ({qs}) AND billable=1 AND "
+                "(description LIKE '%unspecified%') ORDER BY seq", codes).fetchall()
+        out: dict[str, list[str]] = {}
+        for parent, code in rows:
+            out.setdefault(parent, []).append(code)
+        return out
 
     def seventh_children(self, code: str) -> list[tuple[str, str]]:
         """(code, 7th-character meaning) of the codes made from a stem by adding the 7th character."""

@@ -27,7 +27,7 @@ from chartclaim.codesets.icd10cm import Icd10cm
 from chartclaim.codesets.lexicon import Lexicon, load_lexicon
 from chartclaim.codesets.model import SearchHit
 from chartclaim.codesets.tabular import dotted, nodot
-from chartclaim.codesets.text import STOPWORDS, stem, words
+from chartclaim.codesets.text import STOPWORDS, required_tokens, stem, words
 from chartclaim.codesets.text import stem as stem_word
 
 _CODE_SHAPE = re.compile(r"^[A-Za-z]\d[0-9A-Za-z](?:\.?[0-9A-Za-z]{0,4})?$")
@@ -35,7 +35,9 @@ _CODE_SHAPE = re.compile(r"^[A-Za-z]\d[0-9A-Za-z](?:\.?[0-9A-Za-z]{0,4})?$")
 _NEUTRAL = {"unspecified": 0.15, "without": 0.3, "complication": 0.3, "site": 0.4, "organism": 0.3,
             "encounter": 0.1, "initial": 0.1, "primary": 0.5, "essential": 0.5, "type": 0.6, "nos": 0.0,
             "side": 0.3, "part": 0.5, "region": 0.5, "level": 0.6, "disorder": 0.6, "disease": 0.6,
-            "mellitus": 0.2, "closed": 0.2, "unilateral": 0.6, "current": 0.5, "with": 0.0, "condition": 0.5}
+            "mellitus": 0.2, "closed": 0.2, "unilateral": 0.6, "current": 0.5, "with": 0.0, "condition": 0.5,
+            # 'other' titles are for specified conditions not listed elsewhere: never the default
+            "other": 2.0, "specified": 1.5}
 _EXTRA_COST = 0.035
 _EXTRA_CAP = 0.35
 _FIELD_WEIGHT = {"desc": 1.0, "incl": 0.97, "lex": 1.0, "index": 0.95}
@@ -137,13 +139,21 @@ class Encoder:
         raw = [w for w in self.rewrite(query) if w not in STOPWORDS and w != "with"]
         vocab = self.vocab()
         toks = [stem(w) for w in raw]
-        # join words split by the typist ('osteo arthritis', 'pre diabetes')
+        # words split by the typist ('osteo arthritis', 'chicken pox'): when both halves are words of their
+        # own the joined form is only an alternative of each half ('post cholecystectomy' must still match
+        # 'status post cholecystectomy'); when a half is no word, the join replaces it.
         joined: list[str] = []
+        extra_alt: dict[str, str] = {}
         i = 0
         while i < len(toks):
-            if i + 1 < len(toks) and (toks[i] + toks[i + 1]) in vocab and (
-                    toks[i] not in vocab or toks[i + 1] not in vocab):
-                joined.append(toks[i] + toks[i + 1])
+            if i + 1 < len(toks) and (toks[i] + toks[i + 1]) in vocab:
+                both = toks[i] + toks[i + 1]
+                if toks[i] in vocab and toks[i + 1] in vocab:
+                    extra_alt[toks[i]] = both
+                    extra_alt[toks[i + 1]] = both
+                    joined.extend([toks[i], toks[i + 1]])
+                else:
+                    joined.append(both)
                 i += 2
             else:
                 joined.append(toks[i])
@@ -155,7 +165,7 @@ class Encoder:
             if t in seen:
                 continue
             seen.add(t)
-            alts = self._lex.synonyms.get(t, frozenset()) | {t}
+            alts = self._lex.synonyms.get(t, frozenset()) | {t} | ({extra_alt[t]} if t in extra_alt else set())
             alts = frozenset(a for a in alts if a in vocab) or frozenset({t})
             w = max(self.idf(a) for a in alts)
             out.append(Concept(t, alts, w))
@@ -177,8 +187,8 @@ class Encoder:
                 (expr, limit)).fetchall()
         return [r[0] for r in rows]
 
-    def _score_text(self, concepts: list[Concept], total: float, toks: set[str], required: list[str]
-                    ) -> tuple[float, set[str]]:
+    def _score_text(self, concepts: list[Concept], total: float, toks: set[str], required: list[str],
+                    ordered: list[str] | None = None, negated_ok: bool = False) -> tuple[float, set[str]]:
         matched_w = 0.0
         matched: set[str] = set()
         for c in concepts:
@@ -192,7 +202,23 @@ class Encoder:
         for t in required:
             if t not in matched:
                 cost += _NEUTRAL.get(t, 1.0)
-        return matched_w / total - min(_EXTRA_CAP, _EXTRA_COST * cost), matched
+        score = matched_w / total - min(_EXTRA_CAP, _EXTRA_COST * cost)
+        if ordered:
+            # 'without abnormal findings' when the query asked for abnormal findings: the opposite code
+            if not negated_ok and "without" in ordered:
+                k = ordered.index("without")
+                if any(t in matched for t in ordered[k + 1:k + 3]):
+                    score -= 0.08
+            # words of the query in the same order side by side ('first pregnancy'): a phrase match
+            pairs = 0
+            pos = {t: i for i, t in enumerate(ordered)}
+            for a, b in zip(concepts, concepts[1:], strict=False):
+                ia = next((pos[x] for x in a.alts if x in pos), None)
+                ib = next((pos[x] for x in b.alts if x in pos), None)
+                if ia is not None and ib is not None and ib == ia + 1:
+                    pairs += 1
+            score += min(0.03, 0.01 * pairs)
+        return score, matched
 
     def search(self, query: str, limit: int = 10, dos: date | None = None) -> list[SearchHit]:
         q = query.strip()
@@ -208,8 +234,11 @@ class Encoder:
         total = sum(c.weight for c in concepts)
         cands: dict[str, Candidate] = {}
 
+        negated_ok = "without" in {c.word for c in concepts}
+
         def consider(code: str, fld: str, text: str, toks: str, required: str) -> None:
-            s, matched = self._score_text(concepts, total, set(toks.split()), required.split())
+            ordered = toks.split()
+            s, matched = self._score_text(concepts, total, set(ordered), required.split(), ordered, negated_ok)
             if s <= 0:
                 return
             s *= _FIELD_WEIGHT.get(fld, 1.0)
@@ -249,11 +278,23 @@ class Encoder:
         pre = sorted(cands.values(), key=lambda c: -c.score)[: max(60, limit * 4)]
         lex_codes = self._lex_codes()
         light = self._icd.light([c.code for c in pre])
+        # A non-billable node that matches well hands its score to its 'unspecified' child: that is the
+        # code to bill when the documentation says no more than the node's title (J96.0 -> J96.00).
+        defaults = self._icd.default_children(
+            [c.code for c in pre if c.code in light and not light[c.code][2] and light[c.code][3] is None])
+        for parent, kids in defaults.items():
+            pc = cands[parent]
+            for k in kids[:1]:
+                if k not in cands or cands[k].score < pc.score - 0.01:
+                    cands[k] = Candidate(k, pc.score - 0.01, pc.matched, pc.source_field, pc.matched_tokens)
+                    pre.append(cands[k])
+        light.update(self._icd.light([k for kids in defaults.values() for k in kids[:1] if k not in light]))
+        self._refine_in_family(cands, pre, light, concepts, total)
         for c in pre:
             n = light.get(c.code)
             if n is None:
                 continue
-            _desc, _kind, billable, stem = n
+            _desc, _kind, billable, stem, _parent = n
             lex_bonus = 0.02 if c.code in lex_codes else 0.0
             s = c.score + (0.03 if billable else -0.04) + lex_bonus
             if stem is not None and not billable:
@@ -285,6 +326,50 @@ class Encoder:
             if len(hits) >= limit:
                 break
         return hits
+
+    def _refine_in_family(self, cands: dict[str, Candidate], pre: list[Candidate],
+                          light: dict[str, tuple[str, str, bool, str | None, str | None]],
+                          concepts: list[Concept], total: float) -> None:
+        """A good hit that leaves query words unmatched ('left', 'right', 'recurrent') hands its score to
+        the family member whose title has them: 'tennis elbow left' -> M77.10 -> M77.12."""
+        top = sorted(pre, key=lambda c: -c.score)[:10]
+        done: set[str] = set()
+        added: list[str] = []
+        for c in top:
+            unmatched = [x for x in concepts if not (x.alts & c.matched_tokens)]
+            n = light.get(c.code)
+            if not unmatched or n is None or c.score < 0.3:
+                continue
+            parent = n[4]
+            if n[2] and n[3] is not None:          # a 7th-character code: its family is under the stem's parent
+                parent = light.get(parent or "", (None,) * 5)[4] if parent in light else self._icd.light(
+                    [parent])[parent][4] if parent else None
+            if not n[2] and n[3] is None:        # a non-billable node: look among its own descendants
+                parent = c.code
+            if not parent or parent in done or "-" in parent or parent.isdigit():
+                continue
+            done.add(parent)
+            for code, desc, _b in self._icd.family(parent):
+                if code == c.code:
+                    continue
+                toks = {stem_word(w) for w in words(desc)}
+                gained = [x for x in unmatched if x.alts & toks]
+                if not gained:
+                    continue
+                gain = sum(x.weight for x in gained) / total
+                extra = len([t for t in required_tokens(desc) if t not in c.matched_tokens
+                             and not any(t in x.alts for x in gained)])
+                score = c.score + gain - 0.015 - min(0.05, 0.006 * extra)
+                prev = cands.get(code)
+                if prev is None or prev.score < score:
+                    m = set(c.matched_tokens)
+                    for x in gained:
+                        m |= x.alts & toks
+                    cands[code] = Candidate(code, score, c.matched, c.source_field, m)
+                    added.append(code)
+        if added:
+            pre.extend(cands[k] for k in dict.fromkeys(added))
+            light.update(self._icd.light([k for k in added if k not in light]))
 
     def _lex_codes(self) -> set[str]:
         return {code for _, code in self._lex.terms}

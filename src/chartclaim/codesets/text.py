@@ -13,7 +13,8 @@ _KEEP_S = ("ss", "us", "is", "ous", "sis", "xis")
 _IRREGULAR = {"feet": "foot", "teeth": "tooth", "children": "child", "women": "woman", "men": "man",
               "vertebrae": "vertebra", "phalanges": "phalanx", "pelves": "pelvis", "calculi": "calculus",
               "ovaries": "ovary", "bronchi": "bronchus", "fingers": "finger", "testes": "testis",
-              "diabetic": "diabetes", "diabete": "diabetes"}
+              "diabetic": "diabetes", "diabetes": "diabetes", "herpes": "herpes", "series": "series",
+              "species": "species", "rabies": "rabies", "scabies": "scabies", "feces": "feces", "caries": "caries"}
 
 
 def stem(word: str) -> str:
@@ -23,6 +24,8 @@ def stem(word: str) -> str:
         return w
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
+    if word.endswith("aches"):          # headaches, backaches
+        return word[:-1]
     if len(word) > 4 and word.endswith(("ches", "shes", "xes", "sses")):
         return word[:-2]
     if len(word) > 3 and word.endswith("s") and not word.endswith(_KEEP_S):
