@@ -16,6 +16,7 @@ Pipeline (each step small and separately testable):
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import sqlite3
@@ -212,7 +213,7 @@ class Encoder:
             # words of the query in the same order side by side ('first pregnancy'): a phrase match
             pairs = 0
             pos = {t: i for i, t in enumerate(ordered)}
-            for a, b in zip(concepts, concepts[1:], strict=False):
+            for a, b in itertools.pairwise(concepts):
                 ia = next((pos[x] for x in a.alts if x in pos), None)
                 ib = next((pos[x] for x in b.alts if x in pos), None)
                 if ia is not None and ib is not None and ib == ia + 1:
