@@ -88,6 +88,8 @@ class DirectoryDrop:
     outbox_dir: str = "outbox"
     inbox_dir: str = "inbox"
     archive_dir: str = "archive"
+    # fsync each delivered file (a real mailbox must survive a crash; a throw-away demo sandbox need not)
+    durable: bool = True
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
@@ -115,7 +117,7 @@ class DirectoryDrop:
         target = self.outbox / name
         if target.exists() or (self.archive / name).exists():
             raise ClearinghouseError(f"{self.name}: {name} was already submitted (refusing to resend it)")
-        _atomic_write(target, content)
+        _atomic_write(target, content, self.durable)
         return Submission(name, len(content))
 
     def fetch(self) -> list[InboundFile]:
@@ -134,7 +136,8 @@ class DirectoryDrop:
 
     # The far side of the mailbox (what the clearinghouse or the simulated payer sees).
     def peer(self) -> DirectoryDrop:
-        return DirectoryDrop(self.root, f"{self.name}-peer", self.inbox_dir, self.outbox_dir, self.archive_dir)
+        return DirectoryDrop(self.root, f"{self.name}-peer", self.inbox_dir, self.outbox_dir, self.archive_dir,
+                             self.durable)
 
     def pending(self) -> Iterator[Path]:
         """Files waiting in the outbox (the peer's inbox)."""
@@ -142,12 +145,13 @@ class DirectoryDrop:
             yield from sorted(p for p in self.outbox.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def _atomic_write(target: Path, content: bytes) -> None:
+def _atomic_write(target: Path, content: bytes, durable: bool = True) -> None:
     tmp = target.with_name(f".{target.name}.part")
     with open(tmp, "wb") as fh:
         fh.write(content)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if durable:
+            fh.flush()
+            os.fsync(fh.fileno())
     os.replace(tmp, target)
 
 
@@ -169,7 +173,7 @@ def _directory_factory(name: str, cfg: dict[str, Any], base: Path) -> Clearingho
     if not root.is_absolute():
         root = base / root
     return DirectoryDrop(root, name, cfg.get("outbox", "outbox"), cfg.get("inbox", "inbox"),
-                         cfg.get("archive", "archive"))
+                         cfg.get("archive", "archive"), bool(cfg.get("fsync", True)))
 
 
 register_kind("directory", _directory_factory)

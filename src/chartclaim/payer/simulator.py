@@ -108,7 +108,7 @@ class SimulatedPayer:
     """All the demo's payers behind one simulated clearinghouse."""
 
     def __init__(self, practice: DemoPractice, seed: int = 7, *, reversal_rate: float = 0.02,
-                 interest_rate: float = 0.15, recovery_rate: float = 0.08) -> None:
+                 interest_rate: float = 0.15, recovery_rate: float = 0.08, correction_same_run: bool = False) -> None:
         self.practice = practice
         self.rng = random.Random(seed)
         self.payers = {p.id: p for p in practice.payers}
@@ -119,6 +119,8 @@ class SimulatedPayer:
         self.pending: list[_Pending] = []
         self.paid: dict[str, ClaimResult] = {}  # last primary result per claim id, for reversals
         self.reversal_rate = reversal_rate
+        # Payers send a reversal's corrected payment in the same ERA or a later one; both happen.
+        self.correction_same_run = correction_same_run
         self.interest_rate = interest_rate
         self.recovery_rate = recovery_rate
         self._seq = 0
@@ -214,7 +216,11 @@ class SimulatedPayer:
             if self.rng.random() < self.reversal_rate:
                 run.claims.append(reverse(r))
                 new = readjust(r, self.contracts[r.payer_id], Decimal("0.04"), self._claim_number(r.payer_id, run.pay_date))
-                run.claims.append(new)
+                if self.correction_same_run:
+                    run.claims.append(new)
+                else:
+                    # the corrected payment follows on the payer's next check run
+                    self.pending.append(_Pending(run.pay_date + dt.timedelta(days=7), new))
                 self.paid[r.claim_id] = new
 
     def _provider_adjustments(self, run: PayerRun) -> None:
@@ -333,3 +339,63 @@ def write_835s(runs: Sequence[PayerRun], practice: DemoPractice, numbers: Any,
                                timestamp=when or dt.datetime.combine(run.pay_date, dt.time(6, 0)))
         out.append((run, write_835([rem], opts, numbers)))
     return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The mailbox exchange: what the clearinghouse and payers do with the files of one day
+# ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ExchangeReport:
+    received: list[str] = field(default_factory=list)
+    acknowledgements: list[Acknowledgement] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+
+
+def exchange(sim: SimulatedPayer, mailbox: Any, day: dt.date, numbers: Any) -> ExchangeReport:
+    """Pick up the practice's 837s from `mailbox` (the clearinghouse side of a `DirectoryDrop`), answer each with
+    a 999 and a 277CA, adjudicate, and drop the 835s of every check run due on `day`."""
+    try:
+        from chartclaim.x12 import read
+        from chartclaim.x12.acks import acknowledge_file
+        from chartclaim.x12.envelope import EnvelopeOptions, EnvelopeParty
+        from chartclaim.x12.remit import Name
+        from chartclaim.x12.status import StatusInfo, claim_ack_for, write_277ca
+    except ImportError as exc:  # pragma: no cover
+        raise Unavailable(f"X12 reader/acknowledgement writers not available: {exc}") from None
+    import io
+
+    report = ExchangeReport()
+    org = sim.practice.organisation
+    stamp = dt.datetime.combine(day, dt.time(21, 0))
+    opts = EnvelopeOptions(EnvelopeParty("SIMCH"), EnvelopeParty("OAKPRAIRIE01"), timestamp=stamp)
+    for f in mailbox.fetch():
+        if f.kind not in ("837", "unknown"):
+            mailbox.acknowledge(f)
+            continue
+        stem = f.name.rsplit(".", 1)[0]
+        result = read(io.BytesIO(f.content))
+        mailbox.submit(f"999-{stem}.x12", acknowledge_file(result, opts, numbers).encode())
+        claims = [c for kind in ("837P", "837I") for cf in result.models(kind) for c in cf.claims]
+        decisions = sim.receive_claims(claims, day)
+        if claims:
+            rejections: dict[str, Sequence[StatusInfo]] = {d.claim_id: [StatusInfo(d.category, d.status, d.entity, day, "U", text=d.message)]
+                          for d in decisions if not d.accepted}
+            numbers_by_claim = {r.result.claim_id: r.result.payer_claim_number for r in sim.pending
+                                if r.result.received_on == day}
+            ack = claim_ack_for(claims, payer=Name("PR", "2", "SIMULATED CLEARINGHOUSE", id_qualifier="46", id="SIMCH"),
+                                receiver=Name("41", "2", org.name, id_qualifier="46", id="OAKPRAIRIE01"),
+                                rejections=rejections, payer_claim_numbers=numbers_by_claim, reference=stem[-20:],
+                                on=day)
+            mailbox.submit(f"277CA-{stem}.x12", write_277ca([ack], opts, numbers).encode())
+        report.acknowledgements.append(Acknowledgement(
+            f.name, day, sum(1 for t in result.transactions if t.ok), sum(1 for t in result.transactions if not t.ok),
+            tuple(decisions)))
+        report.received.append(f.name)
+        mailbox.acknowledge(f)
+    for run, text in write_835s(sim.run_payments(day), sim.practice, numbers):
+        name = f"835-{run.payer.id}-{run.pay_date.isoformat()}-{run.trace_number}.x12"
+        mailbox.submit(name, text.encode())
+        report.sent.append(name)
+    return report
