@@ -176,3 +176,11 @@ def test_shared_oxedi_golden(shared_data) -> None:  # type: ignore[no-untyped-de
     (rem,) = read_835(shared_file(shared_data, "x12/835/oxedi__balanced_5010_sample.txt")).models()
     assert rem.payment.amount == Decimal("690") and rem.balanced
     assert rem.provider_adjustment_total == Decimal("30") and len(rem.claims) == 4
+
+
+@pytest.mark.parametrize("cas", ["CAS*CO*45*5*X~", "CAS*CO*45*5**253*NaN~", "CAS*CO**5~", "CAS*CO*45*5**253~"])
+def test_cas_fast_path_still_locates_errors(cas: str) -> None:
+    res = read(io.StringIO(ERA.replace("CAS*CO*45*5~", cas)))
+    assert not res.ok
+    err = res.errors[0]
+    assert err.segment_id == "CAS" and err.position == 41 and err.element is not None

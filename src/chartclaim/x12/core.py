@@ -14,6 +14,7 @@ import gc
 import io
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -142,6 +143,24 @@ class RawTransaction:
     segments: list[Segment] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     error: X12Error | None = None
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a burst of short-lived containers is made.
+
+    Reading or writing X12 allocates hundreds of thousands of lists and records that die by reference
+    counting; letting the cyclic collector walk them (and every long-lived object) on the way costs more
+    than the work itself. Re-enabled on exit only if it was enabled on entry.
+    """
+    was = gc.isenabled()
+    if was:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 # ---------------------------------------------------------------------------------------------- tokeniser
@@ -303,6 +322,89 @@ def _el(seg: Segment, i: int) -> str:
     return seg[i] if i < len(seg) else ""
 
 
+class _Walker:
+    """Envelope state while walking a file: the open interchange, group and transaction set."""
+
+    def __init__(self, delimiters: Delimiters | None) -> None:
+        self.ic: Interchange | None = None
+        self.grp: Group | None = None
+        self.cur: RawTransaction | None = None
+        self.pending: list[Issue] = []
+        self.fragment = delimiters is not None
+        if delimiters is not None:
+            self.ic = Interchange("", "", "", "", "", "", "", "", "", "", delimiters, 0)
+
+    def _close_open(self, pos: int, before: str, out: list[RawTransaction]) -> None:
+        cur = self.cur
+        if cur is not None:
+            cur.error = cur.error or X12Error(f"transaction set not closed by SE before {before}", position=pos,
+                                              segment_id=before, control_number=cur.control_number)
+            out.append(cur)
+            self.cur = None
+
+    def outside(self, seg: Segment, pos: int) -> None:
+        if self.fragment and self.grp is None:
+            return  # fragment mode: segments before any ST are ignored
+        self.pending.append(Issue("segment outside a transaction set (no ST before it); ignored", pos, seg[0]))
+
+    def envelope(self, seg: Segment, sid: str, pos: int, d: Delimiters) -> list[RawTransaction]:
+        """Handle one ISA/GS/ST/SE/GE/IEA/TA1; returns the transaction sets it completes."""
+        out: list[RawTransaction] = []
+        if sid == "ISA":
+            self._close_open(pos, "ISA", out)
+            if len(seg) < 17:
+                raise X12Error("ISA has fewer than 16 elements", position=pos, segment_id="ISA")
+            self.ic = _interchange(seg, d, pos)
+            self.grp = None
+            width = len(d.element.join(seg)) + 1
+            if width != 106:
+                self.pending.append(Issue(f"ISA is {width} characters, not the fixed 106; read by its separators",
+                                          pos, "ISA"))
+        elif sid == "GS":
+            if self.ic is None:
+                raise X12Error("GS before ISA", position=pos, segment_id="GS")
+            self._close_open(pos, "GS", out)
+            self.grp = Group(_el(seg, 1), _el(seg, 2), _el(seg, 3), _el(seg, 4), _el(seg, 5), _el(seg, 6),
+                             _el(seg, 8).strip(), pos)
+        elif sid == "ST":
+            if self.ic is None:
+                raise X12Error("ST before ISA", position=pos, segment_id="ST")
+            self._close_open(pos, "ST", out)
+            if len(seg) < 3 or not seg[1].strip():
+                raise X12Error("ST01 transaction set identifier is missing", position=pos, segment_id="ST", element="ST01")
+            grp = self.grp
+            impl = _el(seg, 3).strip() or (grp.version if grp else "")
+            cur = self.cur = RawTransaction(self.ic, grp, seg[1].strip(), seg[2].strip(), impl, pos)
+            if grp is None:
+                cur.issues.append(Issue("ST without a GS functional group", pos, "ST"))
+            if self.pending:
+                cur.issues.extend(self.pending)
+                self.pending = []
+        elif sid == "SE":
+            open_set = self.cur
+            if open_set is None:
+                self.pending.append(Issue("SE without ST", pos, "SE"))
+                return out
+            n_declared = _el(seg, 1).strip()
+            n_actual = len(open_set.segments) + 2
+            if n_declared != str(n_actual):
+                open_set.issues.append(Issue(f"SE01 says {n_declared or 'nothing'} segments, counted {n_actual}",
+                                             pos, "SE", "SE01"))
+            if _el(seg, 2).strip() != open_set.control_number:
+                open_set.issues.append(Issue(f"SE02 {_el(seg, 2)!r} does not match ST02 {open_set.control_number!r}",
+                                             pos, "SE", "SE02"))
+            out.append(open_set)
+            self.cur = None
+        elif sid in ("GE", "IEA"):
+            self._close_open(pos, sid, out)
+            self.grp = None
+        elif sid == "TA1":
+            if self.ic is None:
+                raise X12Error("TA1 before ISA", position=pos, segment_id="TA1")
+            out.append(RawTransaction(self.ic, None, "TA1", _el(seg, 1), "", pos - 1, [seg]))
+        return out
+
+
 def iter_raw_transactions(
     source: str | os.PathLike[str] | IO[str] | IO[bytes],
     delimiters: Delimiters | None = None,
@@ -312,16 +414,30 @@ def iter_raw_transactions(
 
     TA1 segments (interchange acknowledgments, outside any GS) come out as a pseudo transaction ``TA1``.
     """
-    ic: Interchange | None = None
-    grp: Group | None = None
-    cur: RawTransaction | None = None
-    ge_expected = 0
-    pending: list[Issue] = []
+    w = _Walker(delimiters)
     pos = 0
-    known: set[str] = set()  # segment ids already seen to be well formed
-    if delimiters is not None:
-        ic = Interchange("", "", "", "", "", "", "", "", "", "", delimiters, 0)
+    known: set[str] = set()  # segment ids already seen to be well formed (upper case, 2-3 alphanumerics)
+    envelope_ids = _ENVELOPE
     for d, batch in iter_segment_batches(source, delimiters):
+        ids = [s[0] for s in batch]
+        if known.issuperset(ids):
+            # fast path: whole runs of body segments are moved in one slice
+            base = pos
+            prev = 0
+            n = len(batch)
+            for i in [*(i for i, sid in enumerate(ids) if sid in envelope_ids), n]:
+                if i > prev:
+                    if w.cur is not None:
+                        w.cur.segments.extend(batch[prev:i])
+                    else:
+                        for k in range(prev, i):
+                            w.outside(batch[k], base + k + 1)
+                if i == n:
+                    break
+                yield from w.envelope(batch[i], ids[i], base + i + 1, d)
+                prev = i + 1
+            pos = base + n
+            continue
         for seg in batch:
             pos += 1
             sid = seg[0]
@@ -332,101 +448,25 @@ def iter_raw_transactions(
                     continue
                 if not (2 <= len(sid_u) <= 3 and sid_u.isalnum() and sid_u[0].isalpha()):
                     err = X12Error(f"invalid segment identifier {sid!r}", position=pos, segment_id=sid or None)
-                    if cur is not None:
-                        cur.error = cur.error or err
-                        cur.segments.append(seg)
+                    if w.cur is not None:
+                        w.cur.error = w.cur.error or err
+                        w.cur.segments.append(seg)
                         continue
                     raise err
                 if sid_u == sid:
                     known.add(sid)
                 sid = seg[0] = sid_u
-            if sid not in _ENVELOPE:
-                if cur is not None:
-                    cur.segments.append(seg)
-                    continue
-                if ic is not None and delimiters is not None and grp is None:
-                    # fragment mode: segments before any ST are ignored
-                    continue
-                pending.append(Issue("segment outside a transaction set (no ST before it); ignored", pos, sid))
+            if sid not in envelope_ids:
+                if w.cur is not None:
+                    w.cur.segments.append(seg)
+                else:
+                    w.outside(seg, pos)
                 continue
-            if sid == "ISA":
-                if cur is not None:
-                    cur.error = cur.error or X12Error("transaction set not closed by SE before ISA", position=pos,
-                                                      segment_id="ISA", control_number=cur.control_number)
-                    yield cur
-                    cur = None
-                if len(seg) < 17:
-                    raise X12Error("ISA has fewer than 16 elements", position=pos, segment_id="ISA")
-                ic = _interchange(seg, d, pos)
-                grp = None
-                width = len(d.element.join(seg)) + 1
-                if width != 106:
-                    pending.append(Issue(f"ISA is {width} characters, not the fixed 106; read by its separators",
-                                         pos, "ISA"))
-            elif sid == "GS":
-                if ic is None:
-                    raise X12Error("GS before ISA", position=pos, segment_id="GS")
-                if cur is not None:
-                    cur.error = cur.error or X12Error("transaction set not closed by SE before GS", position=pos,
-                                                      segment_id="GS", control_number=cur.control_number)
-                    yield cur
-                    cur = None
-                grp = Group(_el(seg, 1), _el(seg, 2), _el(seg, 3), _el(seg, 4), _el(seg, 5), _el(seg, 6),
-                            _el(seg, 8), pos)
-                ge_expected = 0
-            elif sid == "ST":
-                if ic is None:
-                    raise X12Error("ST before ISA", position=pos, segment_id="ST")
-                if cur is not None:
-                    cur.error = cur.error or X12Error("transaction set not closed by SE before the next ST",
-                                                      position=pos, segment_id="ST", control_number=cur.control_number)
-                    yield cur
-                if len(seg) < 3 or not seg[1].strip():
-                    raise X12Error("ST01 transaction set identifier is missing", position=pos, segment_id="ST", element="ST01")
-                impl = _el(seg, 3).strip() or (grp.version.strip() if grp else "")
-                cur = RawTransaction(ic, grp, seg[1].strip(), seg[2].strip(), impl, pos)
-                if grp is None:
-                    cur.issues.append(Issue("ST without a GS functional group", pos, "ST"))
-                ge_expected += 1
-                if pending:
-                    cur.issues.extend(pending)
-                    pending = []
-            elif sid == "SE":
-                if cur is None:
-                    pending.append(Issue("SE without ST", pos, "SE"))
-                    continue
-                n_declared = _el(seg, 1).strip()
-                n_actual = len(cur.segments) + 2
-                if n_declared != str(n_actual):
-                    cur.issues.append(Issue(f"SE01 says {n_declared or 'nothing'} segments, counted {n_actual}",
-                                            pos, "SE", "SE01"))
-                if _el(seg, 2).strip() != cur.control_number:
-                    cur.issues.append(Issue(f"SE02 {_el(seg, 2)!r} does not match ST02 {cur.control_number!r}",
-                                            pos, "SE", "SE02"))
-                yield cur
-                cur = None
-            elif sid == "GE":
-                if cur is not None:
-                    cur.error = cur.error or X12Error("transaction set not closed by SE before GE", position=pos,
-                                                      segment_id="GE", control_number=cur.control_number)
-                    yield cur
-                    cur = None
-                grp = None
-            elif sid == "IEA":
-                if cur is not None:
-                    cur.error = cur.error or X12Error("transaction set not closed by SE before IEA", position=pos,
-                                                      segment_id="IEA", control_number=cur.control_number)
-                    yield cur
-                    cur = None
-                grp = None
-            elif sid == "TA1":
-                if ic is None:
-                    raise X12Error("TA1 before ISA", position=pos, segment_id="TA1")
-                yield RawTransaction(ic, None, "TA1", _el(seg, 1), "", pos - 1, [seg])
-    if cur is not None:
-        cur.error = cur.error or X12Error("file ends inside a transaction set (no SE)", position=pos,
-                                          segment_id=None, control_number=cur.control_number)
-        yield cur
+            yield from w.envelope(seg, sid, pos, d)
+    if w.cur is not None:
+        w.cur.error = w.cur.error or X12Error("file ends inside a transaction set (no SE)", position=pos,
+                                              segment_id=None, control_number=w.cur.control_number)
+        yield w.cur
 
 
 # --------------------------------------------------------------------------------------------- element access

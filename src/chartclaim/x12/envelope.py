@@ -154,15 +154,21 @@ def comp(*components: object) -> str:
     return COMPONENT.join(parts)
 
 
+_UNSAFE = frozenset(ELEMENT + COMPONENT + REPETITION + TERMINATOR + "\r\n\t")
+
+
 def clean(text: str | None, max_len: int | None = None) -> str:
     """Remove characters that would break the file (delimiters, line breaks) from free text."""
     if not text:
         return ""
-    out = text
-    for ch in (ELEMENT, COMPONENT, REPETITION, TERMINATOR, "\r", "\n"):
-        out = out.replace(ch, " ")
-    out = " ".join(out.split())
-    return out[:max_len] if max_len else out
+    if _UNSAFE.isdisjoint(text) and "  " not in text and text[0] != " " and text[-1] != " ":
+        out = text  # the common case: nothing to do
+    else:
+        out = text
+        for ch in _UNSAFE:
+            out = out.replace(ch, " ")
+        out = " ".join(out.split())
+    return out[:max_len] if max_len and len(out) > max_len else out
 
 
 def isa_segment(opts: EnvelopeOptions, control: int, now: dt.datetime) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, cast
 
-from chartclaim.x12.core import Delimiters, Issue, RawTransaction, X12Error, iter_raw_transactions
+from chartclaim.x12.core import Delimiters, Issue, RawTransaction, X12Error, gc_paused, iter_raw_transactions
 
 
 @dataclass(slots=True)
@@ -102,37 +102,54 @@ def iter_read(
     delimiters: Delimiters | None = None,
     kinds: set[str] | None = None,
 ) -> Iterator[TransactionResult]:
-    """Stream transaction results. Envelope errors raise ``X12Error`` (located)."""
+    """Stream transaction results. Envelope errors raise ``X12Error`` (located).
+
+    The cyclic garbage collector is paused while each transaction set is read and built (never while the
+    caller holds control): the lists a read allocates die by reference counting, and walking them costs
+    more than reading them.
+    """
     cache: dict[str, Callable[[RawTransaction], Any] | None] = {}
-    for raw in iter_raw_transactions(source, delimiters):
-        kind = transaction_kind(raw)
-        if kinds is not None and kind not in kinds:
-            continue
-        res = TransactionResult(kind, raw.control_number, raw.start, issues=list(raw.issues),
-                                implementation=raw.implementation,
-                                group_control_number=raw.group.control_number if raw.group else "",
-                                interchange_control_number=raw.interchange.control_number)
-        if raw.error is not None:
-            if raw.error.control_number is None:
-                raw.error.control_number = raw.control_number
-                raw.error.args = (raw.error.describe(),)
-            res.error = raw.error
-        else:
-            if kind not in cache:
-                cache[kind] = parser_for(kind)
-            parser = cache[kind]
-            if parser is None:
-                res.error = X12Error(f"transaction set {raw.transaction_type} is not supported", position=raw.start,
-                                     segment_id="ST", element="ST01", control_number=raw.control_number)
-            else:
-                try:
-                    res.model = parser(raw)
-                except X12Error as exc:
-                    if exc.control_number is None:
-                        exc.control_number = raw.control_number
-                        exc.args = (exc.describe(),)
-                    res.error = exc
-        yield res
+    raws = iter_raw_transactions(source, delimiters)
+    while True:
+        with gc_paused():
+            raw = next(raws, None)
+            if raw is None:
+                return
+            res = _result(raw, kinds, cache)
+        if res is not None:
+            yield res
+
+
+def _result(raw: RawTransaction, kinds: set[str] | None,
+            cache: dict[str, Callable[[RawTransaction], Any] | None]) -> TransactionResult | None:
+    kind = transaction_kind(raw)
+    if kinds is not None and kind not in kinds:
+        return None
+    res = TransactionResult(kind, raw.control_number, raw.start, issues=list(raw.issues),
+                            implementation=raw.implementation,
+                            group_control_number=raw.group.control_number if raw.group else "",
+                            interchange_control_number=raw.interchange.control_number)
+    if raw.error is not None:
+        if raw.error.control_number is None:
+            raw.error.control_number = raw.control_number
+            raw.error.args = (raw.error.describe(),)
+        res.error = raw.error
+        return res
+    if kind not in cache:
+        cache[kind] = parser_for(kind)
+    parser = cache[kind]
+    if parser is None:
+        res.error = X12Error(f"transaction set {raw.transaction_type} is not supported", position=raw.start,
+                             segment_id="ST", element="ST01", control_number=raw.control_number)
+        return res
+    try:
+        res.model = parser(raw)
+    except X12Error as exc:
+        if exc.control_number is None:
+            exc.control_number = raw.control_number
+            exc.args = (exc.describe(),)
+        res.error = exc
+    return res
 
 
 def read(

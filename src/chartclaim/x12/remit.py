@@ -20,7 +20,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import overload
 
-from chartclaim.x12.core import Delimiters, Group, Interchange, Issue, RawTransaction, Seg, X12Error
+from chartclaim.x12.core import (
+    Delimiters,
+    Group,
+    Interchange,
+    Issue,
+    RawTransaction,
+    Seg,
+    X12Error,
+    gc_paused,
+)
 
 ZERO = Decimal(0)
 
@@ -546,7 +555,8 @@ class LazyClaims(Sequence[ClaimPayment]):
         if self._built is None:
             segs = self._segs
             assert segs is not None
-            self._built = tuple(_build_claim(segs, a, b, self._base, self._comp, hn) for a, b, hn in self._ranges)
+            with gc_paused():
+                self._built = tuple(_build_claim(segs, a, b, self._base, self._comp, hn) for a, b, hn in self._ranges)
             self._segs = None  # the raw segments are no longer needed
         return self._built
 
@@ -708,13 +718,36 @@ def parse_835(raw: RawTransaction) -> Remittance:
         ranges.append((c_start, end, header_number))
         c_start = -1
 
+    dec = Decimal
+    groups = CAS_GROUPS
     while i < n:
         seg = segs[i]
         tag = seg[0]
         if tag == "CAS":
             if c_start < 0:
                 raise X12Error("CAS outside a claim (no CLP before it)", position=base + i, segment_id="CAS")
-            a = _cas_total(seg, base + i)
+            # fast path: well-formed CAS (group, then reason/amount/quantity triplets); anything odd takes the
+            # checked path, which raises the located error or returns the same total
+            try:
+                k = len(seg)
+                if k < 4 or seg[1] not in groups or not seg[2]:
+                    raise ValueError
+                a = dec(seg[3])
+                if k == 5 and seg[4]:
+                    dec(seg[4])
+                elif k > 5:
+                    a = ZERO
+                    for j in range(2, min(k, 20), 3):
+                        if seg[j]:
+                            a += dec(seg[j + 1])
+                        elif j + 1 < k and seg[j + 1]:
+                            raise ValueError
+                        if j + 2 < k and seg[j + 2]:
+                            dec(seg[j + 2])
+                if not a.is_finite():
+                    raise ValueError
+            except (ValueError, ArithmeticError, IndexError):
+                a = _cas_total(seg, base + i)
             c_adj += a
             if s_seg is not None:
                 s_adj += a
@@ -724,17 +757,25 @@ def parse_835(raw: RawTransaction) -> Remittance:
             if s_seg is not None:
                 close_line()
             s_pos = base + i
-            if len(seg) < 4 or not seg[1].strip():
+            k = len(seg)
+            if k < 4 or not seg[1].strip():
                 raise X12Error("SVC01 procedure is missing", position=s_pos, segment_id="SVC", element="SVC01")
-            s_charge = _req_num(seg, 2, s_pos)
-            s_paid = _req_num(seg, 3, s_pos)
+            try:
+                s_charge = dec(seg[2])
+                s_paid = dec(seg[3])
+                if k > 5 and seg[5]:
+                    dec(seg[5])
+                if k > 7 and seg[7]:
+                    dec(seg[7])
+                if not (s_charge.is_finite() and s_paid.is_finite()):
+                    raise ValueError
+            except (ValueError, ArithmeticError):
+                s_charge = _req_num(seg, 2, s_pos)
+                s_paid = _req_num(seg, 3, s_pos)
+                _opt_num(seg, 5, s_pos)
+                _opt_num(seg, 7, s_pos)
             s_adj = ZERO
             s_seg = seg
-            if len(seg) > 5:
-                if seg[5].strip():
-                    _num(seg[5].strip(), seg, 5, s_pos)
-                if len(seg) > 7 and seg[7].strip():
-                    _num(seg[7].strip(), seg, 7, s_pos)
         elif tag in ("DTM", "REF", "NM1", "LQ", "PER"):
             if c_start < 0:
                 if tag in ("NM1", "LQ"):
@@ -761,7 +802,11 @@ def parse_835(raw: RawTransaction) -> Remittance:
         elif tag in ("AMT", "QTY"):
             if c_start < 0:
                 raise X12Error(f"{tag} outside a claim (no CLP before it)", position=base + i, segment_id=tag)
-            _req_num(seg, 2, base + i)
+            try:
+                if not dec(seg[2]).is_finite():
+                    raise ValueError
+            except (ValueError, ArithmeticError, IndexError):
+                _req_num(seg, 2, base + i)
         elif tag == "LX":
             if c_start >= 0:
                 close_claim(i)

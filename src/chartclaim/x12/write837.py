@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from chartclaim.claim import Address, Claim, OtherPayer, Person, ServiceLine, icd10_nodot
+from chartclaim.x12.core import gc_paused
 from chartclaim.x12.envelope import (
     COMPONENT,
     ControlNumberSource,
@@ -72,12 +73,21 @@ def with_line_control_numbers(claim: Claim) -> Claim:
     return claim.model_copy(update={"lines": lines})
 
 
+_D8: dict[dt.date, str] = {}
+
+
 def _d8(d: dt.date) -> str:
-    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
+    try:
+        return _D8[d]
+    except KeyError:
+        v = _D8[d] = f"{d.year:04d}{d.month:02d}{d.day:02d}"
+        return v
 
 
 def _amt(v: Decimal) -> str:
-    s = format(v, "f")
+    s = str(v)
+    if "E" in s:
+        s = format(v, "f")
     if "." in s:
         s = s.rstrip("0").rstrip(".")
     return s if s not in ("", "-0") else "0"
@@ -103,14 +113,12 @@ def _zip(z: str) -> str:
 
 
 def _addr(a: Address) -> list[str]:
-    return [
-        _s("N3", clean(a.line1, 55), clean(a.line2, 55)),
-        _s("N4", clean(a.city, 30), a.state, _zip(a.zip)),
-    ]
+    n3 = f"N3*{clean(a.line1, 55)}*{clean(a.line2, 55)}" if a.line2 else f"N3*{clean(a.line1, 55)}"
+    return [n3, f"N4*{clean(a.city, 30)}*{a.state}*{_zip(a.zip)}"]
 
 
 def _person_nm1(code: str, p: Person) -> str:
-    return _s("NM1", code, "1", clean(p.last_name, 60), clean(p.first_name, 35), "", "", "", "XX", p.npi)
+    return f"NM1*{code}*1*{clean(p.last_name, 60)}*{clean(p.first_name, 35)}****XX*{p.npi}"
 
 
 def _date_range(start: dt.date, end: dt.date | None) -> tuple[str, str]:
@@ -163,19 +171,19 @@ class _Writer:
         sub = c.subscriber
         self_pat = c.is_subscriber_patient
         out = self.out
-        out.append(_s("HL", str(hl), str(parent), "22", "0" if self_pat else "1"))
-        out.append(_s("SBR", c.payer_responsibility, "18" if self_pat else "", clean(sub.group_number, 50), "", "", "",
-                      "", "", c.payer.filing_indicator))
-        out.append(_s("NM1", "IL", "1", clean(sub.last_name, 60), clean(sub.first_name, 35), "", "", "", "MI", sub.member_id))
+        out.append(f"HL*{hl}*{parent}*22*{0 if self_pat else 1}")
+        out.append(f"SBR*{c.payer_responsibility}*{'18' if self_pat else ''}*{clean(sub.group_number, 50)}******"
+                   f"{c.payer.filing_indicator}")
+        out.append(f"NM1*IL*1*{clean(sub.last_name, 60)}*{clean(sub.first_name, 35)}****MI*{sub.member_id}")
         if sub.address is not None:
             out += _addr(sub.address)
         elif self_pat:
             raise X12WriteError(c.claim_id, "subscriber.address", "required when the subscriber is the patient (2010BA N3/N4)")
         if sub.dob is not None:
-            out.append(_s("DMG", "D8", _d8(sub.dob), sub.sex or "U"))
+            out.append(f"DMG*D8*{_d8(sub.dob)}*{sub.sex or 'U'}")
         elif self_pat:
             raise X12WriteError(c.claim_id, "subscriber.dob", "required when the subscriber is the patient (2010BA DMG)")
-        out.append(_s("NM1", "PR", "2", clean(c.payer.name, 60), "", "", "", "", "PI", c.payer.id))
+        out.append(f"NM1*PR*2*{clean(c.payer.name, 60)}*****PI*{c.payer.id}")
         if c.payer.address is not None:
             out += _addr(c.payer.address)
         return hl
@@ -221,13 +229,13 @@ class _Writer:
         else:
             pos = c.place_of_service or "11"
             related = _c("AA", "", "", c.accident_state) if c.accident_state else ""
-            out.append(_s("CLM", clean(cid, 38), total, "", "", _c(pos, "B", c.frequency),
-                          "Y" if c.provider_signature else "N", c.assignment, "Y" if c.benefits_assigned else "N",
-                          c.release_of_information, "", related))
+            out.append(f"CLM*{clean(cid, 38)}*{total}***{pos}:B:{c.frequency}*{'Y' if c.provider_signature else 'N'}"
+                       f"*{c.assignment}*{'Y' if c.benefits_assigned else 'N'}*{c.release_of_information}"
+                       + (f"**{related}" if related else ""))
             if c.onset_date is not None:
-                out.append(_s("DTP", "431", "D8", _d8(c.onset_date)))
+                out.append(f"DTP*431*D8*{_d8(c.onset_date)}")
         if c.prior_authorization:
-            out.append(_s("REF", "G1", clean(c.prior_authorization, 50)))
+            out.append(f"REF*G1*{clean(c.prior_authorization, 50)}")
         if c.frequency in ("7", "8") or c.original_claim_number:
             if not c.original_claim_number:
                 raise X12WriteError(cid, "original_claim_number", "a replacement or void (frequency 7/8) needs the payer claim number (REF*F8)")
@@ -253,13 +261,13 @@ class _Writer:
             if c.referring_provider is not None:
                 out.append(_person_nm1("DN", c.referring_provider))
         else:
-            out.append(_s("HI", _c("ABK", codes[0]), *[_c("ABF", x) for x in codes[1:]]))
+            out.append("HI*ABK:" + "*ABF:".join(codes))
             if c.referring_provider is not None:
                 out.append(_person_nm1("DN", c.referring_provider))
             if c.rendering_provider is not None:
                 out.append(_person_nm1("82", c.rendering_provider))
                 if c.rendering_provider.taxonomy:
-                    out.append(_s("PRV", "PE", "PXC", c.rendering_provider.taxonomy))
+                    out.append(f"PRV*PE*PXC*{c.rendering_provider.taxonomy}")
         for op in c.other_payers:
             self.other_payer(c, op)
         for i, ln in enumerate(c.lines, 1):
@@ -291,9 +299,8 @@ class _Writer:
 
     def line(self, c: Claim, n: int, ln: ServiceLine) -> None:
         out = self.out
-        out.append(_s("LX", str(n)))
-        mods = list(ln.modifiers[:4])
-        proc = _c("HC", ln.procedure, *mods) if ln.procedure else ""
+        out.append(f"LX*{n}")
+        proc = (f"HC:{ln.procedure}:" + ":".join(ln.modifiers[:4]) if ln.modifiers else f"HC:{ln.procedure}") if ln.procedure else ""
         units = _amt(ln.units)
         if self.inst:
             if not ln.revenue_code:
@@ -306,11 +313,11 @@ class _Writer:
             if not ptrs:
                 raise X12WriteError(c.claim_id, f"lines[{n - 1}].dx_pointers", "no pointer to a diagnosis on the claim")
             pos = ln.place_of_service if ln.place_of_service and ln.place_of_service != c.place_of_service else ""
-            out.append(_s("SV1", proc, _amt(ln.charge), ln.unit_type, units, pos, "", _c(*ptrs)))
+            out.append(f"SV1*{proc}*{_amt(ln.charge)}*{ln.unit_type}*{units}*{pos}**{':'.join(ptrs)}")
         q, v = _date_range(ln.date_of_service, ln.date_of_service_end)
-        out.append(_s("DTP", "472", q, v))
+        out.append(f"DTP*472*{q}*{v}")
         lcn = ln.line_control_number or f"{c.claim_id}-{n}"
-        out.append(_s("REF", "6R", clean(lcn, 50)))
+        out.append(f"REF*6R*{clean(lcn, 50)}")
         if ln.ndc:
             out.append(_s("LIN", "", "N4", ln.ndc.replace("-", "")))
             out.append(_s("CTP", "", "", "", units, "UN"))
@@ -363,9 +370,13 @@ def transaction_body(claims: Sequence[Claim], submitter: Submitter, receiver: Re
     w = _Writer(submitter, receiver, inst, created)
     w.set_reference(reference or claims[0].claim_id)
     # 2000A per billing provider, 2000B per subscriber+payer within it (claims keep their order inside).
-    by_provider: dict[object, list[Claim]] = {}
+    by_provider: dict[tuple[str, ...], list[Claim]] = {}
     for c in claims:
-        by_provider.setdefault(c.billing_provider, []).append(c)
+        bp = c.billing_provider
+        # keyed by plain values: hashing the nested model per claim costs more than writing it
+        key = (bp.npi, bp.tax_id, bp.name, bp.address.line1, bp.address.zip, bp.taxonomy or "", bp.phone or "",
+               repr(c.pay_to_address) if c.pay_to_address else "")
+        by_provider.setdefault(key, []).append(c)
     for provider_claims in by_provider.values():
         parent = w.billing_provider(provider_claims[0])
         for c in provider_claims:
@@ -397,6 +408,16 @@ def write_837(
     prof = [c for c in claims if c.claim_type != "institutional"]
     inst = [c for c in claims if c.claim_type == "institutional"]
     groups = []
+    with gc_paused():
+        groups = _groups(prof, inst, submitter, receiver, created, one_st_per_claim)
+    if not groups:
+        raise ValueError("no claims to write")
+    return interchange(groups, opts, numbers)
+
+
+def _groups(prof: list[Claim], inst: list[Claim], submitter: Submitter, receiver: Receiver, created: dt.datetime,
+            one_st_per_claim: bool) -> list[tuple[str, str, list[tuple[str, list[str]]]]]:
+    groups = []
     for batch, version in ((prof, VERSION_P), (inst, VERSION_I)):
         if not batch:
             continue
@@ -406,9 +427,7 @@ def write_837(
             sets = [("837", transaction_body(batch, submitter, receiver, created=created,
                                              reference=f"B{created.strftime('%Y%m%d%H%M%S')}"))]
         groups.append(("HC", version, sets))
-    if not groups:
-        raise ValueError("no claims to write")
-    return interchange(groups, opts, numbers)
+    return groups
 
 
 __all__ = ["Receiver", "Submitter", "X12WriteError", "fmt_amount", "transaction_body", "with_line_control_numbers", "write_837"]
