@@ -25,9 +25,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from chartclaim.x12 import MemoryControlNumbers, read  # noqa: E402
-from chartclaim.x12.envelope import EnvelopeOptions, EnvelopeParty  # noqa: E402
-from chartclaim.x12.remit import (  # noqa: E402
+from chartclaim.x12 import MemoryControlNumbers, read
+from chartclaim.x12.envelope import EnvelopeOptions, EnvelopeParty
+from chartclaim.x12.remit import (
     Address,
     CasAdjustment,
     ClaimPayment,
@@ -41,7 +41,7 @@ from chartclaim.x12.remit import (  # noqa: E402
     ServicePayment,
     Trace,
 )
-from chartclaim.x12.write835 import write_835  # noqa: E402
+from chartclaim.x12.write835 import write_835
 
 CODES = ["99213", "99214", "99203", "85025", "80053", "36415", "93000", "71046", "97110", "J1815"]
 
@@ -179,8 +179,9 @@ def main() -> None:
 
     # ---- 837P writing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "x12"))
-    from chartclaim.x12.write837 import Receiver, Submitter, write_837
     from tests.x12.factories import dependent, professional
+
+    from chartclaim.x12.write837 import Receiver, Submitter, write_837
 
     protos = [professional(), dependent()]
     claims = [protos[i % 2].model_copy(update={"claim_id": f"W{i:07d}"}) for i in range(args.write)]
