@@ -357,3 +357,32 @@ def test_multiple_procedure_rules_by_indicator(tmp_path: Path) -> None:
     assert full is not None
     surg = fs.price_lines([("44444", (), 2, None)], "AL", "21")
     assert surg[0].amount == round_cents(full * D("1.5"))
+
+
+def test_bilateral_pairs_and_fractional_units(tmp_path: Path) -> None:
+    fs, _ = import_mpfs(_mini_mpfs(tmp_path / "cms"), tmp_path / "data")
+    full = fs.price("44444", (), "AL", "21").amount  # bilateral indicator 1
+    assert full is not None
+    pair = fs.price_lines([("44444", ("RT",), 1, None), ("44444", ("LT",), 1, None)], "AL", "21")
+    assert [p.amount for p in pair] == [round_cents(full * D("0.75"))] * 2  # 150 % in all, not 100 % + 50 %
+    assert "bilateral" in pair[0].notes[0]
+    # the pair ranks as one procedure against another surgery: 11111 (indicator 0) is untouched, and a second
+    # 44444 without a side is the second procedure
+    with_other = fs.price_lines([("44444", ("RT",), 1, None), ("44444", ("LT",), 1, None),
+                                 ("44444", (), 1, None)], "AL", "21")
+    assert with_other[0].amount == round_cents(full * D("0.75"))
+    assert with_other[2].amount == round_cents(full * D("0.5"))
+    # an unpaired side is a normal line
+    assert fs.price_lines([("44444", ("RT",), 1, None)], "AL", "21")[0].amount == full
+    # fractional units are priced, not dropped: 1.5 units of therapy 66666
+    th = fs.price_lines([("66666", (), D("1.5"), None)], "AL", "11")
+    # first unit in full; the half unit: (non-PE 12.15 + PE 12.00 × 50 %) × 0.5 = 9.075
+    assert th[0].amount == round_cents(D("24.15") + (D("12.15") + D("12.00") * D("0.5")) * D("0.5")) == D("33.23")
+
+
+def test_real_bilateral_knee_injection(mpfs_2025) -> None:  # type: ignore[no-untyped-def]
+    # 20610 has bilateral indicator 1: RT + LT pay 150 % of one side in all
+    one = mpfs_2025.price("20610", (), "AL", "11").amount
+    sides = mpfs_2025.price_lines([("20610", ("RT",), 1, None), ("20610", ("LT",), 1, None)], "AL", "11")
+    assert sum(p.amount for p in sides) == 2 * round_cents(one * D("0.75"))
+    assert mpfs_2025.price("20610", ("50",), "AL", "11").amount == round_cents(one * D("1.5"))

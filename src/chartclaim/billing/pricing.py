@@ -638,6 +638,10 @@ class MedicareFeeSchedule:
         """
         loc = locality if isinstance(locality, Locality) else self.find_locality(locality)
         prices = [self.price(code, mods, loc, pos, units) for code, mods, units, _ in services]
+        pairs = self._bilateral_pairs(prices)
+        for a, b in pairs.items():
+            if a < b:
+                prices[a], prices[b] = self._bilateral(prices[a]), self._bilateral(prices[b])
         new_amount: dict[int, Decimal] = {}
         notes: dict[int, list[str]] = {i: [] for i in range(len(prices))}
         groups = {"2": "surgery", "3": "surgery", "4": "imaging", "5": "therapy", "6": "cardiology",
@@ -662,13 +666,26 @@ class MedicareFeeSchedule:
                 parts = {i: self._tc_pc_per_unit(prices[i], loc, pos) for i in idx}
                 factors = {"imaging": (Decimal("0.5"), Decimal("0.95")), "cardiology": (Decimal("0.75"), Decimal(1)),
                            "ophthalmology": (Decimal("0.8"), Decimal(1))}[group]
-            # The reduced part ranks units; the other part (PC for imaging) ranks on its own.
+            # Each unit is a procedure (a fractional unit a fraction of one); an RT/LT pair of a surgical code
+            # is one bilateral procedure. The reduced part ranks slots; the other part (PC for imaging) ranks
+            # on its own.
             totals = {i: [Decimal(0), Decimal(0)] for i in idx}
             for k in (0, 1):
-                slots = sorted(((parts[i][k], i) for i in idx for _ in range(int(prices[i].units))),
-                               key=lambda t: t[0], reverse=True)
-                for rank, (value, i) in enumerate(slots):
-                    totals[i][k] += value if rank == 0 else value * factors[k]
+                slots: list[list[tuple[int, Decimal]]] = []
+                for i in idx:
+                    partner = pairs.get(i)
+                    if group == "surgery" and partner is not None and partner in idx:
+                        if i < partner:
+                            slots.append([(i, parts[i][k]), (partner, parts[partner][k])])
+                        continue
+                    whole, frac = divmod(prices[i].units, 1)
+                    slots += [[(i, parts[i][k])] for _ in range(int(whole))]
+                    if frac:
+                        slots.append([(i, parts[i][k] * frac)])
+                slots.sort(key=lambda members: sum((v for _, v in members), Decimal(0)), reverse=True)
+                for rank, members in enumerate(slots):
+                    for i, value in members:
+                        totals[i][k] += value if rank == 0 else value * factors[k]
             for i in idx:
                 reduced = round_cents(totals[i][0] + totals[i][1])
                 if reduced != prices[i].amount:
@@ -689,6 +706,31 @@ class MedicareFeeSchedule:
                 notes[i].append("paid at the billed charge (lower than the fee schedule)")
             out.append(replace(p, amount=final, notes=(*p.notes, *notes[i])) if notes[i] else p)
         return out
+
+    @staticmethod
+    def _bilateral_pairs(prices: Sequence[MedicarePrice]) -> dict[int, int]:
+        """Lines of the same code, one RT and one LT (neither with 50), paired both ways."""
+        pairs: dict[int, int] = {}
+        lefts = [i for i, p in enumerate(prices) if "LT" in p.modifiers and "RT" not in p.modifiers
+                 and "50" not in p.modifiers and p.amount is not None and p.units == 1]
+        for i, p in enumerate(prices):
+            if "RT" in p.modifiers and "LT" not in p.modifiers and "50" not in p.modifiers and p.amount is not None \
+                    and p.units == 1:
+                j = next((k for k in lefts if k not in pairs and prices[k].code == p.code), None)
+                if j is not None:
+                    pairs[i], pairs[j] = j, i
+        return pairs
+
+    def _bilateral(self, p: MedicarePrice) -> MedicarePrice:
+        """One side of an RT/LT pair, by the row's bilateral indicator: 1 → 150 % for both sides (75 % each),
+        0 and 2 → 100 % for both (50 % each), 3 → 100 % each."""
+        row = self.rvus.get((p.code, p.rvu_modifier))
+        ind = row.bilateral if row is not None else "9"
+        factor = {"1": Decimal("0.75"), "0": Decimal("0.5"), "2": Decimal("0.5"), "3": Decimal(1)}.get(ind)
+        if factor is None or p.amount is None:
+            return p
+        return replace(p, amount=round_cents(p.amount * factor), modifier_factor=p.modifier_factor * factor,
+                       notes=(*p.notes, f"bilateral RT/LT pair, indicator {ind}: this side at {factor * 100:.0f} %"))
 
     def _tc_pc_per_unit(self, p: MedicarePrice, loc: Locality, pos: str | None) -> tuple[Decimal, Decimal]:
         """(technical, professional) amount of one unit; a global service split by its TC and 26 rows."""
