@@ -232,8 +232,9 @@ def test_mpfs_import_errors_name_the_file(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def mpfs_2025(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     folder = shared_file(shared_data, "reference/mpfs_rvu_2025")
-    _, _ = import_mpfs(folder, tmp_path_factory.mktemp("data"))
-    return read_mpfs_folder(folder)
+    data = tmp_path_factory.mktemp("data")
+    import_mpfs(folder, data)
+    return load_mpfs(data)  # through the compact store, as the product reads it
 
 
 def test_real_99213_alabama_non_facility_by_hand(mpfs_2025) -> None:  # type: ignore[no-untyped-def]
