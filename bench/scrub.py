@@ -132,18 +132,20 @@ def main() -> None:
     store_path = ensure_store()
     claims = make_claims(args.claims)
 
+    from chartclaim.codesets.core import get_codesets
     from chartclaim.edits import ScrubContext, scrub
 
     rss0 = rss_mb()
+    t = time.perf_counter()
+    get_codesets().icd10cm.get("E11.9")   # the code-set engineer's index (compiled once per machine)
+    t_cs = time.perf_counter() - t
+    rss1 = rss_mb()
     t0 = time.perf_counter()
     ctx = ScrubContext.load(store_path=store_path, today=dt.date(2026, 4, 30))
-    t1 = time.perf_counter()
     ctx.warm()
-    if ctx.codesets is not None:
-        ctx.codesets.icd10cm.get("E11.9")
     t2 = time.perf_counter()
-    print(f"load: context {t1 - t0:.3f} s + tables {t2 - t1:.3f} s = {t2 - t0:.3f} s "
-          f"(+{rss_mb() - rss0:.0f} MB); code sets: {'yes' if ctx.codesets else 'NO'}; "
+    print(f"load: code sets {t_cs:.3f} s (+{rss1 - rss0:.0f} MB); edit store + rules {t2 - t0:.3f} s "
+          f"(+{rss_mb() - rss1:.0f} MB); code sets: {'yes' if ctx.codesets else 'NO'}; "
           f"releases: {', '.join(f'{r.kind} {r.label}' for r in ctx.store.releases) if ctx.store else 'none'}; "
           f"payer rules: {len(ctx.rules)}")
 
@@ -160,11 +162,14 @@ def main() -> None:
             errors += e.severity == "error"
     cold = time.perf_counter() - t
     passes = []
+    cpu = []
     for _ in range(3):   # the machine is shared: report the best of three warm passes and the median
         t = time.perf_counter()
+        tc = time.process_time()
         for c in claims:
             scrub(c, ctx)
         passes.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - tc)
     warm = min(passes)
     median = sorted(passes)[1]
     rate_cold, rate_warm = len(claims) / cold, len(claims) / warm
@@ -172,7 +177,8 @@ def main() -> None:
     print(f"claims: {len(claims):,} ({lines:,} lines, {sum(len(c.diagnoses) for c in claims):,} diagnoses)")
     print(f"scrub pass 1: {rate_cold:,.0f} claims/s ({1e6 * cold / len(claims):.0f} µs/claim)")
     print(f"scrub passes 2-4 (warm caches): best {rate_warm:,.0f} claims/s ({1e6 * warm / len(claims):.0f} µs/claim), "
-          f"median {len(claims) / median:,.0f} claims/s")
+          f"median {len(claims) / median:,.0f} claims/s; per CPU-second {len(claims) / min(cpu):,.0f} claims "
+          f"(wall time suffers when other processes share the cores)")
     print(f"edits: {sum(families.values()):,} ({errors:,} errors) by family: {dict(sorted(families.items()))}")
     print(f"goal 5,000 claims/s: pass 1 at {rate_cold / 5000:.2f}x, warm best at {rate_warm / 5000:.2f}x")
     if args.peer:

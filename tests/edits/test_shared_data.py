@@ -41,7 +41,7 @@ def test_official_layouts_load(real_store: Path) -> None:
     assert kinds[("aoc", "2024Q3")] == 7465
     mce = store.mce()
     assert mce is not None and mce.version == "43.1"
-    assert sum(1 for spans in mce.dx.values() for s in spans if s.start <= 20260401 <= s.end) == 74719
+    assert sum(1 for spans in mce.all_codes().values() for s in spans if s.start <= 20260401 <= s.end) == 74719
     # the excerpt carries effective dates: 0001A/0591T ran 2022-01-01 .. 2023-12-31
     assert store.ptp("0001A", "0591T", dt.date(2023, 6, 1)) is not None
     assert store.ptp("0001A", "0591T", dt.date(2026, 8, 1)) is None

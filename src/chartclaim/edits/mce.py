@@ -12,7 +12,7 @@ import datetime as dt
 import gzip
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,13 +37,34 @@ class AgeRange:
 
 @dataclass(slots=True)
 class MceTables:
+    """The MCE diagnosis table. `dx` fills on demand through `loader` (one indexed read per code the first
+    time it is seen), so opening the table costs nothing; `load_all` reads every code at once."""
+
     version: str
     dx: dict[str, tuple[MceSpan, ...]] = field(default_factory=dict)   # undotted code -> spans by start
     ages: tuple[AgeRange, ...] = ()
+    loader: Callable[[str], tuple[MceSpan, ...]] | None = None
+    load_all: Callable[[], dict[str, tuple[MceSpan, ...]]] | None = None
+
+    def spans(self, code_nodot: str) -> tuple[MceSpan, ...]:
+        spans = self.dx.get(code_nodot)
+        if spans is None:
+            spans = self.loader(code_nodot) if self.loader is not None else ()
+            if len(self.dx) > 200_000:
+                self.dx.clear()
+            self.dx[code_nodot] = spans
+        return spans
+
+    def all_codes(self) -> dict[str, tuple[MceSpan, ...]]:
+        if self.load_all is not None:
+            self.dx = self.load_all()
+            self.loader = None
+            self.load_all = None
+        return self.dx
 
     def span(self, code_nodot: str, dos: int) -> MceSpan | None:
         """The entry in force on the date (None: the code is not a valid ICD-10-CM code that day)."""
-        spans = self.dx.get(code_nodot)
+        spans = self.spans(code_nodot)
         if not spans:
             return None
         for s in spans:   # one to three spans per code: a scan beats bisect

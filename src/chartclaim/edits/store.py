@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS aoc(
 CREATE INDEX IF NOT EXISTS aoc_release ON aoc(release);
 CREATE TABLE IF NOT EXISTS mce_dx(
   release INTEGER NOT NULL, code TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, flags TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS mce_dx_release ON mce_dx(release);
+CREATE INDEX IF NOT EXISTS mce_dx_code ON mce_dx(code, release);
 CREATE TABLE IF NOT EXISTS mce_age(
   release INTEGER NOT NULL, grp TEXT NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL,
   start INTEGER NOT NULL, end INTEGER NOT NULL);
@@ -260,7 +260,7 @@ class EditStore:
         self._ptp_cover: dict[str, tuple[tuple[int, int, str], ...]] | None = None
         self._rationale: dict[int, str] = {}
         self._ptp_cache: dict[tuple[str, str, int], tuple[tuple[int, int, int, int], ...]] = {}
-        self._mue: list[tuple[int, str, dict[str, MueRow]]] | None = None
+        self._mue: list[tuple[int, str, int, dict[str, MueRow | None]]] | None = None
         self._aoc: list[tuple[int, str, dict[str, tuple[tuple[str, int, int, int], ...]]]] | None = None
         self._mce: MceTables | bool | None = False
 
@@ -324,16 +324,12 @@ class EditStore:
         return None
 
     # MUE -------------------------------------------------------------------------------------------
-    def _mue_tables(self) -> list[tuple[int, str, dict[str, MueRow]]]:
+    def _mue_tables(self) -> list[tuple[int, str, int, dict[str, MueRow | None]]]:
+        """(effective, label, release id, cache) per MUE release, newest first; rows are read on demand."""
         if self._mue is None:
             with self._lock:
-                out = []
-                for r in sorted((r for r in self.releases if r.kind == "mue"), key=lambda r: r.effective,
-                                reverse=True):
-                    table = {code: MueRow(code, v, mai, rat) for code, v, mai, rat in self._db().execute(
-                        "SELECT code, value, mai, rationale FROM mue WHERE release=?", (r.id,))}
-                    out.append((ymd(r.effective), r.label, table))
-                self._mue = out
+                self._mue = [(ymd(r.effective), r.label, r.id, {}) for r in sorted(
+                    (r for r in self.releases if r.kind == "mue"), key=lambda r: r.effective, reverse=True)]
         return self._mue
 
     def mue(self, code: str, dos: dt.date) -> tuple[MueRow, str] | None:
@@ -341,8 +337,13 @@ class EditStore:
         if not tables:
             return None
         d = ymd(dos)
-        _eff, label, table = next((t for t in tables if t[0] <= d), tables[-1])
-        row = table.get(code)
+        _eff, label, rid, cache = next((t for t in tables if t[0] <= d), tables[-1])
+        if code in cache:
+            row = cache[code]
+        else:
+            r = self._db().execute("SELECT value, mai, rationale FROM mue WHERE release=? AND code=?",
+                                   (rid, code)).fetchone()
+            row = cache[code] = MueRow(code, r[0], r[1], r[2]) if r else None
         return (row, f"NCCI MUE {label}") if row else None
 
     # Add-on codes ----------------------------------------------------------------------------------
@@ -384,18 +385,35 @@ class EditStore:
                     self._mce = None
                 else:
                     rel = rels[-1]
-                    dx: dict[str, list[MceSpan]] = defaultdict(list)
                     flagsets: dict[str, frozenset[str]] = {}
-                    for code, start, end, flags in self._db().execute(
-                            "SELECT code, start, end, flags FROM mce_dx WHERE release=? ORDER BY code, start",
-                            (rel.id,)):
+
+                    def span_of(start: int, end: int, flags: str) -> MceSpan:
                         fs = flagsets.get(flags)
                         if fs is None:
                             fs = flagsets[flags] = frozenset(f for f in flags.split("|") if f)
-                        dx[code].append(MceSpan(start, end, fs))
+                        return MceSpan(start, end, fs)
+
+                    def load(code: str) -> tuple[MceSpan, ...]:
+                        return tuple(span_of(*r) for r in self._db().execute(
+                            "SELECT start, end, flags FROM mce_dx WHERE release=? AND code=? ORDER BY start",
+                            (rel.id, code)))
+
+                    def load_all() -> dict[str, tuple[MceSpan, ...]]:
+                        dx: dict[str, list[MceSpan]] = defaultdict(list)
+                        for code, start, end, flags in self._db().execute(
+                                "SELECT code, start, end, flags FROM mce_dx WHERE release=? ORDER BY code, start",
+                                (rel.id,)):
+                            dx[code].append(span_of(start, end, flags))
+                        return {k: tuple(v) for k, v in dx.items()}
+
                     ages = tuple(AgeRange(*r) for r in self._db().execute(
                         "SELECT grp, low, high, start, end FROM mce_age WHERE release=?", (rel.id,)))
-                    self._mce = MceTables(rel.label, {k: tuple(v) for k, v in dx.items()}, ages)
+                    indexed = self._db().execute(
+                        "SELECT 1 FROM sqlite_master WHERE type='index' AND name='mce_dx_code'").fetchone()
+                    if indexed:
+                        self._mce = MceTables(rel.label, {}, ages, load, load_all)
+                    else:   # a store written before the per-code index: read it all once
+                        self._mce = MceTables(rel.label, load_all(), ages)
         return self._mce if isinstance(self._mce, MceTables) else None
 
     def warm(self) -> None:
