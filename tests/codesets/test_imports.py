@@ -17,6 +17,7 @@ from chartclaim.codesets.importers import (
 from tests.conftest import shared_file
 
 
+@pytest.mark.slow
 def test_order_file_adds_a_version_and_dates_pick_it(fresh_cs: CodeSets, shared_data: Path) -> None:
     p = shared_file(shared_data, "reference/icd10cm_fy2025/icd10cm_order_2025.txt.gz")
     r = import_icd10cm_order(fresh_cs, p)
@@ -50,6 +51,7 @@ def test_order_file_plain_text_and_bad_line(fresh_cs: CodeSets, shared_data: Pat
     assert "FY2024" not in [v.label for v in fresh_cs.icd10cm.versions()]
 
 
+@pytest.mark.slow
 def test_index_xml_and_flattened_csv(fresh_cs: CodeSets, shared_data: Path) -> None:
     files = [shared_file(shared_data, f"icd10cm_index/{n}") for n in (
         "icd10cm-neoplasm-April-1-2026.xml", "icd10cm-drug-April-1-2026.xml",
@@ -70,6 +72,7 @@ def test_index_xml_and_flattened_csv(fresh_cs: CodeSets, shared_data: Path) -> N
     assert "V94.4" in [h.code for h in hits] or any(h.code.startswith("V94.4") for h in hits)
 
 
+@pytest.mark.slow
 def test_hcpcs_xlsx_and_fixed_width(fresh_cs: CodeSets, shared_data: Path, tmp_path: Path) -> None:
     p = shared_file(shared_data, "reference/hcpcs_level2/HCPC2025_OCT_ANWEB.xlsx")
     res = {r.system: r.count for r in import_hcpcs(fresh_cs, p)}
