@@ -184,3 +184,25 @@ def test_cas_fast_path_still_locates_errors(cas: str) -> None:
     assert not res.ok
     err = res.errors[0]
     assert err.segment_id == "CAS" and err.position == 41 and err.element is not None
+
+
+def test_streaming_memory_is_flat_in_file_size() -> None:
+    import tracemalloc
+
+    from chartclaim.x12 import iter_read
+
+    def peak(copies: int) -> int:
+        data = io.StringIO(ERA * copies)  # many interchanges in one file
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        n = 0
+        for t in iter_read(data):
+            assert t.ok
+            n += 1
+        top = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+        assert n == copies
+        return top
+
+    small, large = peak(300), peak(1500)
+    assert large < 2 * small + 200_000, (small, large)

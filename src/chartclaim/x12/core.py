@@ -23,7 +23,7 @@ from typing import IO, Any, cast
 Segment = list[str]
 """A segment as read: ``[id, e01, e02, ...]`` (elements are plain strings, '' when empty)."""
 
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18  # characters per read: bounds memory (segment lists cost ~10x their text)
 
 
 class X12Error(ValueError):
