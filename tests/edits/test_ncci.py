@@ -133,3 +133,23 @@ def test_ncci_does_not_apply_to_inpatient_stays(ctx) -> None:
     lines = [{**SAMPLE["lines"][0], "modifiers": [], "revenue_code": "0450"}, {**SAMPLE["lines"][1], "revenue_code": "0360"}]
     inpatient = make_claim(claim_type="institutional", type_of_bill="0111", lines=lines)
     assert rule_ids(inpatient, ctx, "ncci-ptp") == set()
+
+
+def test_cms_ptp_xlsx_layout(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["CPT only copyright 2025 American Medical Association.  All rights reserved."])
+    ws.append(["Column 1", "Column 2", "*=in existence\nprior to 1996", "Effective\nDate",
+               "Deletion\nDate\n*=no data", "Modifier\n0=not allowed\n1=allowed\n9=not applicable",
+               "PTP Edit Rationale"])
+    ws.append(["20610", "99214", None, 20200101, "*", 1, "CPT Manual or CMS manual coding instruction"])
+    ws.append([80053, 80048, "*", dt.datetime(1996, 1, 1), "*", 0, "CPT Manual or CMS manual coding instruction"])
+    path = tmp_path / "ccipra-v320r0-f1.xlsx"
+    wb.save(path)
+    rows = list(read_ptp(path))
+    assert [(r.column1, r.column2, r.modifier, r.effective) for r in rows] == [
+        ("20610", "99214", 1, 20200101), ("80053", "80048", 0, 19960101)]
+    (rel,) = import_ncci(path, tmp_path / "s.sqlite")
+    assert (rel.kind, rel.label, rel.rows) == ("ptp", "2026Q1", 2)

@@ -38,8 +38,10 @@ def test_medical_necessity_policy(ctx) -> None:
     assert "Z00.00" in bad[0].message
     assert errors(_vitd("E55.9"), ctx) == []
     assert errors(_vitd("N18.31"), ctx) == []
-    # a commercial payer is not bound by the Medicare LCD
-    assert errors(_vitd("Z00.00", filing_indicator="CI"), ctx) == []
+    # a commercial payer is not bound by the Medicare LCD; a payer named Medicare is Medicare
+    assert errors(_vitd("Z00.00", filing_indicator="CI", name="Aetna"), ctx) == []
+    assert rule_ids(_vitd("Z00.00", filing_indicator="CI", name="MEDICARE PART B"), ctx) == {"LCD-VITAMIN-D-ASSAY"}
+    assert errors(_vitd("Z00.00", filing_indicator="HM", name="Humana Medicare Advantage"), ctx) == []
 
 
 def test_abn_modifier_skips_medical_necessity(ctx) -> None:

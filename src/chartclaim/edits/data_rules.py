@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from chartclaim.claim import Claim, Person
-from chartclaim.edits.facts import REPEAT, ClaimFacts
+from chartclaim.edits.facts import REPEAT, ClaimFacts, is_medicare
 from chartclaim.edits.model import Edit, Family
 from chartclaim.edits.pos import VALID_POS
 
@@ -25,7 +25,6 @@ RELATIONSHIPS = {"01": "spouse", "18": "self", "19": "child", "20": "employee", 
                  "39": "organ donor", "40": "cadaver donor", "53": "life partner", "G8": "other relationship"}
 FREQUENCIES = {"1": "original", "7": "replacement", "8": "void"}
 # Timely filing when the payer record does not say: Medicare is one calendar year from the date of service.
-MEDICARE_FILING = {"MA", "MB"}
 MAX_DX = {"professional": 12, "institutional": 25}
 
 
@@ -290,7 +289,7 @@ def _pos_lookup(cs: object | None) -> Callable[[str], bool]:
 
 def timely_filing(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
     limit = claim.payer.timely_filing_days
-    if limit is None and claim.payer.filing_indicator in MEDICARE_FILING:
+    if limit is None and is_medicare(claim):
         limit = 365
     if not limit:
         return

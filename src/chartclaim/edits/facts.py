@@ -34,6 +34,16 @@ def is_inpatient_bill(type_of_bill: str | None) -> bool:
     return len(t) >= 2 and t[:2] in ("11", "41", "18", "21")
 
 
+def is_medicare(claim: Claim) -> bool:
+    """Original Medicare: the SBR09 filing indicator says so, or (when the claim leaves the default
+    commercial indicator) the payer's name does. Medicare Advantage plans file as commercial/HMO."""
+    fi = claim.payer.filing_indicator.upper()
+    if fi in ("MA", "MB"):
+        return True
+    name = claim.payer.name.lower()
+    return fi == "CI" and "medicare" in name and "advantage" not in name
+
+
 @dataclass(slots=True)
 class ClaimFacts:
     claim: Claim

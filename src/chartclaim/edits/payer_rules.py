@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from chartclaim.claim import Claim, ServiceLine
-from chartclaim.edits.facts import ClaimFacts
+from chartclaim.edits.facts import ClaimFacts, is_medicare
 from chartclaim.edits.model import Edit, Family, Severity
 
 if TYPE_CHECKING:
@@ -91,6 +91,7 @@ _LIST_KEYS = {"payer", "payer_name", "filing_indicator", "claim_type", "pos", "m
 _CODE_KEYS = {"procedure", "procedure_not", "dx_any", "dx_none", "claim_procedure_any", "claim_procedure_none"}
 _NUM_KEYS = {"age_min", "age_max", "units_over", "charge_over"}
 _DATE_KEYS = {"dos_from", "dos_to"}
+_BOOL_KEYS = {"medicare"}   # true: filing indicator MA/MB, or a payer named Medicare (not Medicare Advantage)
 _FIELDS = {"prior_authorization", "referral_number", "referring_provider", "rendering_provider", "onset_date",
            "patient.address", "subscriber.address", "subscriber.group_number", "ndc"}
 
@@ -101,6 +102,7 @@ class Condition:
     codes: dict[str, CodeSet] = field(default_factory=dict)
     nums: dict[str, Decimal] = field(default_factory=dict)
     dates: dict[str, dt.date] = field(default_factory=dict)
+    flags: dict[str, bool] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, data: object, where: str) -> Condition:
@@ -112,6 +114,7 @@ class Condition:
         codes: dict[str, CodeSet] = {}
         nums: dict[str, Decimal] = {}
         dates: dict[str, dt.date] = {}
+        flags: dict[str, bool] = {}
         for key, value in data.items():
             w = f"{where}: when.{key}"
             if key in _LIST_KEYS:
@@ -140,12 +143,18 @@ class Condition:
                     dates[key] = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
                 except ValueError:
                     raise RuleFileError(f"{w}: '{value}' is not a date (YYYY-MM-DD)") from None
+            elif key in _BOOL_KEYS:
+                if not isinstance(value, bool):
+                    raise RuleFileError(f"{w}: must be true or false")
+                flags[key] = value
             else:
-                known = sorted(_LIST_KEYS | _CODE_KEYS | _NUM_KEYS | _DATE_KEYS)
+                known = sorted(_LIST_KEYS | _CODE_KEYS | _NUM_KEYS | _DATE_KEYS | _BOOL_KEYS)
                 raise RuleFileError(f"{w}: unknown condition; known conditions: {', '.join(known)}")
-        return cls(lists, codes, nums, dates)
+        return cls(lists, codes, nums, dates, flags)
 
     def claim_matches(self, claim: Claim, facts: ClaimFacts) -> bool:
+        if "medicare" in self.flags and is_medicare(claim) != self.flags["medicare"]:
+            return False
         ls = self.lists
         if "payer" in ls and claim.payer.id.upper() not in ls["payer"]:
             return False
