@@ -224,6 +224,8 @@ def money_units(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
 def dates(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
     today: dt.date = getattr(ctx, "today", dt.date.today())
     sent = claim.submitted_on
+    if sent is not None and sent > today:
+        today = sent   # a claim dated for later submission is judged as of that date
     dob = facts.dob
     for i, ln in enumerate(claim.lines, 1):
         dos, end = ln.date_of_service, ln.date_of_service_end
