@@ -7,6 +7,8 @@ six to a segment, PLB pairs six to a segment, as the guide lays them out.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
 
 from chartclaim.x12.envelope import (
     ControlNumberSource,
@@ -22,10 +24,13 @@ from chartclaim.x12.remit import (
     ClaimPayment,
     Name,
     Party,
+    Payment,
     PlbAdjustment,
     Procedure,
+    ProviderAdjustment,
     Remittance,
     ServicePayment,
+    Trace,
     check_balancing,
 )
 
@@ -165,6 +170,25 @@ def remittance_body(rem: Remittance) -> list[str]:
     return out
 
 
+def problems_for_writing(rem: Remittance) -> list[str]:
+    """What the implementation guide requires that this remittance lacks (pyx12 would reject the file)."""
+    out = []
+    if rem.payment.date is None:
+        out.append("payment.date (BPR16) is required")
+    if rem.trace is None:
+        out.append("trace (TRN) is required")
+    if rem.payer.address is None or not rem.payer.address.lines or not rem.payer.address.city:
+        out.append("payer.address (1000A N3/N4) is required")
+    if not any(c and c[0] == "PER" and len(c) > 1 and c[1] == "BL" for c in rem.payer.contacts):
+        out.append("payer.contacts needs a PER*BL technical contact (1000A)")
+    if not rem.payee.id or not rem.payee.id_qualifier:
+        out.append("payee.id and payee.id_qualifier (N103/N104, e.g. XX + NPI) are required")
+    for c in rem.claims:
+        if c.patient is None:
+            out.append(f"claim {c.patient_control_number}: patient name (NM1*QC) is required")
+    return out
+
+
 def write_835(
     remittances: Iterable[Remittance],
     opts: EnvelopeOptions,
@@ -177,9 +201,83 @@ def write_835(
     numbers = numbers or default_numbers()
     sets = []
     for rem in remittances:
+        missing = problems_for_writing(rem)
+        if missing:
+            raise ValueError("remittance cannot be written as a valid 835: " + "; ".join(missing))
         if require_balanced:
             problems = check_balancing(rem)
             if problems:
                 raise ValueError("remittance does not balance: " + "; ".join(i.message for i in problems))
         sets.append(("835", remittance_body(rem)))
     return interchange([("HP", VERSION, sets)], opts, numbers)
+
+
+def claim_payment_for(
+    claim: Any,
+    line_results: Sequence[tuple[Decimal, Sequence[CasAdjustment]]],
+    *,
+    status: str = "1",
+    payer_claim_control_number: str,
+    claim_adjustments: Sequence[CasAdjustment] = (),
+    filing_indicator: str | None = None,
+) -> ClaimPayment:
+    """A ``ClaimPayment`` answering one of our ``Claim``s (what a payer simulator sends back): one
+    ``(paid, adjustments)`` per claim line, in line order. Lines echo procedure, modifiers, units, date and
+    REF*6R; patient responsibility is the sum of the PR adjustments; it balances when each line's
+    adjustments explain charge − paid."""
+    if len(line_results) != len(claim.lines):
+        raise ValueError(f"claim {claim.claim_id}: {len(claim.lines)} lines but {len(line_results)} results")
+    services = []
+    for i, (ln, (paid, adjustments)) in enumerate(zip(claim.lines, line_results, strict=True), 1):
+        refs = (("6R", ln.line_control_number or f"{claim.claim_id}-{i}"),)
+        dates: tuple[tuple[str, Any], ...] = ((("150", ln.date_of_service), ("151", ln.date_of_service_end))
+                                              if ln.date_of_service_end and ln.date_of_service_end != ln.date_of_service
+                                              else (("472", ln.date_of_service),))
+        proc = Procedure("HC", ln.procedure, tuple(ln.modifiers)) if ln.procedure else Procedure("NU", ln.revenue_code or "")
+        services.append(ServicePayment(proc, ln.charge, paid, ln.revenue_code or "" if ln.procedure else "", ln.units,
+                                       adjustments=tuple(adjustments), dates=dates, references=refs))
+    all_adj = list(claim_adjustments) + [a for _, adjs in line_results for a in adjs]
+    pr = sum((a.amount for a in all_adj if a.group == "PR"), Decimal(0))
+    who = claim.patient or claim.subscriber
+    names = [Name("QC", "1", who.last_name, who.first_name, id_qualifier="MI", id=claim.subscriber.member_id)]
+    if claim.patient is not None and claim.patient.relationship != "18":
+        s = claim.subscriber
+        names.append(Name("IL", "1", s.last_name, s.first_name, id_qualifier="MI", id=s.member_id))
+    if claim.rendering_provider is not None:
+        r = claim.rendering_provider
+        names.append(Name("82", "1", r.last_name, r.first_name, id_qualifier="XX", id=r.npi))
+    facility, freq = (claim.place_of_service or "11"), claim.frequency
+    if claim.claim_type == "institutional" and claim.type_of_bill:
+        tob = claim.type_of_bill[-3:]
+        facility, freq = tob[:2], tob[2]
+    return ClaimPayment(
+        claim.claim_id, status, claim.total_charge, sum((s.paid for s in services), Decimal(0)), pr,
+        filing_indicator or _FILING.get(claim.payer.filing_indicator, "12"), payer_claim_control_number, facility, freq,
+        adjustments=tuple(claim_adjustments), names=tuple(names), services=tuple(services), header_number="1",
+    )
+
+
+def remittance_for(
+    claims: Sequence[ClaimPayment],
+    *,
+    payer: Party,
+    payee: Party,
+    paid_on: Any,
+    trace_number: str,
+    payer_tin: str,
+    method: str = "ACH",
+    provider_adjustments: Sequence[ProviderAdjustment] = (),
+    control_number: str = "0001",
+) -> Remittance:
+    """A balanced ``Remittance``: BPR02 = Σ CLP04 − Σ PLB, handling I (or H when nothing is paid)."""
+    total = sum((c.paid for c in claims), Decimal(0)) - sum((p.total for p in provider_adjustments), Decimal(0))
+    handling = "I" if total > 0 else "H"
+    pay = Payment(handling, total, "C", method if total > 0 else "NON", "CCP" if method == "ACH" and total > 0 else "",
+                  date=paid_on)
+    return Remittance(control_number, pay, Trace("1", trace_number, "1" + payer_tin.replace("-", "")[-9:]), payer,
+                      payee, tuple(claims), tuple(provider_adjustments), paid_on)
+
+
+# SBR09 claim filing indicator (837) → CLP06 claim filing indicator (835)
+_FILING = {"MB": "MB", "MA": "MA", "MC": "MC", "CI": "12", "BL": "15", "HM": "HM", "16": "16", "12": "12",
+           "13": "13", "14": "14", "15": "15", "CH": "CH", "VA": "VA", "WC": "WC", "DS": "DS", "OF": "OF", "TV": "TV"}
