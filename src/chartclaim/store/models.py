@@ -479,4 +479,8 @@ class CodingReview(Base):
 
 # Work-queue indexes for the web screens (coding queue oldest first by status; claims workbench by status/age).
 Index("ix_encounter_queue", Encounter.coding_status, Encounter.date_of_service, Encounter.id)
+Index("ix_encounter_provider_queue", Encounter.provider_id, Encounter.coding_status, Encounter.date_of_service,
+      Encounter.id)
 Index("ix_claim_workbench", ClaimRecord.status, ClaimRecord.created_at, ClaimRecord.id)
+Index("ix_claim_age", ClaimRecord.created_at, ClaimRecord.id)
+Index("ix_claim_payer_workbench", ClaimRecord.payer_id, ClaimRecord.status, ClaimRecord.created_at, ClaimRecord.id)

@@ -15,11 +15,17 @@ T = TypeVar("T")
 MAX_LIMIT = 500
 
 
+# Counting every match of a filter over 100k rows costs more than the page itself; beyond this many the
+# total is reported as a lower bound (total_capped), as large work queues usually do ("10,000+").
+COUNT_CAP = 10_000
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     total: int
     limit: int
     offset: int
+    total_capped: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,19 @@ def page_params(
     offset: int = Query(0, ge=0, description="Items to skip."),
 ) -> PageParams:
     return PageParams(limit, offset)
+
+
+def count_capped(db: Session, stmt: Select[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
+    n = db.scalar(select(func.count()).select_from(stmt.order_by(None).limit(cap + 1).subquery())) or 0
+    return (cap, True) if n > cap else (int(n), False)
+
+
+def fetch_id_page(db: Session, ids: Select[Any], params: PageParams) -> tuple[list[int], int, bool]:
+    """One page of ids from an id-only statement (index-only scans), plus its capped total. Callers load the
+    rows' details for just these ids: joining before paging would join every matching row."""
+    page = list(db.scalars(ids.limit(params.limit).offset(params.offset)))
+    total, capped = count_capped(db, ids)
+    return page, total, capped
 
 
 def fetch_page(db: Session, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:

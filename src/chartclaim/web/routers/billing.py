@@ -25,7 +25,7 @@ from chartclaim.store.models import (
     Remittance,
 )
 from chartclaim.web.deps import Ctx, need
-from chartclaim.web.pagination import Page, PageParams, fetch_page, page_params
+from chartclaim.web.pagination import Page, PageParams, fetch_id_page, fetch_page, page_params
 from chartclaim.web.policy import Perm
 from chartclaim.web.render import render
 from chartclaim.web.services import claims as csvc
@@ -205,8 +205,7 @@ def _rows(ctx: Ctx, rows: list[Any]) -> list[ClaimRow]:
 def _detail(ctx: Ctx, c: ClaimRecord) -> ClaimDetail:
     from chartclaim.billing import ledger
 
-    row = ctx.db.execute(csvc.claims_stmt().where(ClaimRecord.id == c.id)).one()
-    base = _rows(ctx, [row])[0]
+    base = _rows(ctx, csvc.claim_rows(ctx.db, [c.id]))[0]
     payments = [{"id": p.id, "remittance_id": p.remittance_id, "status_code": p.status_code, "charge": str(p.charge),
                  "paid": str(p.paid), "patient_responsibility": str(p.patient_responsibility or "0.00"),
                  "received_on": p.received_on.isoformat(), "outcome": p.outcome}
@@ -314,10 +313,11 @@ def api_claims(status: str | None = Query(None, description="one state or severa
                min_age: int | None = Query(None, ge=0, description="days since created, at least"),
                max_age: int | None = Query(None, ge=0), number: str | None = None,
                page: PageParams = Depends(page_params), ctx: Ctx = need(Perm.BILLING_READ)) -> Page[ClaimRow]:
-    stmt = csvc.claims_stmt(status, payer_id, patient_id, min_age, max_age, number, encounter_id)
-    rows, total = fetch_page(ctx.db, stmt, page)
+    stmt = csvc.claims_ids(status, payer_id, patient_id, min_age, max_age, number, encounter_id)
+    ids, total, capped = fetch_id_page(ctx.db, stmt, page)
     ctx.view("claim-list", None, patient_id)
-    return Page(items=_rows(ctx, rows), total=total, limit=page.limit, offset=page.offset)
+    return Page(items=_rows(ctx, csvc.claim_rows(ctx.db, ids)), total=total, limit=page.limit, offset=page.offset,
+                total_capped=capped)
 
 
 @api.get("/claims/{claim_id}", response_model=ClaimDetail, summary="One claim: lines, history, money, payments")
@@ -457,15 +457,19 @@ def api_denial_categories(state: str | None = Query("open"), ctx: Ctx = need(Per
 
 
 @router.get("/claims", response_class=HTMLResponse)
-def claims_page(request: Request, status: str | None = None, payer_id: int | None = None,
+def claims_page(request: Request, status: str | None = None, payer_id: int | None = None, patient_id: int | None = None,
                 min_age: int | None = None, max_age: int | None = None, number: str | None = None,
                 msg: str | None = None, error: str | None = None,
                 page: PageParams = Depends(page_params), ctx: Ctx = need(Perm.BILLING_READ)) -> Response:
-    rows, total = fetch_page(ctx.db, csvc.claims_stmt(status, payer_id, None, min_age, max_age, number), page)
-    ctx.view("claim-list", None, None)
-    filters = {"status": status or "", "payer_id": payer_id or "", "min_age": min_age if min_age is not None else "",
+    ids, total, capped = fetch_id_page(ctx.db, csvc.claims_ids(status, payer_id, patient_id, min_age, max_age, number),
+                                       page)
+    rows = csvc.claim_rows(ctx.db, ids)
+    ctx.view("claim-list", None, patient_id)
+    filters = {"status": status or "", "payer_id": payer_id or "", "patient_id": patient_id or "",
+               "min_age": min_age if min_age is not None else "",
                "max_age": max_age if max_age is not None else "", "number": number or ""}
-    return render(ctx, request, "claims.html", claims=_rows(ctx, rows), total=total, page=page, filters=filters,
+    return render(ctx, request, "claims.html", claims=_rows(ctx, rows), total=total, capped=capped, page=page,
+                  filters=filters,
                   payers=money.payers(ctx.db), states=sorted(lifecycle.STATES), msg=msg, error=error,
                   query=urlencode({k: v for k, v in filters.items() if v != ""}))
 
@@ -579,8 +583,8 @@ def denials_page(request: Request, category: str | None = None, payer_id: int | 
 def responses_page(request: Request, page: PageParams = Depends(page_params),
                    ctx: Ctx = need(Perm.BILLING_READ)) -> Response:
     """Clearinghouse responses: claims rejected at the front end (999/277CA) waiting to be fixed."""
-    rows, total = fetch_page(ctx.db, csvc.claims_stmt("rejected"), page)
-    ids = [r.id for r in rows]
+    ids, total, _capped = fetch_id_page(ctx.db, csvc.claims_ids("rejected"), page)
+    rows = csvc.claim_rows(ctx.db, ids)
     reasons: dict[int, str] = {}
     for cid in ids:
         hist = lifecycle.history(ctx.db, cid)

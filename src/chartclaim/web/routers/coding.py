@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from chartclaim.store.models import Encounter, PatientRecord, Provider
 from chartclaim.web.deps import Ctx, need
-from chartclaim.web.pagination import Page, PageParams, fetch_page, page_params
+from chartclaim.web.pagination import Page, PageParams, fetch_id_page, fetch_page, page_params
 from chartclaim.web.policy import Perm
 from chartclaim.web.render import render
 from chartclaim.web.schemas import (
@@ -111,9 +111,10 @@ def api_queue(status: str | None = Query(None, description="not_coded | coded | 
               provider_id: int | None = None, dos_from: dt.date | None = None, dos_to: dt.date | None = None,
               patient: str | None = Query(None, description="account number or last-name prefix"),
               page: PageParams = Depends(page_params), ctx: Ctx = need(Perm.CLINICAL_READ)) -> Page[QueueItem]:
-    rows, total = fetch_page(ctx.db, svc.queue_stmt(status, provider_id, dos_from, dos_to, patient), page)
+    ids, total, capped = fetch_id_page(ctx.db, svc.queue_ids(status, provider_id, dos_from, dos_to, patient), page)
     ctx.view("encounter-list", None, None, filter=status or "queue")
-    return Page(items=_queue_items(rows), total=total, limit=page.limit, offset=page.offset)
+    return Page(items=_queue_items(svc.queue_rows(ctx.db, ids)), total=total, limit=page.limit, offset=page.offset,
+                total_capped=capped)
 
 
 @api.get("/encounters", response_model=Page[EncounterOut], summary="Encounters (any status)")
@@ -279,12 +280,13 @@ def api_code_search(q: str = Query(..., min_length=1), system: str = Query("icd1
 def queue_page(request: Request, status: str | None = None, provider_id: int | None = None,
                dos_from: dt.date | None = None, dos_to: dt.date | None = None, patient: str | None = None,
                page: PageParams = Depends(page_params), ctx: Ctx = need(Perm.CLINICAL_READ)) -> Response:
-    rows, total = fetch_page(ctx.db, svc.queue_stmt(status, provider_id, dos_from, dos_to, patient), page)
+    ids, total, capped = fetch_id_page(ctx.db, svc.queue_ids(status, provider_id, dos_from, dos_to, patient), page)
+    rows = svc.queue_rows(ctx.db, ids)
     ctx.view("encounter-list", None, None, filter=status or "queue")
     providers = ctx.db.execute(select(Provider.id, Provider.last_name).order_by(Provider.last_name)).all()
     filters = {"status": status or "", "provider_id": provider_id or "", "dos_from": dos_from or "",
                "dos_to": dos_to or "", "patient": patient or ""}
-    return render(ctx, request, "coding_queue.html", items=_queue_items(rows), total=total, page=page,
+    return render(ctx, request, "coding_queue.html", items=_queue_items(rows), total=total, capped=capped, page=page,
                   providers=providers, filters=filters, query=urlencode({k: v for k, v in filters.items() if v}))
 
 
@@ -296,9 +298,9 @@ def encounter_page(request: Request, encounter_id: int, error: str | None = None
     detail = _detail(ctx, enc)
     patient = ctx.db.get(PatientRecord, enc.patient_id)
     provider = ctx.db.get(Provider, enc.provider_id) if enc.provider_id else None
-    nxt = ctx.db.scalar(svc.queue_stmt().where(
+    nxt = ctx.db.scalar(svc.queue_ids().where(
         (Encounter.date_of_service > enc.date_of_service)
-        | ((Encounter.date_of_service == enc.date_of_service) & (Encounter.id > enc.id))).with_only_columns(Encounter.id).limit(1))
+        | ((Encounter.date_of_service == enc.date_of_service) & (Encounter.id > enc.id))).limit(1))
     added = [d for d in detail.decisions if d.decision == "add"]
     return render(ctx, request, "encounter.html", enc=detail, patient=patient, provider=provider, error=error,
                   msg=msg, next_id=nxt, added=added)

@@ -21,20 +21,14 @@ from chartclaim.billing import lifecycle
 from chartclaim.store.models import ClaimLine, ClaimRecord, LedgerEntry, PatientRecord, PayerRecord
 
 
-def claims_stmt(status: str | None = None, payer_id: int | None = None, patient_id: int | None = None,
-                min_age: int | None = None, max_age: int | None = None, number: str | None = None,
-                encounter_id: int | None = None, today: dt.date | None = None) -> Select:
-    """Claims oldest first (age = days since the claim was created)."""
+def claims_ids(status: str | None = None, payer_id: int | None = None, patient_id: int | None = None,
+               min_age: int | None = None, max_age: int | None = None, number: str | None = None,
+               encounter_id: int | None = None, today: dt.date | None = None) -> Select:
+    """Claim ids oldest first (age = days since the claim was created); index-only where the filters allow."""
     today = today or dt.date.today()
-    stmt = (select(ClaimRecord.id, ClaimRecord.claim_number, ClaimRecord.status, ClaimRecord.created_at,
-                   ClaimRecord.first_submitted_on, ClaimRecord.responsibility, ClaimRecord.frequency,
-                   ClaimRecord.patient_id, ClaimRecord.payer_id, ClaimRecord.encounter_id,
-                   PatientRecord.first_name, PatientRecord.last_name, PatientRecord.account_number,
-                   PayerRecord.name.label("payer_name"))
-            .join(PatientRecord, PatientRecord.id == ClaimRecord.patient_id)
-            .join(PayerRecord, PayerRecord.id == ClaimRecord.payer_id))
+    stmt = select(ClaimRecord.id)
     if status:
-        stmt = stmt.where(ClaimRecord.status.in_(status.split(",")))
+        stmt = stmt.where(ClaimRecord.status.in_([s.strip() for s in status.split(",") if s.strip()]))
     if payer_id is not None:
         stmt = stmt.where(ClaimRecord.payer_id == payer_id)
     if patient_id is not None:
@@ -50,6 +44,22 @@ def claims_stmt(status: str | None = None, payer_id: int | None = None, patient_
         stmt = stmt.where(ClaimRecord.created_at >= dt.datetime.combine(today - dt.timedelta(days=max_age),
                                                                         dt.time.min, dt.UTC))
     return stmt.order_by(ClaimRecord.created_at, ClaimRecord.id)
+
+
+def claim_rows(db: Session, ids: Sequence[int]) -> list[Any]:
+    """The workbench columns for one page of claim ids, in the ids' order."""
+    if not ids:
+        return []
+    rows = db.execute(select(ClaimRecord.id, ClaimRecord.claim_number, ClaimRecord.status, ClaimRecord.created_at,
+                             ClaimRecord.first_submitted_on, ClaimRecord.responsibility, ClaimRecord.frequency,
+                             ClaimRecord.patient_id, ClaimRecord.payer_id, ClaimRecord.encounter_id,
+                             PatientRecord.first_name, PatientRecord.last_name, PatientRecord.account_number,
+                             PayerRecord.name.label("payer_name"))
+                      .join(PatientRecord, PatientRecord.id == ClaimRecord.patient_id)
+                      .join(PayerRecord, PayerRecord.id == ClaimRecord.payer_id)
+                      .where(ClaimRecord.id.in_(ids))).all()
+    by_id = {r.id: r for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def money_for(db: Session, claim_ids: Sequence[int]) -> dict[int, tuple[Decimal, Decimal]]:

@@ -39,17 +39,14 @@ def _held() -> Any:
     return exists().where(PhysicianQuery.encounter_id == Encounter.id, PhysicianQuery.status == "open")
 
 
-def queue_stmt(status: str | None = None, provider_id: int | None = None, dos_from: dt.date | None = None,
-               dos_to: dt.date | None = None, patient: str | None = None) -> Select:
-    """Encounters awaiting a coder, oldest date of service first. status: not_coded | coded | held | reviewed
-    (default: not_coded and coded, not held)."""
-    stmt = (select(Encounter.id, Encounter.date_of_service, Encounter.coding_status, Encounter.patient_id,
-                   PatientRecord.account_number, PatientRecord.first_name, PatientRecord.last_name,
-                   Provider.last_name.label("provider"))
-            .join(PatientRecord, PatientRecord.id == Encounter.patient_id)
-            .outerjoin(Provider, Provider.id == Encounter.provider_id))
-    if status == "held":
-        stmt = stmt.where(Encounter.coding_status.in_(QUEUE_STATUSES), _held())
+def queue_ids(status: str | None = None, provider_id: int | None = None, dos_from: dt.date | None = None,
+              dos_to: dt.date | None = None, patient: str | None = None) -> Select:
+    """Ids of encounters awaiting a coder, oldest date of service first. status: not_coded | coded | held |
+    reviewed (default: not_coded and coded, not held). Index-only on ix_encounter_queue."""
+    stmt = select(Encounter.id)
+    if status == "held":  # few: drive the query from the open queries
+        stmt = stmt.where(Encounter.coding_status.in_(QUEUE_STATUSES), Encounter.id.in_(
+            select(PhysicianQuery.encounter_id).where(PhysicianQuery.status == "open")))
     elif status in ("not_coded", "coded", "reviewed"):
         stmt = stmt.where(Encounter.coding_status == status)
         if status != "reviewed":
@@ -64,8 +61,23 @@ def queue_stmt(status: str | None = None, provider_id: int | None = None, dos_fr
         stmt = stmt.where(Encounter.date_of_service <= dos_to)
     if patient:
         p = patient.strip()
-        stmt = stmt.where((PatientRecord.account_number == p) | PatientRecord.last_name.ilike(p + "%"))
+        stmt = stmt.where(Encounter.patient_id.in_(
+            select(PatientRecord.id).where((PatientRecord.account_number == p) | PatientRecord.last_name.ilike(p + "%"))))
     return stmt.order_by(Encounter.date_of_service, Encounter.id)
+
+
+def queue_rows(db: Session, ids: list[int]) -> list[Any]:
+    """The queue's columns for one page of encounter ids, in the ids' order."""
+    if not ids:
+        return []
+    rows = db.execute(select(Encounter.id, Encounter.date_of_service, Encounter.coding_status, Encounter.patient_id,
+                             PatientRecord.account_number, PatientRecord.first_name, PatientRecord.last_name,
+                             Provider.last_name.label("provider"))
+                      .join(PatientRecord, PatientRecord.id == Encounter.patient_id)
+                      .outerjoin(Provider, Provider.id == Encounter.provider_id)
+                      .where(Encounter.id.in_(ids))).all()
+    by_id = {r.id: r for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 @dataclass(frozen=True)
