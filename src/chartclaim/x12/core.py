@@ -239,9 +239,14 @@ def iter_segment_batches(
         if buf.startswith("\ufeff"):
             buf = buf[1:]
         buf = buf.lstrip()
+        # A file written all in lower case (seen from some hand-made test files): codes and qualifiers are
+        # upper case by the standard, so the whole text is read upper-cased.
+        upper = buf[:3] == "isa"
+        if upper:
+            buf = buf.upper()
         if buf[:3].upper() == "ISA":
             if len(buf) < 200:
-                buf += fh.read(_CHUNK)
+                buf += fh.read(_CHUNK).upper() if upper else fh.read(_CHUNK)
             d, isa, used = parse_isa(buf)
             isa[0] = "ISA"
             yield d, [isa]
@@ -263,7 +268,7 @@ def iter_segment_batches(
                 rest = rest.replace("\r", "").replace("\n", "")
             cut = _foreign_isa(rest, sep, term) if "ISA" in rest else -1
             if cut >= 0:
-                head, rest = rest[:cut], rest[cut:] + fh.read()
+                head, rest = rest[:cut], rest[cut:] + (fh.read().upper() if upper else fh.read())
                 parts = head.split(term)
             else:
                 parts = rest.split(term)
@@ -285,7 +290,7 @@ def iter_segment_batches(
             more = fh.read(_CHUNK)
             if not more:
                 break
-            rest += more
+            rest += more.upper() if upper else more
         seg = rest.strip()
         if seg:
             yield d, [seg.split(sep)]
