@@ -200,6 +200,21 @@ class Icd10cm:
             out.setdefault(parent, []).append(code)
         return out
 
+    def seventh_children_many(self, stems: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
+        """stem code -> [(code, 7th-character meaning)], for many stems in one query (``stems`` maps each
+        stem code to its description)."""
+        if not stems:
+            return {}
+        qs = ",".join("?" * len(stems))
+        with self._lock:
+            rows = self._con.execute(
+                f"SELECT parent, code, description FROM icd_nodes WHERE parent IN ({qs}) AND billable=1 "
+                "AND length(nodot)=7 ORDER BY seq", list(stems)).fetchall()
+        out: dict[str, list[tuple[str, str]]] = {}
+        for parent, code, desc in rows:
+            out.setdefault(parent, []).append((code, desc[len(stems[parent]) + 2:]))
+        return out
+
     def seventh_children(self, code: str) -> list[tuple[str, str]]:
         """(code, 7th-character meaning) of the codes made from a stem by adding the 7th character."""
         with self._lock:

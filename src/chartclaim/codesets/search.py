@@ -188,6 +188,28 @@ class Encoder:
                 (expr, limit)).fetchall()
         return [r[0] for r in rows]
 
+    def _retrieve(self, table: str, concepts: list[Concept], limit: int) -> list[int]:
+        """Candidates: every concept first; when that finds few, every concept but one (a word the
+        titles do not use must not sink the query); as a last resort any rare concept. Intersections are
+        cheap in FTS5, ranking a union of common words is not, so common-only subsets are skipped."""
+        ids = self._fts(table, concepts, True, limit)
+        if len(ids) >= 60 or len(concepts) < 2:
+            return ids
+        vocab = self.vocab()
+
+        def common(c: Concept) -> bool:
+            return min(vocab.get(a, 0) for a in c.alts) >= 2500
+
+        for drop in concepts:
+            rest = [c for c in concepts if c is not drop]
+            if all(common(c) for c in rest):
+                continue
+            ids += self._fts(table, rest, True, limit // 2)
+        if len(set(ids)) < 30:
+            rare = [c for c in concepts if not common(c)] or concepts
+            ids += self._fts(table, rare, False, 200)
+        return ids
+
     def _score_text(self, concepts: list[Concept], total: float, toks: set[str], required: list[str],
                     ordered: list[str] | None = None, negated_ok: bool = False) -> tuple[float, set[str]]:
         matched_w = 0.0
@@ -247,9 +269,7 @@ class Encoder:
             if prev is None or s > prev.score:
                 cands[code] = Candidate(code, s, text, fld, matched)
 
-        ids = self._fts("search_fts", concepts, True, 300)
-        if len(ids) < 60 and len(concepts) > 1:
-            ids += self._fts("search_fts", concepts, False, 400)
+        ids = self._retrieve("search_fts", concepts, 250)
         if ids:
             qs = ",".join(str(i) for i in set(ids))
             with self._lock:
@@ -258,9 +278,7 @@ class Encoder:
             for code, fld, text, toks, req in rows:
                 consider(code, fld, text, toks, req)
         if self.has_index():
-            iids = self._fts("imp.index_fts", concepts, True, 200)
-            if len(iids) < 40 and len(concepts) > 1:
-                iids += self._fts("imp.index_fts", concepts, False, 200)
+            iids = self._retrieve("imp.index_fts", concepts, 150)
             if iids:
                 qs = ",".join(str(i) for i in set(iids))
                 with self._lock:
@@ -291,6 +309,9 @@ class Encoder:
                     pre.append(cands[k])
         light.update(self._icd.light([k for kids in defaults.values() for k in kids[:1] if k not in light]))
         self._refine_in_family(cands, pre, light, concepts, total)
+        sevenths = self._icd.seventh_children_many(
+            {c.code: light[c.code][0] for c in sorted(pre, key=lambda c: -c.score)[:40]
+             if c.code in light and light[c.code][3] is not None and not light[c.code][2]})
         for c in pre:
             n = light.get(c.code)
             if n is None:
@@ -301,7 +322,7 @@ class Encoder:
             if stem is not None and not billable:
                 unmatched = [x for x in concepts if not (x.alts & c.matched_tokens)]
                 best = None
-                for code, text in self._icd.seventh_children(c.code):
+                for code, text in sevenths.get(c.code, ()):
                     ttoks = {stem_word(w) for w in words(text)}
                     gain = sum(x.weight for x in unmatched if x.alts & ttoks) / total
                     # with no encounter words: initial encounter, closed fracture (the guideline defaults)
