@@ -1,1 +1,1 @@
-from tests.store.dbfixtures import db_url, engine  # noqa: F401
+from tests.store.dbfixtures import _pg_migrated_url, db_url, engine, migrated_url  # noqa: F401

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from chartclaim.store.db import make_engine, upgrade
+from chartclaim.store.models import Base
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
 
@@ -60,9 +61,45 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield from database_url(request.param, tmp_path)
 
 
-@pytest.fixture()
-def engine(db_url: str) -> Iterator[Engine]:
-    eng = make_engine(db_url)
+@pytest.fixture(scope="session")
+def _pg_migrated_url() -> Iterator[str]:
+    """One migrated schema per test process (xdist worker); tests empty it after use (see migrated_url)."""
+    base = pg_base_url()
+    if not base:
+        pytest.skip("PostgreSQL tests need CHARTCLAIM_TEST_PG")
+    url, schema = new_pg_schema_url(base)
+    eng = make_engine(url)
     upgrade(eng)
+    eng.dispose()
+    try:
+        yield url
+    finally:
+        drop_pg_schema(base, schema)
+
+
+@pytest.fixture(params=BACKENDS)
+def migrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database at the head revision, empty: a fresh SQLite file, or the worker's PostgreSQL schema
+    truncated after the test (running the migrations per test costs a second or more on PostgreSQL)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'chartclaim.sqlite'}"
+        eng = make_engine(url)
+        upgrade(eng)
+        eng.dispose()
+        yield url
+        return
+    url = request.getfixturevalue("_pg_migrated_url")
+    yield url
+    eng = make_engine(url)
+    with eng.begin() as conn:
+        # DELETE beats TRUNCATE on a handful of rows (no file rewrite per table); ids need not restart.
+        for t in reversed(Base.metadata.sorted_tables):
+            conn.execute(t.delete())
+    eng.dispose()
+
+
+@pytest.fixture()
+def engine(migrated_url: str) -> Iterator[Engine]:
+    eng = make_engine(migrated_url)
     yield eng
     eng.dispose()

@@ -32,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import IO, Any
 
 from sqlalchemy import insert, select, tuple_, update
@@ -57,8 +58,8 @@ from chartclaim.x12 import remit as x835
 
 ZERO = Decimal("0.00")
 
-# Reductions a contract or law makes; written off at posting. Everything else a payer withholds (CO/PI/OA) is a
-# denial that stays open for review. 45 fee schedule, 42 max allowable, 59 multiple-procedure rules, 94 processed
+# Fallback only (the denial map in chartclaim.billing.denials decides): reductions a contract or law makes,
+# written off at posting; everything else a payer withholds (CO/PI/OA) is a denial that stays open for review. 45 fee schedule, 42 max allowable, 59 multiple-procedure rules, 94 processed
 # in excess of charges, 104 managed-care withholding, 131 negotiated discount, 144 incentive, 237 legislated
 # penalty, 253 sequestration, A2 contractual adjustment (legacy), 172 specialty payment rules.
 CONTRACTUAL_CARCS = frozenset({"45", "42", "59", "94", "104", "131", "144", "172", "237", "253", "A2"})
@@ -67,34 +68,36 @@ CROSSOVER_REMARKS = frozenset({"MA18", "N89", "MA07", "MA19", "N367"})
 ADJUDICATED_OR_PENDING = frozenset({"submitted", "accepted", "appealed", "closed", "corrected"} | ADJUDICATED)
 
 
-def adjustment_treatment(group: str, reason: str, responsibility: str) -> str:
-    """How posting treats one CAS amount: contractual | patient | prior_payer | denial."""
-    if group == "PR":
-        return "patient"
-    if group == "OA" and reason == "23" and responsibility != "P":
-        return "prior_payer"
-    if group in ("CO", "PI", "OA") and reason in CONTRACTUAL_CARCS:
-        return "contractual"
-    return "denial"
-
-
-def denial_category(group: str, reason: str, remarks: Sequence[str] = ()) -> str | None:
-    """The denial category of a CARC/RARC, from chartclaim.billing.denials when it is installed."""
+@lru_cache(maxsize=8192)
+def _explained(group: str, reason: str, remarks: tuple[str, ...]) -> tuple[bool, str] | None:
+    """(is_denial, category) from chartclaim.billing.denials (the one home of CARC/RARC meaning)."""
     try:
-        from chartclaim.billing import denials  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
+        from chartclaim.billing.denials import explain_denial
+    except ImportError:  # pragma: no cover - the denial map ships with the package
         return None
-    for name in ("category_for", "categorize", "categorise", "classify"):
-        fn: Callable[..., Any] | None = getattr(denials, name, None)
-        if fn is not None:
-            try:
-                res = fn(group, reason, list(remarks))
-            except TypeError:
-                res = fn(reason)
-            if res is None:
-                return None
-            return str(getattr(res, "category", None) or getattr(res, "value", None) or res)
-    return None
+    ex = explain_denial(group, reason, remarks)
+    return ex.is_denial, ex.category
+
+
+def classify_adjustment(group: str, reason: str, responsibility: str,
+                        remarks: Sequence[str] = ()) -> tuple[str, str | None]:
+    """How posting treats one CAS amount → (treatment, denial category).
+
+    treatment: patient (PR: moves to the next party) | prior_payer (OA-23 on a secondary: moves nothing) |
+    contractual (written off now) | denial (moves nothing; stays open with the payer for the work queue).
+    """
+    if group == "PR":
+        return "patient", None
+    if group == "OA" and reason == "23" and responsibility != "P":
+        return "prior_payer", None
+    ex = _explained(group, reason, tuple(remarks))
+    if ex is None:
+        return ("contractual", None) if reason in CONTRACTUAL_CARCS else ("denial", None)
+    is_denial, category = ex
+    if not is_denial:
+        # CO-1/2/3 (deductible/coinsurance under group CO) are not billable to the patient: written off too.
+        return ("prior_payer", None) if category == "prior_payer" else ("contractual", None)
+    return "denial", category
 
 
 # ---------------------------------------------------------------- results
@@ -403,8 +406,7 @@ def _plan_claim(
         nonlocal denial_total
         key = (ln.id, claim.ledger_claim_id, claim.patient_id)
         for a in adjs:
-            treat = adjustment_treatment(a.group, a.reason, resp)
-            cat = denial_category(a.group, a.reason, remarks) if treat == "denial" else None
+            treat, cat = classify_adjustment(a.group, a.reason, resp, remarks)
             plan.adjustments.append({"claim_line_id": ln.id, "group_code": a.group, "reason_code": a.reason,
                                      "amount": a.amount, "quantity": a.quantity, "treatment": treat,
                                      "denial_category": cat, "remark_codes": " ".join(remarks) or None})

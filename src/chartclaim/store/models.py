@@ -250,7 +250,7 @@ class LedgerEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     actor: Mapped[str] = mapped_column(String(80), default="system")
     group_code: Mapped[str | None] = mapped_column(String(2))  # CAS01: CO, PR, OA, PI
-    reason_code: Mapped[str | None] = mapped_column(String(5))  # CARC, or our own code (SMALLBAL, VOID...)
+    reason_code: Mapped[str | None] = mapped_column(String(12))  # CARC, or our own code (SMALLBAL, VOID...)
     memo: Mapped[str | None] = mapped_column(String(200))
     # Two rows of one transfer share a transfer_key so "moved from A to B" can be shown as one event.
     transfer_key: Mapped[str | None] = mapped_column(String(40))
@@ -327,7 +327,7 @@ class ProviderAdjustment(Base):
     remittance_id: Mapped[int] = mapped_column(ForeignKey("remittance.id"), index=True)
     provider_identifier: Mapped[str] = mapped_column(String(50))
     fiscal_period_end: Mapped[dt.date | None] = mapped_column(Date)
-    reason_code: Mapped[str] = mapped_column(String(2))  # PLB03-1: L6 interest, WO overpayment recovery, FB...
+    reason_code: Mapped[str] = mapped_column(String(3))  # PLB03-1: L6 interest, WO overpayment recovery, FB...
     reference: Mapped[str | None] = mapped_column(String(50))
     amount: Mapped[Decimal] = mapped_column(Money)  # as in PLB: positive reduces the payment
 
