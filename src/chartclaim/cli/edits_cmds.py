@@ -104,29 +104,29 @@ def scrub_cmd(
     rules: list[Path] = typer.Option([], "--rules", help="Extra folder of payer rule YAML files (repeatable)."),
     today: str | None = typer.Option(None, help="Scrub as of this date (YYYY-MM-DD); default today."),
 ) -> None:
-    """Scrub claims before submission; prints every edit with a fix. Exit status 1 when any error.
+    """Scrub claims before submission; prints every edit with a fix. Exit status 1 when any error, 2 when a
+    file is not JSON. A document missing required fields is reported as data edits naming each field.
 
     Example: chartclaim claims scrub claim.json --json
     """
-    from chartclaim.claim import ClaimFormatError, load_claims
-    from chartclaim.edits.engine import ScrubContext, scrub_many
+    from chartclaim.edits.documents import DocumentError, read_documents, scrub_documents
+    from chartclaim.edits.engine import ScrubContext
     from chartclaim.edits.payer_rules import RuleFileError
 
-    claims = []
+    docs = []
     for f in files:
         try:
-            claims.extend(load_claims(f))
-        except ClaimFormatError as exc:
+            docs.extend(read_documents(f))
+        except DocumentError as exc:
             _die(str(exc))
-        except (OSError, UnicodeDecodeError) as exc:
-            _die(f"{f}: {exc}")
     try:
         ctx = ScrubContext.load(rules_dirs=rules, today=dt.date.fromisoformat(today) if today else None)
     except RuleFileError as exc:
         _die(str(exc))
     except ValueError:
         _die(f"--today '{today}' is not a date (YYYY-MM-DD)")
-    results = scrub_many(claims, ctx)
+    # A document that is not a valid claim (a required field missing, a bad date) comes back as data edits.
+    results = scrub_documents(docs, ctx)
     errors = sum(1 for edits in results.values() for e in edits if e.severity == "error")
     warnings = sum(1 for edits in results.values() for e in edits if e.severity == "warning")
     if as_json:
