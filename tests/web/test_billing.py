@@ -80,6 +80,10 @@ def test_import_835_posts_payments_and_fills_the_denial_queue(app: FastAPI, clie
     with app.state.sessionmaker() as db:
         n = len(db.scalars(select(LedgerEntry).where(LedgerEntry.remittance_id == res["remittance_id"])).all())
     assert n >= 3
+    letter = c.get(f"/api/v1/claims/{ids['claim3']}/appeal-letter.pdf")
+    assert letter.status_code == 200 and letter.content.startswith(b"%PDF")
+    assert c.get(f"/api/v1/claims/{ids['claim2']}/cms1500.pdf").content.startswith(b"%PDF")
+    assert c.get(f"/api/v1/claims/{ids['claim0']}/appeal-letter.pdf").status_code == 409  # nothing denied
     # the denial leaves the open queue once the claim is appealed
     t = c.post(f"/api/v1/claims/{ids['claim3']}/transition", json={"target": "appealed", "reason": "auth on file"})
     assert t.status_code == 200 and t.json()["status"] == "appealed"

@@ -31,6 +31,12 @@ def serve(
     app = create_app(settings)
     if migrate:
         upgrade(app.state.engine)
+    import threading
+
+    # Loading the coder and the code sets takes seconds: do it while the first user signs in.
+    for warm in (getattr(app.state.suggester, "warm", None), lambda: app.state.codes.cs):
+        if warm is not None:
+            threading.Thread(target=warm, daemon=True).start()
     typer.echo(f"chartclaim web on http://{host}:{port}/  (database: {app.state.engine.url.render_as_string()})")
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)  # access log would hold URLs with ids
 

@@ -357,3 +357,38 @@ def plan_form(patient_id: int, installments: int = Form(...), start_date: str = 
     except HTTPException as e:
         return _back(patient_id, error=str(e.detail))
     return _back(patient_id, msg=f"payment plan #{plan.id} created")
+
+
+@api.get("/claims/{claim_id}/appeal-letter.pdf", summary="Appeal letter (PDF) for a denied claim, with the note excerpt")
+def api_appeal_letter(claim_id: int, ctx: Ctx = need(Perm.BILLING_READ)) -> Response:
+    from chartclaim.billing.denials import explain_denial
+    from chartclaim.billing.documents import appeal_for_claim, render_appeal_letter
+    from chartclaim.claim import ClaimFormatError, parse_claim
+    from chartclaim.store.models import ClaimPayment, Encounter, RemitAdjustment
+
+    c = ctx.db.get(ClaimRecord, claim_id)
+    if c is None:
+        raise HTTPException(status_code=404, detail=f"no claim {claim_id}")
+    if not c.document:
+        raise HTTPException(status_code=409, detail=f"claim {c.claim_number} has no claim document")
+    rows = ctx.db.execute(select(RemitAdjustment, ClaimPayment)
+                          .join(ClaimPayment, ClaimPayment.id == RemitAdjustment.claim_payment_id)
+                          .where(ClaimPayment.claim_id == c.id, RemitAdjustment.treatment == "denial")
+                          .order_by(RemitAdjustment.id)).all()
+    if not rows:
+        raise HTTPException(status_code=409, detail=f"claim {c.claim_number} has no denial to appeal")
+    denials = [explain_denial(a.group_code, a.reason_code, (a.remark_codes or "").split(), a.amount) for a, _ in rows]
+    enc = ctx.db.get(Encounter, c.encounter_id) if c.encounter_id else None
+    excerpt = (enc.notes or "")[:2000] if enc else ""
+    last_payment = rows[-1][1]
+    try:
+        letter = appeal_for_claim(parse_claim(c.document, f"claim {c.claim_number}"), denials, excerpt,
+                                  dt.date.today(), payer_claim_number=last_payment.payer_claim_number,
+                                  denial_date=last_payment.received_on,
+                                  amount_in_dispute=sum((a.amount for a, _ in rows), Decimal("0.00")))
+        pdf = render_appeal_letter(letter)
+    except (ClaimFormatError, ValueError) as e:
+        raise HTTPException(status_code=422, detail=str(e)) from None
+    ctx.view("claim", c.id, c.patient_id, what="appeal-letter")
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="appeal-{c.claim_number}.pdf"'})

@@ -130,6 +130,10 @@ class CoderSuggester:
                     self._failed = f"automated coder unavailable ({type(e).__name__}: {e}); code from the note"
             return self._coder
 
+    def warm(self) -> None:
+        """Load the coder now (seconds), e.g. in a background thread at server start."""
+        self._load()
+
     def __call__(self, text: str, dos: dt.date | None) -> Suggestions:
         key = hashlib.sha256(f"{dos}|{text}".encode()).hexdigest()
         with self._lock:
