@@ -153,3 +153,13 @@ def test_cms_ptp_xlsx_layout(tmp_path: Path) -> None:
         ("20610", "99214", 1, 20200101), ("80053", "80048", 0, 19960101)]
     (rel,) = import_ncci(path, tmp_path / "s.sqlite")
     assert (rel.kind, rel.label, rel.rows) == ("ptp", "2026Q1", 2)
+
+
+def test_anatomic_modifiers_bypass_only_for_a_different_site(ctx) -> None:
+    def pair(m1: list[str], m2: list[str]):
+        return make_claim(lines=[{**SAMPLE["lines"][0], "procedure": "93000", "modifiers": m1},
+                                 {**SAMPLE["lines"][1], "procedure": "93005", "modifiers": m2}])
+    assert rule_ids(pair(["RT"], ["LT"]), ctx, "ncci-ptp") == set()
+    assert rule_ids(pair([], ["LT"]), ctx, "ncci-ptp") == set()
+    assert rule_ids(pair(["RT"], []), ctx, "ncci-ptp") == {"NCCI-PTP-1"}
+    assert rule_ids(pair(["RT"], ["RT"]), ctx, "ncci-ptp") == {"NCCI-PTP-1"}

@@ -33,7 +33,7 @@ def _bypassed(col1: ServiceLine, col2: ServiceLine) -> bool:
 
     For E/M services only 25/57 (and 24 in a global period) on the E/M apply; 59 and the X modifiers never
     unbundle an E/M. For other services: 59/XE/XS/XP/XU, the global-surgery modifiers, 91 for repeat labs,
-    and anatomic modifiers when the two lines name different sites."""
+    and anatomic modifiers on the column-2 line naming a different site."""
     em1, em2 = is_em(col1.procedure), is_em(col2.procedure)
     if em1 and em2:   # two E/M services the same day: 25 on either says they were separate
         return bool(EM_BYPASS & (set(col1.modifiers) | set(col2.modifiers)))
@@ -43,8 +43,9 @@ def _bypassed(col1: ServiceLine, col2: ServiceLine) -> bool:
     m1, m2 = set(col1.modifiers), set(col2.modifiers)
     if (DISTINCT | GLOBAL_SURGERY | {"91"}) & (m1 | m2):
         return True
-    a1, a2 = ANATOMIC & m1, ANATOMIC & m2
-    return bool(a1 or a2) and a1 != a2
+    # Anatomic modifiers unbundle when the column-2 service names a site the column-1 service does not
+    # (RT on one knee, LT on the other); RT on the column-1 line alone says nothing about column 2.
+    return bool((ANATOMIC & m2) - (ANATOMIC & m1))
 
 
 def ptp(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
