@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
+
+import pytest
 
 from chartclaim.codesets import CodeSets, get_codesets
+from tests.conftest import shared_file
 
 
 def test_fy2026_has_all_billable_codes(cs: CodeSets) -> None:
@@ -89,3 +93,20 @@ def test_validity_by_date_uses_fy2026_for_current_dates(cs: CodeSets) -> None:
 
 def test_get_codesets_is_cached() -> None:
     assert get_codesets() is get_codesets()
+
+
+@pytest.mark.slow
+def test_manifestation_flag_agrees_with_cms_mce(cs: CodeSets, shared_data: Path) -> None:
+    """Our title-based manifestation flag against the CMS Medicare Code Editor's manifestation list."""
+    import csv
+    import gzip
+
+    p = shared_file(shared_data, "reference/cms_mce_v43_1/mce_icd10_dx_edits.csv.gz")
+    with gzip.open(p, "rt") as fh:
+        mce = {r["code"] for r in csv.DictReader(fh) if "manifestation" in r["flags"]
+               and r["start_date"] <= "20260401" and (not r["end_date"] or r["end_date"] >= "20260401")}
+    ours = {e.nodot for e in cs.icd10cm.iter_entries(billable_only=True) if e.manifestation}
+    # nearly all we flag are MCE manifestations; the MCE also flags E08/E09 ('due to underlying condition')
+    assert len(ours & mce) / len(ours) >= 0.88
+    non_diabetes = {c for c in mce if not c.startswith(("E08", "E09"))}
+    assert len(ours & non_diabetes) / len(non_diabetes) >= 0.88

@@ -26,7 +26,7 @@ NOTE_TAGS = {
     "notes": "notes",
     "sevenChrNote": "seventh_note",
 }
-_MANIFESTATION = re.compile(r"\bin (?:other )?(?:diseases|conditions) classified elsewhere", re.I)
+_MANIFESTATION = re.compile(r"\b(?:in|due to)\b[^()]*\b(?:diseases|conditions|disorders) classified elsewhere", re.I)
 
 
 @dataclass(slots=True)
