@@ -99,7 +99,8 @@ def _strip_biller_modifiers(procs: tuple[TruthProcedure, ...]) -> tuple[TruthPro
 
 class DemoRun:
     def __init__(self, data_dir: Path, seed: int = 7, n_patients: int = 200, n_encounters: int = 1000,
-                 progress: Progress | None = None, coding: str = "reviewed", days_after: int = 75) -> None:
+                 progress: Progress | None = None, coding: str = "reviewed", days_after: int = 75,
+                 measure_coder: bool = True) -> None:
         self.root = Path(data_dir) / "demo"
         self.seed = seed
         self.n_patients = n_patients
@@ -107,6 +108,7 @@ class DemoRun:
         self.progress = progress or (lambda stage, done, total: None)
         self.coding = coding
         self.days_after = days_after
+        self.measure_coder = measure_coder
         self.summary = Summary(seed)
         self.counts: Counter[str] = Counter()
 
@@ -207,7 +209,14 @@ class DemoRun:
     def _code(self) -> None:
         from chartclaim.store.models import Encounter as EncounterRow
 
+        self.final: dict[str, tuple[tuple[str, ...], tuple[TruthProcedure, ...]]] = {}
         with self._timed("coding") as st:
+            if not self.measure_coder:
+                st.available = False
+                st.note = "automated coder skipped (measure_coder=False); claims use coder-reviewed codes"
+                self.final = {e.id: (e.truth.diagnoses, _strip_biller_modifiers(e.truth.procedures))
+                              for e in self.practice.encounters}
+                return
             try:
                 from chartclaim.coding.pipeline import Coder
 
@@ -215,7 +224,7 @@ class DemoRun:
             except Exception as exc:  # the coder is another team's piece; say so rather than fake it
                 st.available = False
                 st.note = f"automated coder not available ({type(exc).__name__}: {exc}); claims use coder-reviewed codes"
-                self.final: dict[str, tuple[tuple[str, ...], tuple[TruthProcedure, ...]]] = {
+                self.final = {
                     e.id: (e.truth.diagnoses, _strip_biller_modifiers(e.truth.procedures)) for e in self.practice.encounters}
                 return
             tp = fp = fn = 0
@@ -377,6 +386,8 @@ class DemoRun:
                     self.held.add(cid)
                     self.counts["claims_held_by_scrubber"] += 1
                     self._move(cid, "scrubbed", "; ".join(e.rule_id for e in errors)[:200], on)
+                    if all("TIMELY" in e.rule_id for e in errors):
+                        self._write_off(cid, on, "29", "timely filing limit passed before the claim was sent")
                     continue
                 self._move(cid, "scrubbed", "clean" if not first.get(cid) else "fixed by biller", on)
                 self._move(cid, "ready", "scrub clean", on)
@@ -387,6 +398,18 @@ class DemoRun:
             self.summary.top_edits = [(rid, n, self.edit_examples[rid]) for rid, n in
                                       sorted(self.edit_counts.items(), key=lambda kv: (-kv[1], kv[0]))[:8]]
             st.note = f"{self.counts['scrub_edits']} edits; {fixed} claims fixed; {len(self.held)} held"
+
+    def _write_off(self, cid: str, on: dt.date, reason: str, why: str) -> None:
+        """The practice absorbs a charge it cannot bill (the payer would deny it; the patient does not owe it)."""
+        from chartclaim.billing import ledger
+
+        row = self._row(cid)
+        for ln in row.lines:
+            ledger.adjust(self.session, ln, ln.charge, row.payer_id, on, reason, group_code="CO", kind="writeoff",
+                          actor="demo-biller", memo=why)
+        for t in ("draft", "voided", "closed"):
+            self._move(cid, t, why, on)
+        self.counts["claims_written_off_timely_filing"] += 1
 
     def _biller_fixes(self, claim: Claim, edits: list[Any]) -> tuple[Claim, bool]:
         """What a biller does with the scrubber's findings: payment modifiers. Coding problems are held."""
@@ -581,6 +604,8 @@ class DemoRun:
         cid = cp.patient_control_number
         if cid not in self.claims or cp.status == "22":
             return
+        if cp.crossover_carrier is not None:
+            self.counts["crossed_over_by_payer"] += 1
         claim = self.claims[cid]
         payer_id = rem.payer.reference("2U") or ""
         if payer_id != claim.payer.id:
@@ -775,13 +800,23 @@ class DemoRun:
         return sorted(out.items(), key=lambda kv: kv[0])
 
 
+    def close(self) -> None:
+        if hasattr(self, "session"):
+            self.session.close()
+            self.engine.dispose()
+
+
 def rem_date(cp: Any, day: dt.date) -> dt.date:
     return day
 
 
 def run_demo(data_dir: Path, seed: int = 7, n_patients: int = 200, n_encounters: int = 1000,
              progress: Progress | None = None, coding: str = "reviewed") -> Summary:
-    return DemoRun(data_dir, seed, n_patients, n_encounters, progress, coding).run()
+    runner = DemoRun(data_dir, seed, n_patients, n_encounters, progress, coding)
+    try:
+        return runner.run()
+    finally:
+        runner.close()
 
 
 __all__ = ["DemoPractice", "DemoRun", "Summary", "run_demo"]

@@ -118,6 +118,7 @@ class SimulatedPayer:
         self.history = History()
         self.pending: list[_Pending] = []
         self.paid: dict[str, ClaimResult] = {}  # last primary result per claim id, for reversals
+        self.adjudicated: dict[tuple[str, str], ClaimResult] = {}  # (claim id, payer id) → standing result
         self.reversal_rate = reversal_rate
         # Payers send a reversal's corrected payment in the same ERA or a later one; both happen.
         self.correction_same_run = correction_same_run
@@ -158,10 +159,21 @@ class SimulatedPayer:
         if member.crossover is not None and claim.payer_responsibility == "P":
             cp = self.payers[member.crossover[0]]
             crossover = (cp.id, cp.name)
+        pay_on = self._pay_date(contract.payer, received_on)
+        earlier = self.adjudicated.get((claim.claim_id, contract.payer.id))
+        if claim.frequency in ("7", "8") and earlier is not None:
+            # A replacement (7) or void (8): the payer takes back what it did with the original claim first,
+            # on this check run, and pays the replacement on the next one.
+            self.pending.append(_Pending(pay_on, reverse(earlier)))
+            self.paid.pop(claim.claim_id, None)
+            del self.adjudicated[(claim.claim_id, contract.payer.id)]
+            if claim.frequency == "8":
+                return
+            pay_on += dt.timedelta(days=7)
         result = adjudicate(claim, member, contract, self.acc, self.history,
                             self._claim_number(contract.payer.id, received_on), received_on, prior, crossover)
-        pay_on = self._pay_date(contract.payer, received_on)
         self.pending.append(_Pending(pay_on, result))
+        self.adjudicated[(claim.claim_id, contract.payer.id)] = result
         if result.status in ("1", "19") and result.paid > 0:
             self.paid[claim.claim_id] = result
         if result.status == "19" and member.crossover is not None:
@@ -216,6 +228,7 @@ class SimulatedPayer:
             if self.rng.random() < self.reversal_rate:
                 run.claims.append(reverse(r))
                 new = readjust(r, self.contracts[r.payer_id], Decimal("0.04"), self._claim_number(r.payer_id, run.pay_date))
+                self.adjudicated[(r.claim_id, r.payer_id)] = new
                 if self.correction_same_run:
                     run.claims.append(new)
                 else:

@@ -1,0 +1,105 @@
+"""End to end: the demo practice through the whole cycle on a small seed.
+
+Every 837 and 835 that crossed the simulated clearinghouse passes pyx12, every 835 balances, the ledger
+balances per claim and overall, posting every 835 again changes nothing, and a second run gives the same
+figures."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+pytest.importorskip("pyx12")
+
+from chartclaim.billing import ledger
+from chartclaim.billing.posting import post_835_file
+from chartclaim.demo.run import DemoRun, Summary
+from chartclaim.store.models import ClaimRecord, LedgerEntry
+from chartclaim.x12 import read
+from chartclaim.x12.validate import pyx12_validate
+
+SEED, PATIENTS, ENCOUNTERS = 3, 12, 28
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoRun, Summary]:
+    runner = DemoRun(tmp_path_factory.mktemp("demo"), SEED, PATIENTS, ENCOUNTERS, measure_coder=False)
+    summary = runner.run()
+    yield runner, summary  # type: ignore[misc]
+    runner.close()
+
+
+def _archive(runner: DemoRun) -> list[Path]:
+    return sorted((runner.root / "mailboxes" / "simulated" / "archive").iterdir())
+
+
+def test_cycle_ran_every_stage(cycle: tuple[DemoRun, Summary]) -> None:
+    _runner, s = cycle
+    ran = {st.name: st.available for st in s.stages}
+    assert ran["practice"] and ran["claims"] and ran["clearinghouse"]
+    c = s.counts
+    assert c["claims"] == ENCOUNTERS
+    assert c["files_837"] > 0 and c["files_999"] == c["files_837"] and c["files_277ca"] == c["files_837"]
+    assert c["files_835"] > 0 and c["claim_payments_posted"] > 0
+    assert c["claims_submitted"] >= ENCOUNTERS - c.get("claims_held_by_scrubber", 0)
+    assert s.money["payments"] > 0 and s.money["charges"] > s.money["payments"]
+
+
+def test_every_837_and_835_is_pyx12_clean_and_835s_balance(cycle: tuple[DemoRun, Summary]) -> None:
+    runner, _s = cycle
+    files = [p for p in _archive(runner) if p.name.startswith(("in-837", "in-835"))]
+    assert any(p.name.startswith("in-837") for p in files) and any(p.name.startswith("in-835") for p in files)
+    for p in files:
+        v = pyx12_validate(p)
+        assert v.ok, (p.name, v.errors[:5])
+        if p.name.startswith("in-835"):
+            for rem in read(p).models("835"):
+                assert rem.balanced, (p.name, rem.balancing)
+
+
+def test_acknowledgements_are_pyx12_clean(cycle: tuple[DemoRun, Summary]) -> None:
+    runner, _s = cycle
+    acks = [p for p in _archive(runner) if p.name.startswith(("in-999", "in-277CA"))][:6]
+    assert acks
+    for p in acks:
+        v = pyx12_validate(p)
+        assert v.ok, (p.name, v.errors[:5])
+
+
+def test_ledger_balances_per_claim_and_overall(cycle: tuple[DemoRun, Summary]) -> None:
+    runner, s = cycle
+    assert s.ledger_balanced
+    session = runner.session
+    tot = ledger.overall_totals(session)
+    assert tot.charges == tot.payments + tot.adjustments + tot.balance
+    assert tot.balance == tot.insurance_balance + tot.patient_balance
+    for claim_id in session.scalars(select(ClaimRecord.id)):
+        t = ledger.claim_totals(session, claim_id)
+        assert t.charges == t.payments + t.adjustments + t.balance, claim_id
+    assert sum(Decimal(str(v)) for v in (tot.payments,)) == s.money["payments"]
+
+
+def test_reimporting_every_835_changes_nothing(cycle: tuple[DemoRun, Summary]) -> None:
+    runner, _s = cycle
+    session = runner.session
+    before_rows = session.scalar(select(func.count()).select_from(LedgerEntry))
+    before = ledger.overall_totals(session)
+    remits = [p for p in _archive(runner) if p.name.startswith("in-835")]
+    for p in remits:
+        for res in post_835_file(session, p, actor="test-reimport"):
+            assert res.duplicate, res.message
+    assert session.scalar(select(func.count()).select_from(LedgerEntry)) == before_rows
+    assert ledger.overall_totals(session) == before
+
+
+def test_same_seed_same_numbers(cycle: tuple[DemoRun, Summary], tmp_path: Path) -> None:
+    _runner, s = cycle
+    again = DemoRun(tmp_path, SEED, PATIENTS, ENCOUNTERS, measure_coder=False)
+    try:
+        s2 = again.run()
+    finally:
+        again.close()
+    assert s2.figures() == s.figures()
