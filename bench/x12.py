@@ -105,6 +105,7 @@ def main() -> None:
     ap.add_argument("--claims", type=int, default=6000, help="claims in the generated 835")
     ap.add_argument("--write", type=int, default=20000, help="837P claims to write")
     ap.add_argument("--no-pyx12-validate", action="store_true", help="skip pyx12's full validation (slow)")
+    ap.add_argument("--rounds", type=int, default=7, help="interleaved rounds for the fast readers (best kept)")
     args = ap.parse_args()
 
     text = make_835(args.claims)
@@ -122,23 +123,27 @@ def main() -> None:
         assert rem.balanced and len(rem.claims) == args.claims
         return rem
 
-    t, _ = timed(ours, 3)
-    rows.append(("chartclaim read (validated, balanced; claims built on access)", t))
-
     def ours_full() -> Any:
         rem = ours()
         return sum(len(c.services) for c in rem.claims)  # builds every ClaimPayment/ServicePayment
 
-    t, _ = timed(ours_full, 3)
-    rows.append(("chartclaim read + every claim and line object built", t))
-
+    fast: list[tuple[str, Callable[[], Any]]] = [
+        ("chartclaim read (validated, balanced; claims built on access)", ours),
+        ("chartclaim read + every claim and line object built", ours_full),
+    ]
     try:
         import oxedi
 
-        t, _ = timed(lambda: oxedi.parse_file(path), 3)
-        rows.append(("oxedi parse_file (Rust)", t))
+        fast.append(("oxedi parse_file (Rust)", lambda: oxedi.parse_file(path)))
     except ImportError:
         print("oxedi not importable: skipped")
+    # The machine is shared: interleave the fast readers and keep each one's best round.
+    best = {name: float("inf") for name, _ in fast}
+    for _ in range(args.rounds):
+        for name, fn in fast:
+            t, _r = timed(fn, 1)
+            best[name] = min(best[name], t)
+    rows += [(name, best[name]) for name, _ in fast]
 
     try:
         import edi_835_parser
@@ -178,7 +183,6 @@ def main() -> None:
         print(f"{name:70s} {secs:8.3f} {mb / secs:8.1f} {secs / base:13.2f}x")
 
     # ---- 837P writing
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "x12"))
     from tests.x12.factories import dependent, professional
 
     from chartclaim.x12.write837 import Receiver, Submitter, write_837
@@ -190,7 +194,7 @@ def main() -> None:
     print()
     for label, per_claim in (("batched (one ST)", False), ("one ST per claim", True)):
         t, out = timed(lambda per_claim=per_claim: write_837(claims, opts, sub, rec, MemoryControlNumbers(),
-                                                              one_st_per_claim=per_claim), 1)
+                                                              one_st_per_claim=per_claim), 3)
         print(f"837P write, {label}: {args.write} claims in {t:.3f} s = {args.write / t:,.0f} claims/s "
               f"({len(out) / 1e6:.1f} MB)")
     # the written file reads back

@@ -492,6 +492,19 @@ def _cas(seg: list[str], pos: int) -> list[CasAdjustment]:
     return out
 
 
+def _cas_built(seg: list[str]) -> list[CasAdjustment]:
+    """``_cas`` for a segment the read already validated: no checks, only conversion."""
+    group = seg[1].strip().upper()
+    n = len(seg)
+    out = []
+    for i in range(2, min(n, 20), 3):
+        r = seg[i]
+        if r:
+            q = seg[i + 2] if i + 2 < n else ""
+            out.append(CasAdjustment(group, r.strip(), Decimal(seg[i + 1]), Decimal(q) if q else None))
+    return out
+
+
 def _procedure(v: str, comp: str) -> Procedure:
     if comp not in v:
         # some payers write the composite with another separator than ISA16 (e.g. HC>99213 in a ':' file)
@@ -885,11 +898,11 @@ def _build_claim(segs: list[list[str]], start: int, end: int, base: int, comp: s
         orig = s[6].strip() if k > 6 else ""
         ounits = s[7].strip() if k > 7 else ""
         services.append(ServicePayment(
-            _procedure(s[1], comp), _req_num(s, 2, svc_pos), _req_num(s, 3, svc_pos),
+            _procedure(s[1], comp), Decimal(s[2]), Decimal(s[3]),
             s[4].strip() if k > 4 else "",
-            _num(units_s, s, 5, svc_pos) if units_s else None,
+            Decimal(units_s) if units_s else None,
             _procedure(orig, comp) if orig else None,
-            _num(ounits, s, 7, svc_pos) if ounits else None,
+            Decimal(ounits) if ounits else None,
             tuple(s_cas), tuple(s_dates), tuple(s_refs), tuple(s_amts), tuple(s_qtys), tuple(s_lq), svc_pos,
         ))
 
@@ -903,15 +916,17 @@ def _build_claim(segs: list[list[str]], start: int, end: int, base: int, comp: s
             svc = seg
             svc_pos = base + idx
         elif tag == "CAS":
-            (s_cas if svc is not None else c_cas).extend(_cas(seg, base + idx))
+            (s_cas if svc is not None else c_cas).extend(_cas_built(seg))
         elif tag == "DTM":
-            (s_dates if svc is not None else c_dates).append((_e(seg, 1), _date(_e(seg, 2))))
+            (s_dates if svc is not None else c_dates).append(
+                (seg[1].strip(), _date(seg[2])) if len(seg) > 2 else (_e(seg, 1), None))
         elif tag == "REF":
-            (s_refs if svc is not None else c_refs).append((_e(seg, 1), _e(seg, 2)))
+            (s_refs if svc is not None else c_refs).append(
+                (seg[1].strip(), seg[2].strip()) if len(seg) > 2 else (_e(seg, 1), ""))
         elif tag == "AMT":
-            (s_amts if svc is not None else c_amts).append((_e(seg, 1), _req_num(seg, 2, base + idx)))
+            (s_amts if svc is not None else c_amts).append((seg[1].strip(), Decimal(seg[2])))
         elif tag == "QTY":
-            (s_qtys if svc is not None else c_qtys).append((_e(seg, 1), _req_num(seg, 2, base + idx)))
+            (s_qtys if svc is not None else c_qtys).append((seg[1].strip(), Decimal(seg[2])))
         elif tag == "LQ":
             s_lq.append(Remark(_e(seg, 1), _e(seg, 2)))
         elif tag == "NM1":
@@ -929,7 +944,7 @@ def _build_claim(segs: list[list[str]], start: int, end: int, base: int, comp: s
     if svc is not None:
         close_service()
     return ClaimPayment(
-        c[1].strip(), c[2].strip(), _req_num(c, 3, clp_pos), _req_num(c, 4, clp_pos), _opt_num(c, 5, clp_pos),
+        c[1].strip(), c[2].strip(), Decimal(c[3]), Decimal(c[4]), _opt_num(c, 5, clp_pos),
         _e(c, 6), _e(c, 7), _e(c, 8), _e(c, 9), _e(c, 11), _opt_num(c, 12, clp_pos), _opt_num(c, 13, clp_pos),
         tuple(c_cas), tuple(c_names), c_mia, c_moa, tuple(c_refs), tuple(c_dates), tuple(c_pers),
         tuple(c_amts), tuple(c_qtys), tuple(services), header_number, clp_pos,
