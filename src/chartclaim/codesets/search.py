@@ -285,10 +285,12 @@ class Encoder:
                     rows = self._con.execute(
                         f"SELECT code, path, tokens, required FROM imp.index_entries WHERE id IN ({qs}) "
                         "AND code IS NOT NULL").fetchall()
+                # index codes are printed dotted, sometimes with a trailing '-' (more characters needed)
+                norm = {code: self._icd.normalize(code.rstrip("-").rstrip(".")) for code, *_ in rows}
+                known = self._icd.light(sorted(set(norm.values())))
                 for code, path, toks, req in rows:
-                    c = code.rstrip("-").rstrip(".")
-                    if self._icd.get(c) is not None:
-                        consider(self._icd.normalize(c), "index", path.replace(" | ", ", "), toks, req)
+                    if norm[code] in known:
+                        consider(norm[code], "index", path.replace(" | ", ", "), toks, req)
         return self._rank(cands, concepts, total, limit, dos)
 
     def _rank(self, cands: dict[str, Candidate], concepts: list[Concept], total: float, limit: int,
