@@ -163,3 +163,17 @@ def test_anatomic_modifiers_bypass_only_for_a_different_site(ctx) -> None:
     assert rule_ids(pair([], ["LT"]), ctx, "ncci-ptp") == set()
     assert rule_ids(pair(["RT"], []), ctx, "ncci-ptp") == {"NCCI-PTP-1"}
     assert rule_ids(pair(["RT"], ["RT"]), ctx, "ncci-ptp") == {"NCCI-PTP-1"}
+
+
+def test_one_context_serves_threads(ctx) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chartclaim.edits import scrub
+
+    claims = [make_claim(line1={"modifiers": []}), make_claim(line2={"units": 3}), make_claim(),
+              make_claim(line2={"procedure": "99417"})] * 25
+    expected = [[e.rule_id for e in scrub(c, ctx)] for c in claims]
+    fresh = type(ctx)(today=ctx.today, store=EditStore(ctx.store.path), rules=ctx.rules)
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda c: [e.rule_id for e in scrub(c, fresh)], claims))
+    assert got == expected

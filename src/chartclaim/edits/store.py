@@ -254,7 +254,7 @@ class EditStore:
 
     def __init__(self, path: Path | None = None):
         self.path = path or default_store_path()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()   # one SQLite connection, shared by threads: reads take turns
         self._con: sqlite3.Connection | None = None
         self._releases: list[Release] | None = None
         self._ptp_cover: dict[str, tuple[tuple[int, int, str], ...]] | None = None
@@ -270,7 +270,9 @@ class EditStore:
 
     def _db(self) -> sqlite3.Connection:
         if self._con is None:
-            self._con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            with self._lock:
+                if self._con is None:
+                    self._con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         return self._con
 
     @property
@@ -312,9 +314,10 @@ class EditStore:
         key = (column1, column2, chosen[1])
         rows = self._ptp_cache.get(key)
         if rows is None:
-            rows = tuple(self._db().execute(
-                "SELECT effective, deletion, modifier, rationale FROM ptp "
-                "WHERE column1=? AND column2=? AND release=?", key))
+            with self._lock:
+                rows = tuple(self._db().execute(
+                    "SELECT effective, deletion, modifier, rationale FROM ptp "
+                    "WHERE column1=? AND column2=? AND release=?", key))
             if len(self._ptp_cache) > 500_000:
                 self._ptp_cache.clear()
             self._ptp_cache[key] = rows
@@ -341,8 +344,9 @@ class EditStore:
         if code in cache:
             row = cache[code]
         else:
-            r = self._db().execute("SELECT value, mai, rationale FROM mue WHERE release=? AND code=?",
-                                   (rid, code)).fetchone()
+            with self._lock:
+                r = self._db().execute("SELECT value, mai, rationale FROM mue WHERE release=? AND code=?",
+                                       (rid, code)).fetchone()
             row = cache[code] = MueRow(code, r[0], r[1], r[2]) if r else None
         return (row, f"NCCI MUE {label}") if row else None
 
@@ -394,15 +398,19 @@ class EditStore:
                         return MceSpan(start, end, fs)
 
                     def load(code: str) -> tuple[MceSpan, ...]:
-                        return tuple(span_of(*r) for r in self._db().execute(
-                            "SELECT start, end, flags FROM mce_dx WHERE release=? AND code=? ORDER BY start",
-                            (rel.id, code)))
+                        with self._lock:
+                            rows = self._db().execute(
+                                "SELECT start, end, flags FROM mce_dx WHERE release=? AND code=? ORDER BY start",
+                                (rel.id, code)).fetchall()
+                        return tuple(span_of(*r) for r in rows)
 
                     def load_all() -> dict[str, tuple[MceSpan, ...]]:
                         dx: dict[str, list[MceSpan]] = defaultdict(list)
-                        for code, start, end, flags in self._db().execute(
+                        with self._lock:
+                            rows = self._db().execute(
                                 "SELECT code, start, end, flags FROM mce_dx WHERE release=? ORDER BY code, start",
-                                (rel.id,)):
+                                (rel.id,)).fetchall()
+                        for code, start, end, flags in rows:
                             dx[code].append(span_of(start, end, flags))
                         return {k: tuple(v) for k, v in dx.items()}
 
