@@ -131,8 +131,9 @@ class Group:
 
 @dataclass(slots=True)
 class RawTransaction:
-    """One ST..SE with its envelope; ``segments`` excludes ST and SE, so ``segments[i]`` sits at file
-    position ``start + 1 + i``."""
+    """One ST..SE with its envelope. ``texts`` holds the segments between ST and SE as unsplit strings
+    (strings cost the garbage collector nothing, lists do), so ``texts[i]`` sits at file position
+    ``start + 1 + i``; ``segments`` gives them split on the element separator (computed once)."""
 
     interchange: Interchange
     group: Group | None
@@ -140,9 +141,17 @@ class RawTransaction:
     control_number: str  # ST02
     implementation: str  # ST03 or GS08
     start: int  # position of ST
-    segments: list[Segment] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     error: X12Error | None = None
+    _segments: list[Segment] | None = None
+
+    @property
+    def segments(self) -> list[Segment]:
+        if self._segments is None:
+            sep = self.interchange.delimiters.element
+            self._segments = [t.split(sep) for t in self.texts]
+        return self._segments
 
 
 @contextmanager
@@ -227,8 +236,9 @@ def _foreign_isa(text: str, sep: str, term: str) -> int:
 def iter_segment_batches(
     source: str | os.PathLike[str] | IO[str] | IO[bytes],
     delimiters: Delimiters | None = None,
-) -> Iterator[tuple[Delimiters, list[Segment]]]:
-    """Yield ``(delimiters, segments)`` one chunk at a time (lazy; memory bounded by the chunk size).
+) -> Iterator[tuple[Delimiters, list[str]]]:
+    """Yield ``(delimiters, segment texts)`` one chunk at a time (lazy; memory bounded by the chunk size).
+    Each text is one segment without its terminator, not yet split into elements.
 
     With ``delimiters`` given, a fragment without ISA is read too. A later ISA declaring another element
     separator switches the rest of the file to its delimiters.
@@ -249,7 +259,7 @@ def iter_segment_batches(
                 buf += fh.read(_CHUNK).upper() if upper else fh.read(_CHUNK)
             d, isa, used = parse_isa(buf)
             isa[0] = "ISA"
-            yield d, [isa]
+            yield d, [d.element.join(isa)]
             buf = buf[used:]
         elif delimiters is None:
             first = "".join(ch for ch in buf[:3] if ch.isalnum())
@@ -273,16 +283,10 @@ def iter_segment_batches(
             else:
                 parts = rest.split(term)
                 rest = parts.pop()
-            gc_was = gc.isenabled()
-            gc.disable()  # a chunk allocates ~100k lists; collecting them mid-split only costs time
-            try:
-                if newline_term:
-                    out = [seg.split(sep) for seg in [raw.strip() for raw in parts] if seg]
-                else:
-                    out = [seg.split(sep) for seg in parts if seg]
-            finally:
-                if gc_was:
-                    gc.enable()
+            if newline_term:
+                out = [t for t in [raw.strip() for raw in parts] if t]
+            else:
+                out = [t for t in parts if t]
             yield d, out
             if cut >= 0:
                 yield from iter_segment_batches(io.StringIO(rest))
@@ -291,9 +295,9 @@ def iter_segment_batches(
             if not more:
                 break
             rest += more.upper() if upper else more
-        seg = rest.strip()
-        if seg:
-            yield d, [seg.split(sep)]
+        last = rest.strip()
+        if last:
+            yield d, [last]
     finally:
         if close:
             fh.close()
@@ -303,10 +307,11 @@ def iter_segments(
     source: str | os.PathLike[str] | IO[str] | IO[bytes],
     delimiters: Delimiters | None = None,
 ) -> Iterator[tuple[Delimiters, Segment]]:
-    """Yield ``(delimiters, segment)`` lazily, one segment at a time."""
+    """Yield ``(delimiters, segment)`` lazily, one segment at a time, split into elements."""
     for d, batch in iter_segment_batches(source, delimiters):
-        for seg in batch:
-            yield d, seg
+        sep = d.element
+        for t in batch:
+            yield d, t.split(sep)
 
 
 # ------------------------------------------------------------------------------------------ envelope walker
@@ -347,10 +352,10 @@ class _Walker:
             out.append(cur)
             self.cur = None
 
-    def outside(self, seg: Segment, pos: int) -> None:
+    def outside(self, sid: str, pos: int) -> None:
         if self.fragment and self.grp is None:
             return  # fragment mode: segments before any ST are ignored
-        self.pending.append(Issue("segment outside a transaction set (no ST before it); ignored", pos, seg[0]))
+        self.pending.append(Issue("segment outside a transaction set (no ST before it); ignored", pos, sid))
 
     def envelope(self, seg: Segment, sid: str, pos: int, d: Delimiters) -> list[RawTransaction]:
         """Handle one ISA/GS/ST/SE/GE/IEA/TA1; returns the transaction sets it completes."""
@@ -391,7 +396,7 @@ class _Walker:
                 self.pending.append(Issue("SE without ST", pos, "SE"))
                 return out
             n_declared = _el(seg, 1).strip()
-            n_actual = len(open_set.segments) + 2
+            n_actual = len(open_set.texts) + 2
             if n_declared != str(n_actual):
                 open_set.issues.append(Issue(f"SE01 says {n_declared or 'nothing'} segments, counted {n_actual}",
                                              pos, "SE", "SE01"))
@@ -406,7 +411,7 @@ class _Walker:
         elif sid == "TA1":
             if self.ic is None:
                 raise X12Error("TA1 before ISA", position=pos, segment_id="TA1")
-            out.append(RawTransaction(self.ic, None, "TA1", _el(seg, 1), "", pos - 1, [seg]))
+            out.append(RawTransaction(self.ic, None, "TA1", _el(seg, 1), "", pos - 1, [self.ic.delimiters.element.join(seg)]))
         return out
 
 
@@ -421,52 +426,68 @@ def iter_raw_transactions(
     """
     w = _Walker(delimiters)
     pos = 0
-    known: set[str] = set()  # segment ids already seen to be well formed (upper case, 2-3 alphanumerics)
-    envelope_ids = _ENVELOPE
+    # 4-character prefixes of segments already seen to be well formed: "CLP*", "N1*P"... (an id of 2-3 upper-case
+    # alphanumerics followed by the separator), so most batches are checked with one set operation.
+    known: set[str] = set()
+    envelope_prefixes: frozenset[str] = frozenset()
+    current_sep = ""
     for d, batch in iter_segment_batches(source, delimiters):
-        ids = [s[0] for s in batch]
-        if known.issuperset(ids):
+        sep = d.element
+        if sep != current_sep:
+            current_sep = sep
+            known = set()
+            envelope_prefixes = frozenset({"ISA", "IEA", "TA1", "GS" + sep, "GE" + sep, "ST" + sep, "SE" + sep})
+        heads = [t[:4] for t in batch]
+        if known.issuperset(heads):
             # fast path: whole runs of body segments are moved in one slice
             base = pos
             prev = 0
             n = len(batch)
-            for i in [*(i for i, sid in enumerate(ids) if sid in envelope_ids), n]:
+            for i in [*(i for i, h in enumerate(heads) if h[:3] in envelope_prefixes), n]:
                 if i > prev:
                     if w.cur is not None:
-                        w.cur.segments.extend(batch[prev:i])
+                        w.cur.texts.extend(batch[prev:i])
                     else:
                         for k in range(prev, i):
-                            w.outside(batch[k], base + k + 1)
+                            w.outside(batch[k].split(sep, 1)[0], base + k + 1)
                 if i == n:
                     break
-                yield from w.envelope(batch[i], ids[i], base + i + 1, d)
+                seg = batch[i].split(sep)
+                yield from w.envelope(seg, seg[0], base + i + 1, d)
                 prev = i + 1
             pos = base + n
             continue
-        for seg in batch:
+        for t in batch:
             pos += 1
-            sid = seg[0]
-            if sid not in known:
+            head = t[:4]
+            if head in known:
+                sid = t.split(sep, 1)[0]
+            else:
+                sid = t.split(sep, 1)[0]
                 sid_u = sid.strip().upper()
-                if not sid_u and len(seg) == 1:
+                if not sid_u and sep not in t:
                     pos -= 1  # whitespace between segments
                     continue
                 if not (2 <= len(sid_u) <= 3 and sid_u.isalnum() and sid_u[0].isalpha()):
                     err = X12Error(f"invalid segment identifier {sid!r}", position=pos, segment_id=sid or None)
                     if w.cur is not None:
                         w.cur.error = w.cur.error or err
-                        w.cur.segments.append(seg)
+                        w.cur.texts.append(t)
                         continue
                     raise err
-                if sid_u == sid:
-                    known.add(sid)
-                sid = seg[0] = sid_u
-            if sid not in envelope_ids:
+                if sid_u != sid:
+                    t = sid_u + t[len(sid):]
+                elif len(t) == len(sid) or t[len(sid)] == sep:
+                    known.add(t[:4])
+                sid = sid_u
+            if sid not in _ENVELOPE:
                 if w.cur is not None:
-                    w.cur.segments.append(seg)
+                    w.cur.texts.append(t)
                 else:
-                    w.outside(seg, pos)
+                    w.outside(sid, pos)
                 continue
+            seg = t.split(sep)
+            seg[0] = sid
             yield from w.envelope(seg, sid, pos, d)
     if w.cur is not None:
         w.cur.error = w.cur.error or X12Error("file ends inside a transaction set (no SE)", position=pos,

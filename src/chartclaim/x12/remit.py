@@ -555,13 +555,14 @@ class LazyClaims(Sequence[ClaimPayment]):
     and checked the balancing, so building later cannot fail; it only costs time when someone looks.
     """
 
-    __slots__ = ("_base", "_built", "_comp", "_ranges", "_segs")
+    __slots__ = ("_base", "_built", "_comp", "_ranges", "_segs", "_sep")
 
-    def __init__(self, segs: list[list[str]], ranges: list[tuple[int, int, str]], base: int, comp: str) -> None:
-        self._segs: list[list[str]] | None = segs
+    def __init__(self, texts: list[str], ranges: list[tuple[int, int, str]], base: int, d: Delimiters) -> None:
+        self._segs: list[str] | None = texts
+        self._sep = d.element
         self._ranges = ranges
         self._base = base
-        self._comp = comp
+        self._comp = d.component
         self._built: tuple[ClaimPayment, ...] | None = None
 
     def _all(self) -> tuple[ClaimPayment, ...]:
@@ -569,7 +570,8 @@ class LazyClaims(Sequence[ClaimPayment]):
             segs = self._segs
             assert segs is not None
             with gc_paused():
-                self._built = tuple(_build_claim(segs, a, b, self._base, self._comp, hn) for a, b, hn in self._ranges)
+                self._built = tuple(_build_claim(segs, a, b, self._base, self._comp, self._sep, hn)
+                                    for a, b, hn in self._ranges)
             self._segs = None  # the raw segments are no longer needed
         return self._built
 
@@ -628,9 +630,10 @@ def parse_835(raw: RawTransaction) -> Remittance:
     balancing differences are reported in ``Remittance.balancing``."""
     d: Delimiters = raw.interchange.delimiters
     comp = d.component
-    segs = raw.segments
+    texts = raw.texts
+    sep = d.element
     base = raw.start + 1
-    n = len(segs)
+    n = len(texts)
     issues: list[Issue] = list(raw.issues)
     payment: Payment | None = None
     trace: Trace | None = None
@@ -643,7 +646,7 @@ def parse_835(raw: RawTransaction) -> Remittance:
     # ---- header (BPR, TRN, CUR, REF, DTM, 1000A, 1000B): few segments, built eagerly
     i = 0
     while i < n:
-        seg = segs[i]
+        seg = texts[i].split(sep)
         tag = seg[0]
         pos = base + i
         if tag in ("LX", "CLP", "PLB", "TS3", "TS2"):
@@ -733,8 +736,19 @@ def parse_835(raw: RawTransaction) -> Remittance:
 
     dec = Decimal
     groups = CAS_GROUPS
+    # segments the read does not need to split: their content is only looked at when claims are built
+    passthrough = frozenset({"DTM", "REF", "NM1", "PER", "LQ" + sep})
     while i < n:
-        seg = segs[i]
+        t = texts[i]
+        if t[:3] in passthrough:
+            if c_start < 0:
+                tag = t.split(sep, 1)[0]
+                if tag in ("NM1", "LQ"):
+                    raise X12Error(f"{tag} outside a claim (no CLP before it)", position=base + i, segment_id=tag)
+                issues.append(Issue(f"{tag} outside a claim; ignored", base + i, tag))
+            i += 1
+            continue
+        seg = t.split(sep)
         tag = seg[0]
         if tag == "CAS":
             if c_start < 0:
@@ -789,11 +803,6 @@ def parse_835(raw: RawTransaction) -> Remittance:
                 _opt_num(seg, 7, s_pos)
             s_adj = ZERO
             s_seg = seg
-        elif tag in ("DTM", "REF", "NM1", "LQ", "PER"):
-            if c_start < 0:
-                if tag in ("NM1", "LQ"):
-                    raise X12Error(f"{tag} outside a claim (no CLP before it)", position=base + i, segment_id=tag)
-                issues.append(Issue(f"{tag} outside a claim; ignored", base + i, tag))
         elif tag == "CLP":
             if c_start >= 0:
                 close_claim(i)
@@ -861,15 +870,16 @@ def parse_835(raw: RawTransaction) -> Remittance:
             raw.start, "BPR", "BPR02", "balancing"))
     receiver = next((v for q, v in refs if q == "EV"), "")
     return Remittance(
-        raw.control_number, payment, trace, payer.build(), payee.build(), LazyClaims(segs, ranges, base, comp),
+        raw.control_number, payment, trace, payer.build(), payee.build(), LazyClaims(texts, ranges, base, d),
         tuple(plbs), prod_date, receiver, currency, tuple(refs), tuple(summaries), tuple(bal), tuple(issues),
         raw.interchange, raw.group, raw.implementation, raw.start,
     )
 
 
-def _build_claim(segs: list[list[str]], start: int, end: int, base: int, comp: str, header_number: str) -> ClaimPayment:
+def _build_claim(texts: list[str], start: int, end: int, base: int, comp: str, sep: str,
+                 header_number: str) -> ClaimPayment:
     """Build one 2100 loop from segments the fast pass has validated."""
-    c = segs[start]
+    c = texts[start].split(sep)
     clp_pos = base + start
     c_cas: list[CasAdjustment] = []
     c_names: list[Name] = []
@@ -907,7 +917,7 @@ def _build_claim(segs: list[list[str]], start: int, end: int, base: int, comp: s
         ))
 
     for idx in range(start + 1, end):
-        seg = segs[idx]
+        seg = texts[idx].split(sep)
         tag = seg[0]
         if tag == "SVC":
             if svc is not None:
