@@ -113,3 +113,19 @@ def era_835(trace: str = "EFT1001") -> str:
                       status="4", member_id="W123450001", patient_last="PARK", patient_first="SAM")
     return interchange([Era(trace, [paid, denied], payer_name="UNITEDHEALTHCARE", payer_id="87726",
                             payment_date=dt.date.today())])
+
+
+def ack_277ca(accept: list[dict[str, Any]], reject: list[dict[str, Any]]) -> str:
+    """A 277CA for claim documents: the `reject` ones with A7:164 (entity's contract/member id invalid)."""
+    from chartclaim.claim import parse_claim
+    from chartclaim.x12.envelope import EnvelopeOptions, EnvelopeParty
+    from chartclaim.x12.remit import Name
+    from chartclaim.x12.status import StatusInfo, claim_ack_for, write_277ca
+
+    docs = [parse_claim(d, "seed") for d in accept + reject]
+    report = claim_ack_for(docs, payer=Name("PR", "2", "UNITEDHEALTHCARE"), receiver=Name("41", "2", "OAK FAMILY"),
+                           rejections={d["claim_id"]: [StatusInfo("A7", "164", "IL", action="U",
+                                                                  text="Entity's contract/member number")]
+                                       for d in reject})
+    opts = EnvelopeOptions(sender=EnvelopeParty("CLEARING"), receiver=EnvelopeParty("123456789"))
+    return write_277ca([report], opts)

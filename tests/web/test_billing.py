@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -140,3 +141,41 @@ def test_reports_and_dashboard(clients: dict[str, TestClient]) -> None:
     assert all(0 <= (x["rate"] or 0) <= 1 for x in rates)
     page = m.get("/dashboard")
     assert page.status_code == 200 and 'id="chart-aging"' in page.text and "<rect" in page.text
+
+
+def test_277ca_accepts_and_rejects_claims(app: FastAPI, clients: dict[str, TestClient], ids: dict[str, int]) -> None:
+    from chartclaim.store.models import ClaimRecord as CR
+    from tests.web.seed import ack_277ca
+
+    c = clients["biller"]
+    with app.state.sessionmaker() as db:
+        # two submitted claims of our own for this test, so it does not depend on the others' order
+        from chartclaim.billing.lifecycle import transition
+        from chartclaim.billing.practice import ClaimInput, LineInput, create_claim
+        from tests.web.seed import claim_document
+
+        made = []
+        for n in ("C3001", "C3002"):
+            doc = claim_document(n, "Lee", "W123450000", dt.date.today(), "1245319599")
+            claim = create_claim(db, ClaimInput(patient_id=ids["patient0"], payer_id=ids["payer"], claim_number=n,
+                                                document=doc, lines=[LineInput("99213", Decimal("90.00"),
+                                                                               dt.date.today())]))
+            for t in ("scrubbed", "ready", "submitted"):
+                transition(db, claim, t, "test", "test")
+            made.append(doc)
+        db.commit()
+    text = ack_277ca(accept=[made[0]], reject=[made[1]]).encode()
+    assert clients["coder"].post("/api/v1/responses", files={"file": ("a.277", text)}).status_code == 403
+    r = c.post("/api/v1/responses", files={"file": ("ack.277", text)})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["kind"] == "277CA" and body["accepted"] == ["C3001"] and body["rejected"][0][0] == "C3002"
+    assert "A7:164" in body["rejected"][0][1]
+    with app.state.sessionmaker() as db:
+        st = {x.claim_number: x.status for x in db.scalars(select(CR).where(CR.claim_number.in_(["C3001", "C3002"])))}
+    assert st == {"C3001": "accepted", "C3002": "rejected"}
+    page = c.get("/responses").text
+    assert 'data-claim="C3002"' in page and "A7:164" in page
+    assert c.post("/api/v1/responses", files={"file": ("x.txt", b"ISA*00*nonsense")}).status_code == 422
+    # nothing waiting in the mailbox: the fetch answers with an empty list
+    assert c.post("/api/v1/clearinghouse/fetch").json() == []

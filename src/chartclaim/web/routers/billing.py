@@ -579,9 +579,77 @@ def denials_page(request: Request, category: str | None = None, payer_id: int | 
                   query=urlencode({k: v for k, v in filters.items() if v}))
 
 
+class ResponseOut(BaseModel):
+    name: str
+    kind: str
+    accepted: list[str]
+    rejected: list[tuple[str, str]]
+    unmatched: list[str]
+    notes: list[str]
+    message: str
+
+
+def _response_out(r: Any) -> ResponseOut:
+    return ResponseOut(name=r.name, kind=r.kind, accepted=r.accepted, rejected=r.rejected, unmatched=r.unmatched,
+                       notes=r.notes, message=r.message)
+
+
+def _apply_response(ctx: Ctx, name: str, content: bytes) -> Any:
+    from chartclaim.payer.clearinghouse import sniff_kind
+    from chartclaim.web.policy import allowed
+    from chartclaim.web.services.responses import process_file
+
+    if sniff_kind(content) == "835" and not allowed(ctx.user.role, Perm.MONEY_WRITE):
+        raise HTTPException(status_code=403, detail="posting an 835 needs the money:write permission")
+    try:
+        res = process_file(ctx.db, name, content, ctx.user.username, ctx.request.app.state.settings.data_dir)
+    except ValueError as e:
+        ctx.db.rollback()
+        raise HTTPException(status_code=422, detail=str(e)) from None
+    for number in res.accepted:
+        ctx.audit("update", "claim", number, None, status="accepted", source=res.kind)
+    for number, _why in res.rejected:
+        ctx.audit("update", "claim", number, None, status="rejected", source=res.kind)
+    ctx.db.commit()
+    return res
+
+
+@api.post("/responses", response_model=ResponseOut, status_code=201,
+          summary="Apply a clearinghouse response file (277CA accept/reject, 999 result, 835 posting)")
+async def api_response_file(file: UploadFile = File(...), ctx: Ctx = need(Perm.CLAIMS_WRITE)) -> ResponseOut:
+    return _response_out(_apply_response(ctx, file.filename or "response.x12", await file.read()))
+
+
+@api.post("/clearinghouse/fetch", response_model=list[ResponseOut],
+          summary="Fetch and apply every file waiting in the clearinghouse inboxes")
+def api_fetch_inbox(ctx: Ctx = need(Perm.MONEY_WRITE)) -> list[ResponseOut]:
+    from chartclaim.web.services.responses import fetch_inbox
+
+    res = fetch_inbox(ctx.db, ctx.request.app.state.settings.data_dir, ctx.user.username)
+    ctx.audit("update", "clearinghouse-inbox", None, None, files=len(res))
+    ctx.db.commit()
+    return [_response_out(r) for r in res]
+
+
+@router.post("/responses")
+async def responses_upload(file: UploadFile = File(...), ctx: Ctx = need(Perm.CLAIMS_WRITE)) -> Response:
+    try:
+        res = _apply_response(ctx, file.filename or "response.x12", await file.read())
+    except HTTPException as e:
+        return RedirectResponse("/responses?" + urlencode({"error": str(e.detail)}), status_code=303)
+    return RedirectResponse("/responses?" + urlencode({"msg": res.message[:800]}), status_code=303)
+
+
+@router.post("/clearinghouse/fetch")
+def fetch_form(ctx: Ctx = need(Perm.MONEY_WRITE)) -> Response:
+    res = api_fetch_inbox(ctx)
+    msg = " · ".join(r.message for r in res) or "no files waiting"
+    return RedirectResponse("/responses?" + urlencode({"msg": msg[:800]}), status_code=303)
+
+
 @router.get("/responses", response_class=HTMLResponse)
-def responses_page(request: Request, page: PageParams = Depends(page_params),
-                   ctx: Ctx = need(Perm.BILLING_READ)) -> Response:
+def responses_page(request: Request, msg: str | None = None, error: str | None = None,
+                   page: PageParams = Depends(page_params), ctx: Ctx = need(Perm.BILLING_READ)) -> Response:
     """Clearinghouse responses: claims rejected at the front end (999/277CA) waiting to be fixed."""
     ids, total, _capped = fetch_id_page(ctx.db, csvc.claims_ids("rejected"), page)
     rows = csvc.claim_rows(ctx.db, ids)
@@ -591,7 +659,5 @@ def responses_page(request: Request, page: PageParams = Depends(page_params),
         last = next((t for t in reversed(hist) if t.to_status == "rejected"), None)
         reasons[cid] = (last.reason or "") if last else ""
     ctx.view("claim-list", None, None, filter="rejected")
-    return render(ctx, request, "responses.html", claims=_rows(ctx, rows), reasons=reasons, total=total, page=page)
-
-
-
+    return render(ctx, request, "responses.html", claims=_rows(ctx, rows), reasons=reasons, total=total, page=page,
+                  msg=msg, error=error)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,7 +35,7 @@ class _Numbers:
         return next_control_number(self.db, f"X12:{kind}")
 
 
-def _routes(data_dir: Path):  # type: ignore[no-untyped-def]
+def routes_for(data_dir: Path) -> Any:
     from chartclaim.payer.clearinghouse import load_routes, parse_routes
 
     cfg = data_dir / "clearinghouse" / "routes.yaml"
@@ -55,7 +56,7 @@ def submit_via_clearinghouse(db: Session, claims: list[ClaimRecord], actor: str,
         return res
     sender_id = (org.tax_id or org.npi or "CHARTCLAIM")[:15]
     docs: dict[str, list[tuple[ClaimRecord, Claim]]] = {}
-    routes = _routes(data_dir)
+    routes = routes_for(data_dir)
     for c in claims:
         if not c.document:
             res.refused.append((c.claim_number, "has no claim document"))
