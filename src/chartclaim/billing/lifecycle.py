@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from chartclaim.store.models import ClaimRecord, ClaimTransition
@@ -100,7 +100,7 @@ def bulk_transition(
             chunk = ids[start : start + 5000]
             res = session.execute(
                 update(ClaimRecord).where(ClaimRecord.id.in_(chunk), ClaimRecord.status == current)
-                .values(status=target).execution_options(synchronize_session=False)
+                .values(status=target).execution_options(synchronize_session="evaluate")
             )
             if res.rowcount != len(chunk):  # type: ignore[attr-defined]
                 raise IllegalTransition(f"one of {len(chunk)} claims", current, target)
@@ -112,3 +112,84 @@ def bulk_transition(
 def history(session: Session, claim_id: int) -> list[ClaimTransition]:
     return list(session.scalars(select(ClaimTransition).where(ClaimTransition.claim_id == claim_id)
                                 .order_by(ClaimTransition.id)))
+
+
+# ---------------------------------------------------------------- the biller's actions
+
+
+def _ledger_claim_id(claim: ClaimRecord) -> int:
+    return claim.primary_claim_id or claim.id
+
+
+def submit(session: Session, claim: ClaimRecord, actor: str, reason: str | None = None) -> ClaimTransition:
+    """Mark a ready (or corrected) claim sent in an 837 batch."""
+    return transition(session, claim, "submitted", actor, reason or "sent in 837")
+
+
+def correct(session: Session, claim: ClaimRecord, actor: str, reason: str) -> ClaimTransition:
+    """Replace an adjudicated claim: frequency 7 with the payer's claim number (REF*F8). A rejected claim
+    never reached adjudication, so it goes back to draft and is resent as an original (frequency 1)."""
+    if claim.status == "rejected":
+        return transition(session, claim, "draft", actor, reason)
+    if not claim.payer_claim_number:
+        raise IllegalTransition(claim.claim_number, claim.status, "corrected (no payer claim number for REF*F8)")
+    rec = transition(session, claim, "corrected", actor, reason)
+    claim.frequency = "7"
+    return rec
+
+
+def void(session: Session, claim: ClaimRecord, actor: str, reason: str) -> ClaimTransition:
+    """Cancel a claim. A draft is simply cancelled; a claim the payer adjudicated is voided with frequency 8
+    (the payer then takes its payment back with a CLP02 22 reversal, which posting applies)."""
+    if claim.status != "draft":
+        if not claim.payer_claim_number:
+            raise IllegalTransition(claim.claim_number, claim.status, "voided (no payer claim number for REF*F8)")
+        claim.frequency = "8"
+    return transition(session, claim, "voided", actor, reason)
+
+
+def appeal(session: Session, claim: ClaimRecord, actor: str, reason: str) -> ClaimTransition:
+    return transition(session, claim, "appealed", actor, reason)
+
+
+def close(session: Session, claim: ClaimRecord, actor: str, reason: str | None = None,
+          on: dt.date | None = None) -> ClaimTransition:
+    """Close a claim. Its lines must be settled with this claim's payer; a voided claim's remaining balance
+    with that payer comes off A/R with a VOID adjustment (the services are no longer billed to it)."""
+    from chartclaim.billing import ledger
+    from chartclaim.store.models import LedgerEntry
+
+    lid = _ledger_claim_id(claim)
+    rows = session.execute(
+        select(LedgerEntry.claim_line_id, LedgerEntry.patient_id, func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.claim_id == lid, LedgerEntry.payer_id == claim.payer_id)
+        .group_by(LedgerEntry.claim_line_id, LedgerEntry.patient_id)).all()
+    open_rows = [(line_id, pid, bal) for line_id, pid, bal in rows if bal]
+    if open_rows and claim.status != "voided":
+        total = sum((b for _l, _p, b in open_rows), ledger.ZERO)
+        raise IllegalTransition(claim.claim_number, claim.status,
+                                f"closed (payer balance {total} still open: post, appeal or write it off first)")
+    if open_rows:
+        day = on or dt.date.today()
+        ledger.add_entries(session, [ledger.entry_row("adjustment", -bal, (line_id, lid, pid), claim.payer_id, day,
+                                                      reason_code="VOID", actor=actor, memo="claim voided")
+                                     for line_id, pid, bal in open_rows])
+    return transition(session, claim, "closed", actor, reason)
+
+
+def write_off_denial(session: Session, claim: ClaimRecord, actor: str, reason_code: str, memo: str,
+                     on: dt.date | None = None) -> int:
+    """Give up on what the payer denied: write off this payer's open balance on the claim's lines."""
+    from chartclaim.billing import ledger
+    from chartclaim.store.models import LedgerEntry
+
+    lid = _ledger_claim_id(claim)
+    rows = session.execute(
+        select(LedgerEntry.claim_line_id, LedgerEntry.patient_id, func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.claim_id == lid, LedgerEntry.payer_id == claim.payer_id)
+        .group_by(LedgerEntry.claim_line_id, LedgerEntry.patient_id)).all()
+    day = on or dt.date.today()
+    return ledger.add_entries(session, [
+        ledger.entry_row("writeoff", -bal, (line_id, lid, pid), claim.payer_id, day, reason_code=reason_code[:12],
+                         actor=actor, memo=memo[:200])
+        for line_id, pid, bal in rows if bal and bal > 0])

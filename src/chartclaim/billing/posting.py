@@ -182,6 +182,7 @@ class _Claim:
     coverage_id: int | None
     ledger_claim_id: int  # secondary claims post on the primary's lines
     lines: list[_Line] = field(default_factory=list)
+    crossover_secondary: bool = False  # a later payer paying on this claim's CLP01 after a crossover
 
 
 def _load_claims(session: Session, numbers: Iterable[str]) -> dict[str, _Claim]:
@@ -257,6 +258,35 @@ def _next_parties(session: Session, claims: Iterable[_Claim]) -> dict[int, int |
         )
         out[c.id] = later[0][1] if later else None
     return out
+
+
+def _later_coverages(session: Session, claims: list[_Claim]) -> dict[int, list[tuple[int, int]]]:
+    """claim id → [(priority, payer id)] of the patient's coverages after the claim's own (crossover posting)."""
+    if not claims:
+        return {}
+    level = {"P": 1, "S": 2, "T": 3}
+    rows = session.execute(select(Coverage.patient_id, Coverage.priority, Coverage.payer_id)
+                           .where(Coverage.patient_id.in_({c.patient_id for c in claims})))
+    by_patient: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for pid, prio, payer in rows:
+        by_patient[pid].append((prio, payer))
+    return {c.id: sorted(x for x in by_patient[c.patient_id] if x[0] > level.get(c.responsibility, 1))
+            for c in claims}
+
+
+def _as_crossover(c: _Claim, payer_id: int, later: dict[int, list[tuple[int, int]]]) -> _Claim | None:
+    """The claim seen from a later payer that received it by crossover and pays on our CLP01."""
+    for prio, payer in later.get(c.id, ()):
+        if payer == payer_id:
+            return dataclasses.replace(c, payer_id=payer_id, responsibility={2: "S", 3: "T"}.get(prio, "S"),
+                                       crossover_secondary=True)
+    return None
+
+
+def _after(c: _Claim, later: dict[int, list[tuple[int, int]]]) -> int | None:
+    level = {"P": 1, "S": 2, "T": 3}[c.responsibility]
+    nxt = [payer for prio, payer in later.get(c.id, ()) if prio > level]
+    return nxt[0] if nxt else None
 
 
 # ---------------------------------------------------------------- line matching
@@ -397,6 +427,11 @@ def _plan_claim(
         payment["outcome"] = "exception"
         return plan
 
+    if cp.services:
+        for d, ln in zip(payment["detail"]["lines"], lines, strict=True):
+            d["line_number"] = ln.line_number
+    else:
+        payment["detail"]["line_number"] = lines[0].line_number
     payer = claim.payer_id
     resp = claim.responsibility
     denial_total = ZERO
@@ -453,6 +488,14 @@ def _plan_claim(
                 if left == 0:
                     break
 
+    xo = _crossover_of(cp)
+    if xo:
+        plan.crossover = (claim.id, xo)
+        payment["crossover_to"] = xo
+    if claim.crossover_secondary:
+        # The supplemental payer paid on the primary's claim (crossover): its adjudication does not move the
+        # primary claim's status.
+        return plan
     if cp.status == "4" or (cp.paid == 0 and denial_total > 0):
         target = "denied"
     elif denial_total > 0:
@@ -467,10 +510,6 @@ def _plan_claim(
             return plan
         plan.transition = (claim.id, claim.status, target)
         claim.status = target
-    xo = _crossover_of(cp)
-    if xo:
-        plan.crossover = (claim.id, xo)
-        payment["crossover_to"] = xo
     return plan
 
 
@@ -557,6 +596,8 @@ def post_remittance(
             c = _fallback_match(session, cp, payer_id)
         matched.append((cp, c))
     next_party = _next_parties(session, [c for _, c in matched if c is not None])
+    later = _later_coverages(session, [c for _, c in matched if c is not None and payer_id is not None
+                                       and c.payer_id != payer_id])
     earlier_pcns = _posted_payer_claims(session, [(c.id, cp.payer_claim_control_number) for cp, c in matched
                                                   if c is not None and cp.payer_claim_control_number
                                                   and cp.status != "22"])
@@ -567,6 +608,10 @@ def post_remittance(
         if c is None:
             plan = _Plan(_payment_row(cp, None, payer_id, rid, posted_on, "exception"))
             plan.exception = ("unmatched_claim", f"CLP01 {cp.patient_control_number} ({cp.charge}) matches no claim")
+        elif payer_id is not None and c.payer_id != payer_id and (xc := _as_crossover(c, payer_id, later)):
+            plan = _plan_claim(cp, xc, _after(xc, later), posted_on, rid, actor)
+            if plan.exception is None:
+                result.claims_posted += 1
         elif payer_id is not None and c.payer_id != payer_id:
             plan = _Plan(_payment_row(cp, c.id, payer_id, rid, posted_on, "exception"))
             plan.exception = ("payer_mismatch", f"claim {c.claim_number} is billed to payer #{c.payer_id}, "
@@ -633,6 +678,7 @@ def post_remittance(
             session.add(PostingException(remittance_id=rid, reason="unbalanced_payment", detail=issue.message))
             result.exceptions.append(("unbalanced_payment", issue.message))
     session.flush()
+    session.expire_all()  # bulk statements bypassed the identity map: loaded claims must reload their status
     return result
 
 

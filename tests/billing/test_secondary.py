@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from chartclaim.billing import ledger, posting, practice, secondary
+from chartclaim.billing import synthetic as syn
+from chartclaim.billing.lifecycle import transition
+from chartclaim.claim import Claim, parse_claim
+from chartclaim.store.models import ClaimRecord
+
+D = Decimal
+DOS = dt.date(2025, 3, 1)
+
+
+def _doc() -> Claim:
+    return parse_claim({
+        "claim_id": "SEC1",
+        "payer": {"id": "ACME1", "name": "ACME HEALTH"},
+        "billing_provider": {"npi": "1234567893", "tax_id": "123456789", "name": "CLINIC",
+                             "address": {"line1": "1 MAIN ST", "city": "TOWN", "state": "MN", "zip": "55555"}},
+        "subscriber": {"member_id": "M0001", "first_name": "JANE", "last_name": "DOE", "dob": "1950-05-04",
+                       "sex": "F"},
+        "diagnoses": ["E11.9"],
+        "lines": [{"procedure": "99213", "charge": "150.00", "date_of_service": "2025-03-01"},
+                  {"procedure": "36415", "charge": "20.00", "date_of_service": "2025-03-01"}],
+    })
+
+
+def _setup(s: Session) -> tuple[ClaimRecord, int, int]:
+    claim = practice.import_claim(s, _doc(), submit=True)
+    supp = practice.get_or_add_payer(s, "SUPP1", "SUPPLEMENTAL MUTUAL")
+    practice.add_coverage(s, claim.patient_id, supp.id, "S0001", priority=2)
+    return claim, claim.payer_id, supp.id
+
+
+def _post(s: Session, era: syn.Era) -> posting.PostingResult:
+    [(rem, fp, err)] = list(posting.iter_remittances_text(syn.interchange([era])))
+    assert rem is not None, err
+    return posting.post_remittance(s, rem, fingerprint=fp)
+
+
+PRIMARY = syn.Era("P1", [syn.ClaimPay("SEC1", [
+    syn.LinePay("99213", D("150"), D("80"), [("CO", "45", D("50")), ("PR", "2", D("20"))]),
+    syn.LinePay("36415", D("20"), D("10"), [("CO", "45", D("5")), ("PR", "1", D("5"))]),
+], payer_claim_number="ICN777")])
+
+
+def test_secondary_claim_carries_primary_adjudication_and_posts(engine: Engine, tmp_path: Path) -> None:
+    with Session(engine) as s:
+        claim, _acme, _supp = _setup(s)
+        assert _post(s, PRIMARY).claims_posted == 1
+        assert secondary.claims_needing_next_payer(s) == [claim.id]
+        sec = secondary.build_next_claim(s, claim.id, actor="biller")
+        doc = Claim.model_validate(sec.document)
+        assert (doc.payer.id, doc.payer_responsibility, doc.subscriber.member_id) == ("SUPP1", "S", "S0001")
+        [op] = doc.other_payers
+        assert (op.payer.id, op.paid, op.claim_control_number) == ("ACME1", D("90.00"), "ICN777")
+        l1, l2 = op.line_adjudications
+        assert (l1.line, l1.paid, [(a.group, a.reason, a.amount) for a in l1.adjustments]) == (
+            1, D("80"), [("CO", "45", D("50")), ("PR", "2", D("20"))])
+        assert (l2.line, l2.procedure, l2.paid) == (2, "36415", D("10"))
+        assert doc.total_charge == D("170.00")  # the secondary sees the full claim
+        # no double billing: a second secondary for the same balance is refused
+        with pytest.raises(secondary.SecondaryClaimError, match="already bills"):
+            secondary.build_next_claim(s, claim.id)
+        assert secondary.claims_needing_next_payer(s) == []
+
+        for st in ("scrubbed", "ready", "submitted"):
+            transition(s, sec, st, "biller")
+        # the supplemental pays its share on its own claim number; OA-23 is the primary's part
+        res = _post(s, syn.Era("S1", [syn.ClaimPay(sec.claim_number, [
+            syn.LinePay("99213", D("150"), D("16"), [("OA", "23", D("130")), ("PR", "2", D("4"))]),
+            syn.LinePay("36415", D("20"), D("5"), [("OA", "23", D("15"))]),
+        ], status="2")], payer_name="SUPPLEMENTAL MUTUAL", payer_id="SUPP1"))
+        assert res.exceptions == [] and res.claims_posted == 1
+        t = ledger.claim_totals(s, claim.id)
+        assert (t.payments, t.adjustments, t.insurance_balance, t.patient_balance) == (
+            D("111.00"), D("55.00"), D("0.00"), D("4.00"))
+        s.refresh(sec)
+        assert sec.status == "paid"
+
+
+def test_crossover_is_not_billed_again(engine: Engine) -> None:
+    with Session(engine) as s:
+        claim, _acme, supp = _setup(s)
+        era = syn.Era("P2", [syn.ClaimPay("SEC1", PRIMARY.claims[0].lines, status="19",
+                                          crossover_to="SUPPLEMENTAL MUTUAL", remarks=["MA18"])])
+        _post(s, era)
+        assert ledger.payer_balance(s, supp) == D("25.00")
+        with pytest.raises(secondary.SecondaryClaimError, match="crossed over"):
+            secondary.build_next_claim(s, claim.id)
+        assert secondary.claims_needing_next_payer(s) == []
+        # the supplemental payer then pays on OUR primary claim number (it got the claim by crossover)
+        res = _post(s, syn.Era("X1", [syn.ClaimPay("SEC1", [
+            syn.LinePay("99213", D("150"), D("20"), [("OA", "23", D("130"))]),
+            syn.LinePay("36415", D("20"), D("5"), [("OA", "23", D("15"))]),
+        ], status="2")], payer_name="SUPPLEMENTAL MUTUAL", payer_id="SUPP1"))
+        assert res.claims_posted == 1 and res.exceptions == []
+        assert ledger.payer_balance(s, supp) == D("0.00")
+        s.refresh(claim)
+        assert claim.status == "paid"  # the primary claim's status is the primary's adjudication
+
+
+def test_nothing_owed_or_not_adjudicated(engine: Engine) -> None:
+    with Session(engine) as s:
+        claim, _acme, _supp = _setup(s)
+        with pytest.raises(secondary.SecondaryClaimError, match="not adjudicated"):
+            secondary.build_next_claim(s, claim.id)
+        _post(s, syn.Era("P3", [syn.ClaimPay("SEC1", [
+            syn.LinePay("99213", D("150"), D("100"), [("CO", "45", D("50"))]),
+            syn.LinePay("36415", D("20"), D("15"), [("CO", "45", D("5"))])])]))
+        with pytest.raises(secondary.SecondaryClaimError, match="nothing is owed"):
+            secondary.build_next_claim(s, claim.id)
