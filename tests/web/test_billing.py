@@ -179,3 +179,15 @@ def test_277ca_accepts_and_rejects_claims(app: FastAPI, clients: dict[str, TestC
     assert c.post("/api/v1/responses", files={"file": ("x.txt", b"ISA*00*nonsense")}).status_code == 422
     # nothing waiting in the mailbox: the fetch answers with an empty list
     assert c.post("/api/v1/clearinghouse/fetch").json() == []
+
+
+def test_next_payer_and_statement(clients: dict[str, TestClient], ids: dict[str, int]) -> None:
+    c = clients["biller"]
+    assert c.get("/api/v1/claims-needing-next-payer").status_code == 200
+    # a draft claim has not been adjudicated: the billing core refuses, and says why
+    r = c.post(f"/api/v1/claims/{ids['claim1']}/next-payer")
+    assert r.status_code == 409 and "adjudicated" in r.json()["detail"]
+    s = c.get(f"/api/v1/patients/{ids['patient0']}/statement.pdf")
+    assert s.status_code in (200, 409, 501)
+    if s.status_code == 200:
+        assert s.content.startswith(b"%PDF")

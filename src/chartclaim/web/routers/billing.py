@@ -358,6 +358,44 @@ def api_transition(claim_id: int, body: TransitionIn, ctx: Ctx = need(Perm.CLAIM
     return _detail(ctx, c)
 
 
+@api.get("/claims-needing-next-payer", response_model=Page[ClaimRow],
+         summary="Adjudicated claims whose secondary/tertiary payer owes and has no claim yet")
+def api_needing_next(page: PageParams = Depends(page_params), ctx: Ctx = need(Perm.BILLING_READ)) -> Page[ClaimRow]:
+    from chartclaim.billing.secondary import claims_needing_next_payer
+
+    ids = claims_needing_next_payer(ctx.db)
+    rows = csvc.claim_rows(ctx.db, ids[page.offset: page.offset + page.limit])
+    return Page(items=_rows(ctx, rows), total=len(ids), limit=page.limit, offset=page.offset)
+
+
+def _next_claim(ctx: Ctx, c: ClaimRecord) -> ClaimRecord:
+    from chartclaim.billing.secondary import SecondaryClaimError, build_next_claim
+
+    try:
+        new = build_next_claim(ctx.db, c.id, actor=ctx.user.username)
+    except SecondaryClaimError as e:
+        ctx.db.rollback()
+        raise HTTPException(status_code=409, detail=str(e)) from None
+    ctx.audit("create", "claim", new.id, new.patient_id, follows=c.claim_number, responsibility=new.responsibility)
+    ctx.db.commit()
+    return new
+
+
+@api.post("/claims/{claim_id}/next-payer", response_model=ClaimDetail, status_code=201,
+          summary="Build the claim to the next payer with the prior payer's adjudication (2320/2430)")
+def api_next_payer(claim_id: int, ctx: Ctx = need(Perm.CLAIMS_WRITE)) -> ClaimDetail:
+    return _detail(ctx, _next_claim(ctx, _claim(ctx, claim_id)))
+
+
+@router.post("/claims/{claim_id}/next-payer")
+def next_payer_form(claim_id: int, ctx: Ctx = need(Perm.CLAIMS_WRITE)) -> Response:
+    try:
+        new = _next_claim(ctx, _claim(ctx, claim_id))
+    except HTTPException as e:
+        return _to_claims(error=str(e.detail), back=f"/claims/{claim_id}")
+    return _to_claims(msg=f"claim {new.claim_number} created for the next payer", back=f"/claims/{new.id}")
+
+
 # ------------------------------------------------------------------------------------------------ remittances API
 
 

@@ -270,6 +270,26 @@ def api_cancel_plan(plan_id: int, ctx: Ctx = need(Perm.MONEY_WRITE)) -> PlanOut:
     return _plan_out(ctx, plan)
 
 
+@api.get("/patients/{patient_id}/statement.pdf", summary="The patient's statement (PDF)")
+def api_statement(patient_id: int, ctx: Ctx = need(Perm.BILLING_READ)) -> Response:
+    import importlib
+
+    from chartclaim.billing.documents import render_statement
+
+    p = _patient(ctx, patient_id)
+    try:
+        statements = importlib.import_module("chartclaim.billing.statements")
+    except ImportError:
+        raise HTTPException(status_code=501, detail="statements need the billing core's statement data "
+                                                    "(chartclaim.billing.statements), not installed yet") from None
+    data = statements.statement_data(ctx.db, p.id, as_of=dt.date.today())
+    if data is None:
+        raise HTTPException(status_code=409, detail=f"patient {p.account_number} owes nothing: no statement")
+    ctx.view("patient", p.id, p.id, what="statement")
+    return Response(render_statement(data), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="statement-{p.account_number}.pdf"'})
+
+
 @api.get("/claims/{claim_id}/cms1500.pdf", summary="The claim on a CMS-1500 form (PDF)")
 def api_cms1500(claim_id: int, ctx: Ctx = need(Perm.BILLING_READ)) -> Response:
     from chartclaim.billing.documents.cms1500 import render_cms1500
