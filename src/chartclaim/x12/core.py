@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import io
 import os
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -426,24 +427,28 @@ def iter_raw_transactions(
     """
     w = _Walker(delimiters)
     pos = 0
-    # 4-character prefixes of segments already seen to be well formed: "CLP*", "N1*P"... (an id of 2-3 upper-case
-    # alphanumerics followed by the separator), so most batches are checked with one set operation.
+    # One regular expression per batch (not per segment) proves every segment id well formed: upper-case,
+    # 2-3 alphanumerics starting with a letter, followed by the separator. Then runs of body segments move in
+    # one slice and only envelope segments are looked at one by one.
     known: set[str] = set()
-    envelope_prefixes: frozenset[str] = frozenset()
-    current_sep = ""
+    current = ("", "")
+    bad_id: re.Pattern[str] | None = None
+    envelope_starts: tuple[str, ...] = ()
     for d, batch in iter_segment_batches(source, delimiters):
         sep = d.element
-        if sep != current_sep:
-            current_sep = sep
+        if (sep, d.segment) != current:
+            current = (sep, d.segment)
             known = set()
-            envelope_prefixes = frozenset({"ISA", "IEA", "TA1", "GS" + sep, "GE" + sep, "ST" + sep, "SE" + sep})
-        heads = [t[:4] for t in batch]
-        if known.issuperset(heads):
-            # fast path: whole runs of body segments are moved in one slice
+            t_, s_ = re.escape(d.segment), re.escape(sep)
+            # starts with a literal terminator so the engine can jump from one to the next
+            bad_id = re.compile(rf"{t_}(?![A-Z][A-Z0-9]{{1,2}}(?:{s_}|{t_}|$))")
+            envelope_starts = tuple(x + sep for x in ("ISA", "GS", "ST", "SE", "GE", "IEA", "TA1"))
+        assert bad_id is not None
+        if batch and bad_id.search(d.segment + d.segment.join(batch)) is None:
             base = pos
             prev = 0
             n = len(batch)
-            for i in [*(i for i, h in enumerate(heads) if h[:3] in envelope_prefixes), n]:
+            for i in [*(i for i, t in enumerate(batch) if t.startswith(envelope_starts)), n]:
                 if i > prev:
                     if w.cur is not None:
                         w.cur.texts.extend(batch[prev:i])
