@@ -37,6 +37,8 @@ def test_scrub_then_submit_writes_an_837(app: FastAPI, clients: dict[str, TestCl
     sub = c.post("/api/v1/claims/submit", json={"claim_ids": [ids["claim0"], ids["claim1"]]}).json()
     assert sub["submitted"] == ["C2000"], sub
     assert sub["refused"] and sub["refused"][0][0] == "C2001"
+    subs = c.get("/api/v1/submissions", params={"claim_id": ids["claim0"]}).json()
+    assert subs["total"] == 1 and "837" in subs["items"][0]["detail"]
     outbox = Path(app.state.settings.data_dir) / "clearinghouse" / "default" / "outbox"
     files = list(outbox.iterdir())
     assert len(files) == 1 and "CLM*C2000*" in files[0].read_text()
@@ -92,6 +94,10 @@ def test_import_835_posts_payments_and_fills_the_denial_queue(app: FastAPI, clie
     assert c.get("/api/v1/denials", params={"state": "worked"}).json()["total"] == 1
     bad_move = c.post(f"/api/v1/claims/{ids['claim3']}/transition", json={"target": "draft", "reason": "x"})
     assert bad_move.status_code == 409
+    assert [a["claim_number"] for a in c.get("/api/v1/appeals").json()["items"]] == ["C2003"]
+    postings = c.get("/api/v1/postings", params={"remittance_id": res["remittance_id"]}).json()
+    assert postings["total"] == 2 and {p["status_code"] for p in postings["items"]} == {"1", "4"}
+    assert c.get("/api/v1/postings", params={"outcome": "exception"}).json()["total"] == 0
 
 
 def test_patient_account_payment_and_plan(clients: dict[str, TestClient], ids: dict[str, int]) -> None:

@@ -41,12 +41,12 @@ def page_params(
     return PageParams(limit, offset)
 
 
-def count_capped(db: Session, stmt: Select[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
+def count_capped(db: Session, stmt: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
     n = db.scalar(select(func.count()).select_from(stmt.order_by(None).limit(cap + 1).subquery())) or 0
     return (cap, True) if n > cap else (int(n), False)
 
 
-def fetch_id_page(db: Session, ids: Select[Any], params: PageParams) -> tuple[list[int], int, bool]:
+def fetch_id_page(db: Session, ids: Select, params: PageParams) -> tuple[list[int], int, bool]:
     """One page of ids from an id-only statement (index-only scans), plus its capped total. Callers load the
     rows' details for just these ids: joining before paging would join every matching row."""
     page = list(db.scalars(ids.limit(params.limit).offset(params.offset)))
@@ -54,7 +54,7 @@ def fetch_id_page(db: Session, ids: Select[Any], params: PageParams) -> tuple[li
     return page, total, capped
 
 
-def fetch_page(db: Session, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:
+def fetch_page(db: Session, stmt: Select, params: PageParams) -> tuple[list[Any], int]:
     """Rows of one page and the total count of the filtered statement (without its ORDER BY)."""
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = list(db.execute(stmt.limit(params.limit).offset(params.offset)).all())

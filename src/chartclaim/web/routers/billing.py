@@ -396,6 +396,70 @@ def next_payer_form(claim_id: int, ctx: Ctx = need(Perm.CLAIMS_WRITE)) -> Respon
     return _to_claims(msg=f"claim {new.claim_number} created for the next payer", back=f"/claims/{new.id}")
 
 
+class SubmissionOut(BaseModel):
+    claim_id: int
+    claim_number: str
+    at: dt.datetime
+    actor: str
+    detail: str | None
+
+
+class PostingRow(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    remittance_id: int
+    claim_id: int | None
+    patient_control_number: str
+    status_code: str
+    charge: Decimal
+    paid: Decimal
+    patient_responsibility: Decimal | None
+    payer_claim_number: str | None
+    received_on: dt.date
+    outcome: str
+
+
+@api.get("/submissions", response_model=Page[SubmissionOut], summary="Claim submissions (each move to submitted), newest first")
+def api_submissions(claim_id: int | None = None, since: dt.datetime | None = None,
+                    page: PageParams = Depends(page_params), ctx: Ctx = need(Perm.BILLING_READ)) -> Page[SubmissionOut]:
+    from chartclaim.store.models import ClaimTransition
+
+    stmt = (select(ClaimTransition.claim_id, ClaimRecord.claim_number, ClaimTransition.at, ClaimTransition.actor,
+                   ClaimTransition.reason)
+            .join(ClaimRecord, ClaimRecord.id == ClaimTransition.claim_id)
+            .where(ClaimTransition.to_status == "submitted").order_by(ClaimTransition.id.desc()))
+    if claim_id is not None:
+        stmt = stmt.where(ClaimTransition.claim_id == claim_id)
+    if since is not None:
+        stmt = stmt.where(ClaimTransition.at >= since)
+    rows, total = fetch_page(ctx.db, stmt, page)
+    return Page(items=[SubmissionOut(claim_id=r[0], claim_number=r[1], at=r[2], actor=r[3], detail=r[4]) for r in rows],
+                total=total, limit=page.limit, offset=page.offset)
+
+
+@api.get("/postings", response_model=Page[PostingRow], summary="Claim payments as posted from 835s (CLP loops)")
+def api_postings(claim_id: int | None = None, remittance_id: int | None = None,
+                 outcome: str | None = Query(None, description="posted | exception | reversal"),
+                 page: PageParams = Depends(page_params), ctx: Ctx = need(Perm.BILLING_READ)) -> Page[PostingRow]:
+    stmt = select(ClaimPayment).order_by(ClaimPayment.id.desc())
+    if claim_id is not None:
+        stmt = stmt.where(ClaimPayment.claim_id == claim_id)
+    if remittance_id is not None:
+        stmt = stmt.where(ClaimPayment.remittance_id == remittance_id)
+    if outcome:
+        stmt = stmt.where(ClaimPayment.outcome == outcome)
+    rows, total = fetch_page(ctx.db, stmt, page)
+    return Page(items=[PostingRow.model_validate(r[0]) for r in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@api.get("/appeals", response_model=Page[ClaimRow], summary="Claims under appeal, oldest first")
+def api_appeals(payer_id: int | None = None, page: PageParams = Depends(page_params),
+                ctx: Ctx = need(Perm.BILLING_READ)) -> Page[ClaimRow]:
+    ids, total, capped = fetch_id_page(ctx.db, csvc.claims_ids("appealed", payer_id), page)
+    return Page(items=_rows(ctx, csvc.claim_rows(ctx.db, ids)), total=total, limit=page.limit, offset=page.offset,
+                total_capped=capped)
+
+
 # ------------------------------------------------------------------------------------------------ remittances API
 
 
