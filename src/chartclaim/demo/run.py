@@ -305,6 +305,7 @@ class DemoRun:
                 self.submit_on[cid] = e.submit_on or e.date_of_service
                 if i % 50 == 0:
                     self.progress("claims", i + 1, len(pr.encounters))
+            self.progress("claims", len(pr.encounters), len(pr.encounters))
             self.session.commit()
             self.counts["claims"] = len(self.claims)
             self.counts["charges_posted_lines"] = sum(len(c.lines) for c in self.claims.values())
@@ -378,6 +379,7 @@ class DemoRun:
                     self._save_document(cid, claim)
                 if n % 50 == 0:
                     self.progress("scrub", n + 1, len(ids))
+            self.progress("scrub", len(ids), len(ids))
             second = scrub_many([self.claims[c] for c in ids], ctx) if fixed else first
             for cid in ids:
                 errors = [e for e in second.get(cid, []) if e.severity == "error"]

@@ -167,6 +167,13 @@ class SimulatedPayer:
             self.pending.append(_Pending(pay_on, reverse(earlier)))
             self.paid.pop(claim.claim_id, None)
             del self.adjudicated[(claim.claim_id, contract.payer.id)]
+            if earlier.crossover_to is not None:
+                # the supplemental payer takes back its crossover adjudication too
+                sec_key = (claim.claim_id, earlier.crossover_to[0])
+                sec_earlier = self.adjudicated.pop(sec_key, None)
+                if sec_earlier is not None:
+                    self.pending.append(_Pending(self._pay_date(self.payers[sec_key[1]], received_on),
+                                                 reverse(sec_earlier)))
             if claim.frequency == "8":
                 return
             pay_on += dt.timedelta(days=7)
@@ -187,7 +194,11 @@ class SimulatedPayer:
                 sec_received = pay_on + dt.timedelta(days=1)
                 sec = adjudicate(sec_claim, sec_member, self.contracts[sec_payer_id], self.acc, self.history,
                                  self._claim_number(sec_payer_id, sec_received), sec_received, result, None)
-                self.pending.append(_Pending(self._pay_date(self.payers[sec_payer_id], sec_received), sec))
+                sec_pay = self._pay_date(self.payers[sec_payer_id], sec_received)
+                if claim.frequency == "7":
+                    sec_pay += dt.timedelta(days=7)  # after the supplemental payer's own reversal
+                self.pending.append(_Pending(sec_pay, sec))
+                self.adjudicated[(claim.claim_id, sec_payer_id)] = sec
 
     def _pay_date(self, payer: PayerProfile, received_on: dt.date) -> dt.date:
         # Medicare may not pay a clean electronic claim before day 14 (the payment floor); others take a week+.
@@ -220,7 +231,7 @@ class SimulatedPayer:
 
     def _reversals(self, run: PayerRun) -> None:
         """Now and then the payer takes back an earlier payment and pays it again corrected (fee update)."""
-        candidates = sorted((r for r in self.paid.values() if r.payer_id == run.payer.id
+        candidates = sorted((r for r in self.paid.values() if r.payer_id == run.payer.id and r.crossover_to is None
                              and r.received_on is not None and r.received_on < run.pay_date - dt.timedelta(days=14)
                              and r.claim_id not in {c.claim_id for c in run.claims}),
                             key=lambda r: r.claim_id)
