@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "tests" / "codesets" / "encoder_queries.tsv"
 ROUND2 = ROOT / "tests" / "codesets" / "encoder_queries_round2.tsv"
+ROUND3 = ROOT / "tests" / "codesets" / "encoder_queries_round3.tsv"
 HOLDOUT = ROOT / "tests" / "codesets" / "encoder_queries_holdout.tsv"
 
 
@@ -50,7 +51,7 @@ def main() -> None:
 
     cs = get_codesets()
     cs.search("warm up")
-    sets = [("dev", QUERIES), ("round2 (tuned-on)", ROUND2)] + ([("holdout", HOLDOUT)] if HOLDOUT.exists() else [])
+    sets = [("dev", QUERIES), ("round2 (tuned-on)", ROUND2), ("round3 (tuned-on)", ROUND3)] + ([("holdout", HOLDOUT)] if HOLDOUT.exists() else [])
     if args.queries:
         sets = [(args.queries.name, args.queries)]
     all_times: list[float] = []

@@ -186,19 +186,23 @@ class Icd10cm:
         return [(r[0], r[1], bool(r[2])) for r in rows]
 
     def default_children(self, codes: list[str]) -> dict[str, list[str]]:
-        """parent -> its billable children titled 'unspecified' (the code to bill when the documentation
-        says no more than the parent does), for many parents in one query."""
+        """parent -> its default billable child first (the code to bill when the documentation says no
+        more than the parent does): the child whose title says 'unspecified' most often (H01.00 ->
+        H01.009, unspecified eye and eyelid), else the first 'without ...' child (E05.0 -> E05.00)."""
         if not codes:
             return {}
         qs = ",".join("?" * len(codes))
         with self._lock:
             rows = self._con.execute(
-                f"SELECT parent, code FROM icd_nodes WHERE parent IN ({qs}) AND billable=1 AND "
-                "(description LIKE '%unspecified%') ORDER BY seq", codes).fetchall()
-        out: dict[str, list[str]] = {}
-        for parent, code in rows:
-            out.setdefault(parent, []).append(code)
-        return out
+                f"SELECT parent, code, description FROM icd_nodes WHERE parent IN ({qs}) AND billable=1 "
+                "ORDER BY seq", codes).fetchall()
+        best: dict[str, tuple[int, int, str]] = {}
+        for i, (parent, code, desc) in enumerate(rows):
+            d = desc.lower()
+            rank = (d.count("unspecified") * 2 + (1 if "without" in d else 0), -i)
+            if rank[0] and (parent not in best or rank > best[parent][:2]):
+                best[parent] = (rank[0], rank[1], code)
+        return {p: [b[2]] for p, b in best.items()}
 
     def seventh_children_many(self, stems: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
         """stem code -> [(code, 7th-character meaning)], for many stems in one query (``stems`` maps each

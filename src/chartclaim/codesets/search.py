@@ -16,6 +16,7 @@ Pipeline (each step small and separately testable):
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import re
@@ -70,6 +71,7 @@ class Encoder:
         self._n_docs = 1
         self._lex: Lexicon = load_lexicon()
         self._has_index: bool | None = None
+        self._sorted_vocab: list[str] | None = None
 
     # -- vocabulary ------------------------------------------------------------------------------------
     def vocab(self) -> dict[str, int]:
@@ -88,6 +90,7 @@ class Encoder:
 
     def reset(self) -> None:
         self._vocab = None
+        self._sorted_vocab = None
         self._has_index = None
 
     def has_index(self) -> bool:
@@ -132,6 +135,19 @@ class Encoder:
         max_d = 1 if len(tok) <= 5 else 2
         best = process.extract(tok, self._vocab_list, scorer=Levenshtein.distance, score_cutoff=max_d, limit=8)
         if not best:
+            # another form of a known word ('unemployed' -> 'unemployment', 'anemic' -> 'anemia')
+            stem_len = max(5, len(tok) - 3)
+            if len(tok) >= 6:
+                if self._sorted_vocab is None:
+                    self._sorted_vocab = sorted(vocab)
+                head = tok[:stem_len]
+                i = bisect.bisect_left(self._sorted_vocab, head)
+                forms = []
+                while i < len(self._sorted_vocab) and self._sorted_vocab[i].startswith(head):
+                    forms.append(self._sorted_vocab[i])
+                    i += 1
+                if forms:
+                    return max(forms, key=lambda f: (vocab.get(f, 0), -len(f)))
             return tok
         best.sort(key=lambda m: (m[1], -vocab.get(m[0], 0)))
         return str(best[0][0])
@@ -328,8 +344,10 @@ class Encoder:
                     ttoks = {stem_word(w) for w in words(text)}
                     gain = sum(x.weight for x in unmatched if x.alts & ttoks) / total
                     # with no encounter words: initial encounter, closed fracture (the guideline defaults)
+                    # guideline defaults: initial encounter; closed fracture; routine healing
                     prior = (0.02 if text.startswith("initial") else 0.0) + (
-                        0.01 if "open" not in text else 0.0) - (0.005 * len(text) / 40)
+                        0.01 if "open" not in text else 0.0) + (
+                        0.015 if "routine healing" in text else 0.0) - (0.005 * len(text) / 40)
                     cs = c.score + gain + prior + 0.03 + lex_bonus
                     if best is None or cs > best[0]:
                         best = (cs, code)

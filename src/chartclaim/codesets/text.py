@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _WORD = re.compile(r"[a-z0-9]+")
 _PAREN = re.compile(r"\([^()]*\)")
@@ -33,8 +34,14 @@ def stem(word: str) -> str:
     return word
 
 
+def fold(text: str) -> str:
+    """Lower case without accents: 'Sjögren', 'Ménière', 'Guillain-Barré' are typed without them."""
+    t = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in t if not unicodedata.combining(ch))
+
+
 def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("'s ", " ").replace("’s ", " "))
+    return _WORD.findall(fold(text).replace("'s ", " ").replace("’s ", " "))
 
 
 def tokens(text: str) -> list[str]:
