@@ -157,10 +157,17 @@ def comp(*components: object) -> str:
 _UNSAFE = frozenset(ELEMENT + COMPONENT + REPETITION + TERMINATOR + "\r\n\t")
 
 
+_clean_cache: dict[tuple[str, int | None], str] = {}
+
+
 def clean(text: str | None, max_len: int | None = None) -> str:
     """Remove characters that would break the file (delimiters, line breaks) from free text."""
     if not text:
         return ""
+    key = (text, max_len)
+    hit = _clean_cache.get(key)
+    if hit is not None:
+        return hit  # names and addresses repeat across a practice's claims
     if _UNSAFE.isdisjoint(text) and "  " not in text and text[0] != " " and text[-1] != " ":
         out = text  # the common case: nothing to do
     else:
@@ -168,7 +175,10 @@ def clean(text: str | None, max_len: int | None = None) -> str:
         for ch in _UNSAFE:
             out = out.replace(ch, " ")
         out = " ".join(out.split())
-    return out[:max_len] if max_len and len(out) > max_len else out
+    out = out[:max_len] if max_len and len(out) > max_len else out
+    if len(_clean_cache) < 100_000:
+        _clean_cache[key] = out
+    return out
 
 
 def isa_segment(opts: EnvelopeOptions, control: int, now: dt.datetime) -> str:

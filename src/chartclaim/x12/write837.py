@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from chartclaim.claim import Address, Claim, OtherPayer, Person, ServiceLine, icd10_nodot
+from chartclaim.claim import Address, Claim, OtherPayer, Person, ServiceLine
 from chartclaim.x12.core import gc_paused
 from chartclaim.x12.envelope import (
     COMPONENT,
@@ -244,7 +244,7 @@ class _Writer:
             out.append(_s("REF", "9F", clean(c.referral_number, 50)))
         if c.note:
             out.append(_s("NTE", "ADD", clean(c.note, 80)))
-        codes = [icd10_nodot(d) for d in c.diagnoses]
+        codes = [d.replace(".", "") for d in c.diagnoses]  # the claim model keeps them upper case
         if len(codes) > (25 if self.inst else 12):
             raise X12WriteError(cid, "diagnoses", f"more than {25 if self.inst else 12} diagnoses")
         if self.inst:
