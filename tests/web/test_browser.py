@@ -104,7 +104,11 @@ def test_coder_reviews_an_encounter(server: tuple[str, dict[str, int], Path], br
     page.wait_for_url(f"{base}/coding")
     assert page.locator("#queue tbody tr").count() >= 3
     _shot(page, "01-coding-queue")
-    page.click(f'#queue a[href="/encounters/{ids["encounter0"]}"]')
+    # keyboard: j, j, k selects the first (oldest) row again; Enter opens it
+    for key in ("j", "j", "k"):
+        page.keyboard.press(key)
+    assert page.locator("#queue tbody tr.sel").get_attribute("data-id") == str(ids["encounter0"])
+    page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/encounters/{ids['encounter0']}")
     # clicking a code highlights its evidence in the note
     page.click('.code-item[data-code="N18.31"] .c')
@@ -162,4 +166,16 @@ def test_biller_submits_imports_and_works_denials(server: tuple[str, dict[str, i
     row = page.inner_text("#denials tbody tr")
     assert "C2003" in row and "CO-197" in row
     _shot(page, "07-denial-queue")
+    ctx.close()
+
+
+def test_manager_dashboard(server: tuple[str, dict[str, int], Path], browser: object) -> None:
+    base, _ids, _ = server
+    ctx, page = _login(browser, base, "manager")
+    page.wait_for_url(f"{base}/dashboard")
+    assert page.locator("#chart-aging rect").count() >= 1
+    _shot(page, "08-dashboard")
+    page.goto(f"{base}/audit")
+    assert "login" in page.inner_text("table.grid tbody")
+    _shot(page, "09-audit-log")
     ctx.close()

@@ -115,7 +115,7 @@ def hbars(items: list[tuple[str, float, str]], width: int = 460, row: int = 22) 
     """Horizontal bars: (label, value, shown text) → geometry for the template."""
     top = max((v for _, v, _ in items), default=0) or 1
     label_w = 150
-    bars = [Bar(label_w, i * row + 2, max(1.0, (width - label_w - 80) * v / top), row - 6, lab, txt,
+    bars = [Bar(label_w, i * row + 2, max(1.0, (width - label_w - 110) * v / top), row - 6, lab, txt,
                 PALETTE[i % len(PALETTE)]) for i, (lab, v, txt) in enumerate(items)]
     return {"width": width, "height": max(row, row * len(items)) + 4, "bars": bars, "label_w": label_w}
 
@@ -128,7 +128,7 @@ def stacked(rows: list[AgingRow], width: int = 460, row: int = 22) -> dict[str, 
     for i, r in enumerate(rows):
         x = float(label_w)
         for b, amt in enumerate(r.buckets):
-            w = (width - label_w - 80) * float(max(amt, ZERO)) / top
+            w = (width - label_w - 90) * float(max(amt, ZERO)) / top
             if w > 0:
                 out.append(Bar(x, i * row + 2, w, row - 6, f"{r.party} {BUCKETS[b]}", f"${amt:,.2f}", PALETTE[b]))
                 x += w
