@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from chartclaim.claim import Claim, Person
-from chartclaim.edits.facts import REPEAT, ClaimFacts, is_medicare
+from chartclaim.edits.facts import REPEAT, ClaimFacts
 from chartclaim.edits.model import Edit, Family
 from chartclaim.edits.pos import VALID_POS
 
@@ -291,7 +291,7 @@ def _pos_lookup(cs: object | None) -> Callable[[str], bool]:
 
 def timely_filing(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
     limit = claim.payer.timely_filing_days
-    if limit is None and is_medicare(claim):
+    if limit is None and facts.medicare:
         limit = 365
     if not limit:
         return

@@ -57,6 +57,13 @@ class ClaimFacts:
     # Per-claim results rules share (e.g. the code-set entry of each diagnosis).
     scratch: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def medicare(self) -> bool:
+        m = self.scratch.get("medicare")
+        if m is None:
+            m = self.scratch["medicare"] = is_medicare(self.claim)
+        return bool(m)
+
     def age_at(self, when: dt.date) -> int | None:
         return age_on(self.dob, when) if self.dob else None
 

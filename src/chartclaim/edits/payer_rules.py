@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from chartclaim.claim import Claim, ServiceLine
-from chartclaim.edits.facts import ClaimFacts, is_medicare
+from chartclaim.edits.facts import ClaimFacts
 from chartclaim.edits.model import Edit, Family, Severity
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ class Condition:
         return cls(lists, codes, nums, dates, flags)
 
     def claim_matches(self, claim: Claim, facts: ClaimFacts) -> bool:
-        if "medicare" in self.flags and is_medicare(claim) != self.flags["medicare"]:
+        if "medicare" in self.flags and facts.medicare != self.flags["medicare"]:
             return False
         ls = self.lists
         if "payer" in ls and claim.payer.id.upper() not in ls["payer"]:
