@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from fastapi import FastAPI
@@ -128,3 +129,27 @@ def test_form_decision_flow(clients: dict[str, TestClient], ids: dict[str, int])
     r = c.post(f"/encounters/{eid}/finish", data={"csrf_token": token}, headers={"X-CSRF-Token": ""})
     assert r.status_code == 303 and "msg=" in r.headers["location"]
     assert "J20.9" in c.get(r.headers["location"]).text
+
+
+def test_biller_returns_codes_to_the_coder(clients: dict[str, TestClient], app: FastAPI) -> None:
+    from chartclaim.store.models import Encounter as E
+    from chartclaim.web.services.coding import queue_ids
+
+    with app.state.sessionmaker() as db:
+        # an encounter of our own, finished, so this test does not depend on the others
+        enc = E(patient_id=1, date_of_service=dt.date(2026, 1, 5), notes="Assessment: acute bronchitis.",
+                coding_status="reviewed", diagnoses={"codes": ["J20.9"], "procedures": []})
+        db.add(enc)
+        db.commit()
+        eid = enc.id
+    b = clients["biller"]
+    assert b.post(f"/api/v1/encounters/{eid}/return-to-coding", json={"reason": "no"}).status_code == 422
+    r = b.post(f"/api/v1/encounters/{eid}/return-to-coding", json={"reason": "payer denied CO-11, check the dx"})
+    assert r.status_code == 200 and r.json()["coding_status"] == "coded"
+    with app.state.sessionmaker() as db:
+        assert eid in list(db.scalars(queue_ids()))
+    page = clients["coder"].get(f"/encounters/{eid}").text
+    assert "Returned to coding by biller" in page and "CO-11" in page
+    # the biller still cannot decide codes, and coders cannot send back (claims:write)
+    assert b.post(f"/api/v1/encounters/{eid}/codes", json={"decision": "accept", "suggested_code": "J20.9"}).status_code == 403
+    assert clients["coder"].post(f"/api/v1/encounters/{eid}/return-to-coding", json={"reason": "xxxxxx"}).status_code == 403

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from chartclaim.store.models import Encounter, PatientRecord, Provider
@@ -36,7 +37,7 @@ from chartclaim.web.schemas import (
 from chartclaim.web.services import coding as svc
 from chartclaim.web.services.codes import CodeService
 from chartclaim.web.services.suggest import Suggested, Suggestions
-from chartclaim.web.tables import PhysicianQuery
+from chartclaim.web.tables import AuditEvent, PhysicianQuery
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["coding"])
@@ -202,6 +203,47 @@ def api_reopen(encounter_id: int, ctx: Ctx = need(Perm.CODING_WRITE)) -> dict[st
     return {"coding_status": enc.coding_status}
 
 
+class ReturnIn(BaseModel):
+    reason: str
+
+
+def _return(ctx: Ctx, enc: Encounter, reason: str) -> None:
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise HTTPException(status_code=422, detail="say what is wrong with the codes (the coder reads it)")
+    if enc.coding_status != "reviewed":
+        raise HTTPException(status_code=409, detail=f"encounter {enc.id} is not finished; it is already with the coders")
+    svc.reopen(ctx.db, enc)
+    # The request is the coder's work item: kept in the audit log, shown on the encounter page.
+    ctx.audit("update", "coding-return", enc.id, enc.patient_id, reason=reason)
+    ctx.db.commit()
+
+
+@api.post("/encounters/{encounter_id}/return-to-coding", summary="A biller sends finished codes back to the coders, with why")
+def api_return(encounter_id: int, body: ReturnIn, ctx: Ctx = need(Perm.CLAIMS_WRITE)) -> dict[str, str]:
+    enc = _encounter(ctx, encounter_id)
+    _return(ctx, enc, body.reason)
+    return {"coding_status": enc.coding_status}
+
+
+@router.post("/encounters/{encounter_id}/return-to-coding")
+def return_form(encounter_id: int, reason: str = Form(""), ctx: Ctx = need(Perm.CLAIMS_WRITE)) -> Response:
+    try:
+        _return(ctx, _encounter(ctx, encounter_id), reason)
+    except HTTPException as e:
+        return _back(encounter_id, error=str(e.detail))
+    return _back(encounter_id, msg="sent back to the coding queue")
+
+
+def returns_for(ctx: Ctx, encounter_id: int) -> list[dict[str, Any]]:
+    import json
+
+    rows = ctx.db.scalars(select(AuditEvent).where(AuditEvent.entity == "coding-return",
+                                                   AuditEvent.entity_id == str(encounter_id))
+                          .order_by(AuditEvent.id.desc()).limit(5))
+    return [{"at": r.at, "by": r.username, "reason": json.loads(r.detail or "{}").get("reason", "")} for r in rows]
+
+
 @api.get("/queries", response_model=Page[QueryOut], summary="Physician queries")
 def api_queries(status: str | None = Query(None, description="open | answered | withdrawn"),
                 encounter_id: int | None = None, page: PageParams = Depends(page_params),
@@ -303,7 +345,7 @@ def encounter_page(request: Request, encounter_id: int, error: str | None = None
         | ((Encounter.date_of_service == enc.date_of_service) & (Encounter.id > enc.id))).limit(1))
     added = [d for d in detail.decisions if d.decision == "add"]
     return render(ctx, request, "encounter.html", enc=detail, patient=patient, provider=provider, error=error,
-                  msg=msg, next_id=nxt, added=added)
+                  msg=msg, next_id=nxt, added=added, returns=returns_for(ctx, enc.id))
 
 
 def _back(encounter_id: int, error: str | None = None, msg: str | None = None) -> RedirectResponse:
