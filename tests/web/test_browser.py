@@ -75,6 +75,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    pytest.importorskip("playwright", reason="browser tests need the playwright package (dev extra)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
