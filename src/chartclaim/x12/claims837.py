@@ -86,10 +86,15 @@ def _req(seg: list[str], i: int, pos: int) -> str:
 
 
 def _addr(ctx: dict[str, Any]) -> dict[str, Any] | None:
+    """The claim model's address; a foreign N4 (no state, N404 country) keeps empty state/ZIP rather than
+    failing validation."""
     a = ctx.get("address")
     if not a:
         return None
-    return {k: v for k, v in a.items() if v}
+    out = {"line1": a.get("line1", ""), "city": a.get("city", ""), "state": a.get("state", ""), "zip": a.get("zip", "")}
+    if a.get("line2"):
+        out["line2"] = a["line2"]
+    return out
 
 
 def _date_el(v: str) -> str | None:
