@@ -59,6 +59,8 @@ MUE_CSV = (
     "11102,1,2 Date of Service Edit: Policy,Code Descriptor / CPT Instruction\n"
     "J1100,4,1 Line Edit,Clinical: Data\n"
     "99214,1,2 Date of Service Edit: Policy,Code Descriptor / CPT Instruction\n"
+    "82306,1,2 Date of Service Edit: Policy,Code Descriptor / CPT Instruction\n"
+    "36415,2,3 Date of Service Edit: Clinical,Clinical: Data\n"
 )
 
 AOC_TSV = ("primary_code\tadd_on_code\taoc_edit_type\n"

@@ -105,3 +105,10 @@ def test_mce_dates_decide_validity_on_the_date_of_service(store_path, codesets) 
     assert errors(make_claim(), ctx) == []
     bad = errors(make_claim(diagnoses=["E11.9", "N18.31"]), ctx, "code")
     assert [e.rule_id for e in bad] == ["CODE-ICD-INVALID"]
+
+
+def test_unknown_cpt_number(ctx) -> None:
+    """Without a licensed CPT file, a 5-digit code that no NCCI table names is reported; known ones are not."""
+    assert rule_ids(make_claim(line2={"procedure": "20619"}), ctx, "code") == {"CODE-PROC-INVALID"}
+    assert rule_ids(make_claim(line2={"procedure": "36415"}), ctx, "code") == set()
+    assert rule_ids(make_claim(line2={"procedure": "76942"}), ctx, "code") == set()   # a column-2 code

@@ -288,8 +288,15 @@ def procedures(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[E
                            f"CPT {code} was deleted on {DELETED_CPT[code]} and is not valid on {dos}.",
                            f"Bill the current code{f' ({succ})' if succ else ''} that matches the documentation.",
                            "CPT annual changes")
-            elif cpt is not None:
-                yield from _inactive(claim, i, _lookup(ctx, "cpt", cpt, code), "CPT", code, dos)
+            else:
+                entry = _lookup(ctx, "cpt", cpt, code) if cpt is not None else None
+                if entry is not None:
+                    yield from _inactive(claim, i, entry, "CPT", code, dos)
+                elif code.isdigit() and ctx.store is not None and ctx.store.known_procedure(code) is False:
+                    yield Edit("CODE-PROC-INVALID", F, "error", claim.claim_id, i,
+                               f"{code} on line {i} is not a current CPT code: no CMS NCCI table (MUE, PTP, "
+                               "add-on) lists it.", f"Check {code} for a typo or a deleted code and bill the "
+                               "current CPT code for the service.", "CMS NCCI code lists")
         elif HCPCS_SHAPE.match(code):
             if hcpcs is not None:
                 if hcpcs_loaded and _lookup(ctx, "hcpcs", hcpcs, code) is None:

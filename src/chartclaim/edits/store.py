@@ -8,6 +8,7 @@ covers the column-1 code answers, so a partial file (one CMS part, or an excerpt
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 import threading
@@ -48,6 +49,8 @@ CREATE TABLE IF NOT EXISTS ptp(
   PRIMARY KEY(column1, column2, release, deletion, effective)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ptp_cover(
   column1 TEXT NOT NULL, release INTEGER NOT NULL, PRIMARY KEY(column1, release)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ptp_col2(
+  code TEXT NOT NULL, release INTEGER NOT NULL, PRIMARY KEY(code, release)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS mue(
   release INTEGER NOT NULL, code TEXT NOT NULL, value INTEGER NOT NULL, mai INTEGER NOT NULL,
   rationale TEXT NOT NULL, PRIMARY KEY(release, code)) WITHOUT ROWID;
@@ -117,7 +120,7 @@ def _replace_release(con: sqlite3.Connection, kind: str, label: str, effective: 
     old = con.execute("SELECT id FROM release WHERE kind=? AND label=?", (kind, label)).fetchone()
     if old:
         rid = old[0]
-        for table in ("ptp_cover", "mue", "aoc", "mce_dx", "mce_age"):
+        for table in ("ptp_cover", "ptp_col2", "mue", "aoc", "mce_dx", "mce_age"):
             con.execute(f"DELETE FROM {table} WHERE release=?", (rid,))
         if kind == "ptp":
             con.execute("DELETE FROM ptp WHERE release=?", (rid,))
@@ -169,6 +172,7 @@ def import_ncci(path: Path, store: Path | None = None, effective: dt.date | None
 def _load_ptp(con: sqlite3.Connection, rid: int, files: list[EditFile]) -> int:
     rationale: dict[str, int] = dict((t, i) for i, t in con.execute("SELECT id, text FROM rationale"))
     covered: set[str] = set()
+    col2: set[str] = set()
     n = 0
 
     def rows() -> Iterable[tuple[object, ...]]:
@@ -181,12 +185,14 @@ def _load_ptp(con: sqlite3.Connection, rid: int, files: list[EditFile]) -> int:
                     assert rat is not None
                     rationale[r.rationale] = rat
                 covered.add(r.column1)
+                col2.add(r.column2)
                 n += 1
                 yield (r.column1, r.column2, rid, r.deletion, r.effective, r.modifier, rat)
 
     for chunk in chunks(rows()):
         con.executemany("INSERT OR REPLACE INTO ptp VALUES (?,?,?,?,?,?,?)", chunk)
     con.executemany("INSERT INTO ptp_cover VALUES (?,?)", [(c, rid) for c in sorted(covered)])
+    con.executemany("INSERT INTO ptp_col2 VALUES (?,?)", [(c, rid) for c in sorted(col2)])
     return n
 
 
@@ -263,6 +269,7 @@ class EditStore:
         self._mue: list[tuple[int, str, int, dict[str, MueRow | None]]] | None = None
         self._aoc: list[tuple[int, str, dict[str, tuple[tuple[str, int, int, int], ...]]]] | None = None
         self._mce: MceTables | bool | None = False
+        self._known: frozenset[str] | None = None
 
     @property
     def exists(self) -> bool:
@@ -423,6 +430,25 @@ class EditStore:
                     else:   # a store written before the per-code index: read it all once
                         self._mce = MceTables(rel.label, load_all(), ages)
         return self._mce if isinstance(self._mce, MceTables) else None
+
+    def known_procedure(self, code: str) -> bool | None:
+        """Whether CMS's NCCI tables (MUE, PTP either column, add-on codes) name the code; None when the
+        store lacks PTP or MUE data to say. Nearly every current CPT Category I code has an MUE or a PTP
+        edit, so a 5-digit code in none of them is almost surely mistyped or deleted."""
+        if self._known is None:
+            with self._lock:
+                if not (self.has("ptp") and self.has("mue")):
+                    self._known = frozenset()
+                else:
+                    db = self._db()
+                    codes = {r[0] for r in db.execute("SELECT DISTINCT code FROM mue")}
+                    codes |= {r[0] for r in db.execute("SELECT DISTINCT column1 FROM ptp_cover")}
+                    codes |= {r[0] for r in db.execute("SELECT DISTINCT addon FROM aoc")}
+                    codes |= {r[0] for r in db.execute("SELECT DISTINCT primary_code FROM aoc")}
+                    with contextlib.suppress(sqlite3.OperationalError):   # a store older than ptp_col2
+                        codes |= {r[0] for r in db.execute("SELECT DISTINCT code FROM ptp_col2")}
+                    self._known = frozenset(codes)
+        return (code in self._known) if self._known else None
 
     def warm(self) -> None:
         """Load every in-memory table now (for servers and benchmarks that want no first-claim latency)."""
