@@ -206,3 +206,35 @@ def test_streaming_memory_is_flat_in_file_size() -> None:
 
     small, large = peak(300), peak(1500)
     assert large < 2 * small + 200_000, (small, large)
+
+
+def test_damaged_input_only_ever_raises_located_errors() -> None:
+    """Random damage (deleted, replaced, cut, doubled text) either reads or fails with an X12Error — never an
+    IndexError/KeyError from inside the reader, never a claim that fails to build later."""
+    import random
+
+    from chartclaim.x12 import X12Error
+
+    rnd = random.Random(5010)
+    for _ in range(300):
+        t = ERA
+        for _ in range(rnd.randint(1, 3)):
+            i = rnd.randrange(len(t))
+            op = rnd.random()
+            if op < 0.35:
+                t = t[:i] + t[i + 1:]
+            elif op < 0.7:
+                t = t[:i] + rnd.choice("*:~^0A9-. \n") + t[i + 1:]
+            else:
+                j = min(len(t), i + rnd.randint(1, 40))
+                t = t[:i] + t[j:] if op < 0.85 else t[:i] + t[i:j] + t[i:j] + t[j:]
+        try:
+            res = read(io.StringIO(t))
+        except X12Error as exc:
+            assert exc.position is not None
+            continue
+        for e in res.errors:
+            assert e.position is not None or "ends inside" in e.message
+        for rem in res.models("835"):
+            for c in rem.claims:
+                assert c.patient_control_number
