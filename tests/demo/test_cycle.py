@@ -103,3 +103,26 @@ def test_same_seed_same_numbers(cycle: tuple[DemoRun, Summary], tmp_path: Path) 
     finally:
         again.close()
     assert s2.figures() == s.figures()
+
+
+def test_statements_for_every_patient_who_owes(cycle: tuple[DemoRun, Summary]) -> None:
+    runner, s = cycle
+    pdfs = sorted((runner.root / "statements").glob("*.pdf"))
+    assert s.counts["patients_owing"] > 0
+    assert len(pdfs) == s.counts["statements"] == s.counts["patients_owing"]
+    assert all(p.read_bytes()[:5] == b"%PDF-" for p in pdfs)
+    assert s.money["statements_due"] == s.money["patient_balance"]
+
+
+def test_cli_demo_json(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from chartclaim.cli import app
+
+    res = CliRunner().invoke(app, ["demo", "--patients", "10", "--encounters", "12", "--no-measure-coder",
+                                   "--data-dir", str(tmp_path), "--json"])
+    assert res.exit_code == 0, res.output
+    figures = json.loads(res.stdout[res.stdout.index("{"):])
+    assert figures["counts"]["claims"] == 12 and figures["ledger_balanced"] is True

@@ -19,9 +19,14 @@ def demo(
     coding: str = typer.Option("reviewed", help="Codes on the claims: 'reviewed' (the certified coder's final codes, "
                                                 "with the automated coder measured against them) or 'auto' (bill the "
                                                 "automated coder's output as is)."),
+    measure_coder: bool = typer.Option(True, "--measure-coder/--no-measure-coder",
+                                       help="Run the automated coder on every note and measure it (slower start)."),
     data_dir: Path | None = typer.Option(None, help="Where the demo sandbox goes (default: the data directory); "
                                                     "<data_dir>/demo is deleted and recreated."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary figures as JSON instead of tables."),
+    serve: bool = typer.Option(False, "--serve", help="Then start the web application on the demo database."),
+    host: str = typer.Option("127.0.0.1", help="With --serve: interface to listen on."),
+    port: int = typer.Option(8000, help="With --serve: TCP port."),
 ) -> None:
     """Run the demo practice through the whole cycle: code, bill, scrub, submit, adjudicate, post, follow up."""
     from rich.console import Console
@@ -35,7 +40,8 @@ def demo(
     base = data_dir or get_settings().data_dir
     console = Console(stderr=as_json)
     labels = {"practice": "Seeding the practice", "coding": "Coding notes", "claims": "Building claims",
-              "scrub": "Scrubbing", "clearinghouse": "Clearinghouse and payers (simulated days)"}
+              "scrub": "Scrubbing", "clearinghouse": "Clearinghouse and payers (simulated days)",
+              "statements": "Patient statements"}
     with Progress(TextColumn("{task.description:<44}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=False) as progress:
         tasks: dict[str, Any] = {}
@@ -45,15 +51,34 @@ def demo(
                 tasks[stage] = progress.add_task(labels.get(stage, stage), total=total)
             progress.update(tasks[stage], completed=done, total=total)
 
-        runner = DemoRun(base, seed, patients, encounters, report, coding)
+        runner = DemoRun(base, seed, patients, encounters, report, coding, measure_coder=measure_coder)
         try:
             summary = runner.run()
         finally:
             runner.close()
     if as_json:
         print(json.dumps(summary.figures(), indent=2, default=str))
-        return
-    print_summary(console, summary)
+    else:
+        print_summary(console, summary)
+    if serve:
+        _serve(summary, host, port)
+
+
+def _serve(summary: Any, host: str, port: int) -> None:
+    try:
+        import uvicorn
+
+        from chartclaim.web.app import create_app
+    except ImportError as exc:
+        typer.echo(f"the web application is not available yet ({exc})", err=True)
+        raise typer.Exit(1) from None
+    from chartclaim.settings import Settings
+
+    settings = Settings(database_url=f"sqlite:///{summary.database}")
+    app = create_app(settings)
+    typer.echo(f"chartclaim web on http://{host}:{port}/ — demo sign-ins: "
+               + ", ".join(f"{u} / {p}" for u, p in summary.logins))
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
 def print_summary(console: Any, summary: Any) -> None:
@@ -147,4 +172,7 @@ def print_summary(console: Any, summary: Any) -> None:
         console.print("Posting exceptions: " + ", ".join(f"{r} {n}" for r, n in summary.posting_exceptions))
     console.print(f"Database: {summary.database}")
     console.print(f"Clearinghouse mailbox: {summary.mailbox}")
-    console.print(f"Browse it: CHARTCLAIM_DATABASE_URL=sqlite:///{summary.database} chartclaim serve")
+    console.print(f"Browse it: chartclaim demo --serve   (or CHARTCLAIM_DATABASE_URL=sqlite:///{summary.database} "
+                  "chartclaim serve)")
+    if summary.logins:
+        console.print("Demo sign-ins: " + ", ".join(f"{u} / {p}" for u, p in summary.logins))

@@ -45,6 +45,8 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 WAIVED_TESTS = frozenset({"87880", "87804", "83036"})
 EM_CODES = frozenset({f"992{n:02d}" for n in (2, 3, 4, 5, 11, 12, 13, 14, 15)})
 AS_OF_DAYS_AFTER_PERIOD = 45  # the A/R snapshot is taken this long after the last visit
+DEMO_ROLES = ("coder", "biller", "manager", "admin")
+DEMO_PASSWORD = "chartclaim-demo"  # the throw-away sandbox only; never a real deployment's
 
 
 @dataclass
@@ -71,6 +73,7 @@ class Summary:
     mailbox: str = ""
     as_of: dt.date | None = None
     ledger_balanced: bool | None = None
+    logins: list[tuple[str, str]] = field(default_factory=list)
 
     def stage(self, name: str) -> Stage:
         for s in self.stages:
@@ -137,6 +140,7 @@ class DemoRun:
         self._scrub()
         self._cycle()
         self._statements()
+        self._web_users()
         self._summarise()
         self.summary.counts.update(self.counts)
         return self.summary
@@ -694,39 +698,64 @@ class DemoRun:
 
     # -------------------------------------------------------------------------------------- statements
     def _statements(self) -> None:
+        """Statements for every patient who owes, as of the A/R date, as PDFs in <sandbox>/statements."""
         with self._timed("statements") as st:
             import contextlib
             import importlib
 
-            stm: Any = None
-            with contextlib.suppress(ImportError):
-                stm = importlib.import_module("chartclaim.billing.statements")
             from chartclaim.billing import ledger
-            from chartclaim.store.models import PatientRecord
 
-            owing = 0
-            for pid in self.patient_ids.values():
-                t = ledger.patient_totals(self.session, pid)
-                if t.patient_balance > 0:
-                    owing += 1
-            self.counts["patients_owing"] = owing
-            if stm is None:
+            owing = [pid for pid in self.patient_ids.values()
+                     if ledger.patient_totals(self.session, pid).patient_balance > 0]
+            self.counts["patients_owing"] = len(owing)
+            builder: Any = None
+            with contextlib.suppress(ImportError):
+                builder = getattr(importlib.import_module("chartclaim.billing.statements"), "statement_data", None)
+            try:
+                from chartclaim.billing.documents.statement import PracticeInfo, render_statement
+            except ImportError as exc:
                 st.available = False
-                st.note = (f"{owing} patients owe a balance; statement data (billing core) is not available yet, "
-                           "so no statements were produced")
+                st.note = f"{len(owing)} patients owe; the statement PDF is not available yet ({exc})"
                 return
+            from chartclaim.demo.statements import statement_for
+
+            org = self.practice.organisation
+            info = PracticeInfo(org.name, org.address, org.phone, tax_id=org.tax_id,
+                                office_hours="Mon-Fri 8:00-17:00", billing_email="billing@oakprairie.example")
+            labels = {code: item.label for code, item in self.practice.charge_master.items()}
+            as_of = getattr(self, "as_of", None) or self.practice.period[1]
+            out_dir = self.root / "statements"
+            out_dir.mkdir(exist_ok=True)
             made = 0
-            for pid in self.patient_ids.values():
-                patient = self.session.get(PatientRecord, pid)
-                try:
-                    data = stm.statement_data(self.session, pid, as_of=self.as_of)
-                except Exception as exc:
-                    st.note = f"statement data failed: {type(exc).__name__}: {exc}"
-                    break
-                if data is not None and patient is not None:
-                    made += 1
+            due = ZERO
+            for n, pid in enumerate(owing):
+                data = (builder(self.session, pid, as_of=as_of) if builder is not None
+                        else statement_for(self.session, pid, as_of, info, labels))
+                if data is None:
+                    continue
+                (out_dir / f"{data.account_number}.pdf").write_bytes(render_statement(data))
+                made += 1
+                due += sum((ln.patient_balance for ln in data.lines), ZERO)
+                self.progress("statements", n + 1, len(owing))
             self.counts["statements"] = made
-            st.note = st.note or f"{made} patient statements"
+            self.summary.money["statements_due"] = due
+            st.note = (f"{made} patient statements (PDF) in the sandbox's statements/ folder"
+                       + ("" if builder is not None else "; statement data assembled by the demo from the ledger"))
+
+    def _web_users(self) -> None:
+        """Sign-ins for browsing the sandbox in the web application (demo only: the password is printed)."""
+        with self._timed("web users") as st:
+            try:
+                from chartclaim.web.users import create_user
+            except Exception as exc:
+                st.available = False
+                st.note = f"web application not available ({type(exc).__name__})"
+                return
+            for role in DEMO_ROLES:
+                create_user(self.session, role, DEMO_PASSWORD, role, f"Demo {role}")
+            self.session.commit()
+            self.summary.logins = [(r, DEMO_PASSWORD) for r in DEMO_ROLES]
+            st.note = "demo sign-ins: " + ", ".join(DEMO_ROLES) + f" (password {DEMO_PASSWORD})"
 
     # ---------------------------------------------------------------------------------------- summary
     def _summarise(self) -> None:
@@ -738,7 +767,7 @@ class DemoRun:
         s = self.session
         with self._timed("summary"):
             tot = ledger.overall_totals(s)
-            self.summary.money = {"charges": tot.charges, "payments": tot.payments, "adjustments": tot.adjustments,
+            self.summary.money |= {"charges": tot.charges, "payments": tot.payments, "adjustments": tot.adjustments,
                                   "balance": tot.balance, "insurance_balance": tot.insurance_balance,
                                   "patient_balance": tot.patient_balance}
             self.summary.ledger_balanced = tot.charges == tot.payments + tot.adjustments + tot.balance
