@@ -337,6 +337,9 @@ class Encoder:
             _desc, _kind, billable, stem, _parent = n
             lex_bonus = 0.02 if c.code in lex_codes else 0.0
             s = c.score + (0.03 if billable else -0.04) + lex_bonus
+            # a code titled 'unspecified' that covers the whole query is the default a coder reaches for
+            if billable and "unspecified" in _desc.lower() and all(x.alts & c.matched_tokens for x in concepts):
+                s += 0.025
             if stem is not None and not billable:
                 unmatched = [x for x in concepts if not (x.alts & c.matched_tokens)]
                 best = None
