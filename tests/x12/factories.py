@@ -59,7 +59,7 @@ def secondary(claim_id: str = "PCN3001") -> Claim:
         "payer": {"id": "87726", "name": "ACME HEALTH PLAN", "filing_indicator": "CI"},
         "subscriber": {"member_id": "MBR0001", "first_name": "JANE", "last_name": "DOE", "group_number": "GRP77"},
         "relationship": "18", "responsibility": "P", "paid": "120.00",
-        "adjustments": [{"group": "CO", "reason": "45", "amount": "40.50"}],
+        "adjustments": [],
         "adjudicated_on": "2024-03-20", "claim_control_number": "PAYERCCN9",
         "line_adjudications": [
             {"line": 1, "payer_id": "87726", "paid": "100.00", "procedure": "99214", "modifiers": ["25"], "units": 1,
@@ -67,6 +67,8 @@ def secondary(claim_id: str = "PCN3001") -> Claim:
              "adjudicated_on": "2024-03-20"},
             {"line": 2, "payer_id": "87726", "paid": "20.00", "procedure": "83036", "units": 1,
              "adjustments": [{"group": "PR", "reason": "1", "amount": "25.50"}], "adjudicated_on": "2024-03-20"},
+            {"line": 3, "payer_id": "87726", "paid": "0", "procedure": "J1815", "units": 5,
+             "adjustments": [{"group": "CO", "reason": "97", "amount": "20.00"}], "adjudicated_on": "2024-03-20"},
         ],
     }]
     return parse_claim(base, claim_id)

@@ -70,3 +70,14 @@ def test_write_errors_name_claim_and_field() -> None:
     no_ptr = professional(lines=[{"procedure": "99213", "charge": "10", "dx_pointers": [9], "date_of_service": "2024-01-01"}])
     with pytest.raises(X12WriteError, match=r"lines\[0\]\.dx_pointers"):
         write_837([no_ptr], OPTS, SUB, REC, MemoryControlNumbers())
+
+
+def test_cob_balancing() -> None:
+    from chartclaim.x12.write837 import cob_problems
+
+    good = secondary()
+    assert cob_problems(good) == []
+    op = good.other_payers[0]
+    bad = good.model_copy(update={"other_payers": (op.model_copy(update={"paid": op.paid + 1}),)})  # type: ignore[operator]
+    problems = cob_problems(bad)
+    assert len(problems) == 1 and "paid 121" in problems[0]

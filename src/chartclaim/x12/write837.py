@@ -76,6 +76,30 @@ def with_line_control_numbers(claim: Claim) -> Claim:
 _D8: dict[dt.date, str] = {}
 
 
+def cob_problems(claim: Claim) -> list[str]:
+    """COB balancing an 837 receiver checks for each other payer that adjudicated the claim: CLM02 − AMT*D =
+    Σ 2320 CAS + Σ 2430 CAS, and per adjudicated line SV102 − SVD02 = Σ 2430 CAS. Empty when it balances
+    (or when no other payer reported a payment)."""
+    out = []
+    for k, op in enumerate(claim.other_payers):
+        if op.paid is None:
+            continue
+        line_cas = sum((a.amount for la in op.line_adjudications for a in la.adjustments), Decimal(0))
+        claim_cas = sum((a.amount for a in op.adjustments), Decimal(0))
+        if claim.total_charge - op.paid != claim_cas + line_cas:
+            out.append(f"other_payers[{k}]: charge {claim.total_charge} − paid {op.paid} ≠ claim CAS {claim_cas}"
+                       f" + line CAS {line_cas}")
+        for la in op.line_adjudications:
+            if not 1 <= la.line <= len(claim.lines):
+                out.append(f"other_payers[{k}]: line adjudication for line {la.line}, which the claim does not have")
+                continue
+            charge = claim.lines[la.line - 1].charge
+            cas = sum((a.amount for a in la.adjustments), Decimal(0))
+            if charge - la.paid != cas:
+                out.append(f"other_payers[{k}] line {la.line}: charge {charge} − paid {la.paid} ≠ CAS {cas}")
+    return out
+
+
 def _d8(d: dt.date) -> str:
     try:
         return _D8[d]
@@ -430,4 +454,4 @@ def _groups(prof: list[Claim], inst: list[Claim], submitter: Submitter, receiver
     return groups
 
 
-__all__ = ["Receiver", "Submitter", "X12WriteError", "fmt_amount", "transaction_body", "with_line_control_numbers", "write_837"]
+__all__ = ["Receiver", "Submitter", "X12WriteError", "cob_problems", "fmt_amount", "transaction_body", "with_line_control_numbers", "write_837"]
