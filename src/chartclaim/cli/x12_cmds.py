@@ -163,6 +163,8 @@ def validate_cmd(
         r = pyx12_validate(file)
         if not r.available:
             typer.echo("pyx12: not installed (pip install pyx12)")
+        elif r.no_map:
+            typer.echo("pyx12: no map for this implementation guide; skipped")
         else:
             for msg in r.errors:
                 typer.echo(f"pyx12: {msg}")

@@ -22,6 +22,7 @@ class Pyx12Result:
     available: bool
     ok: bool
     errors: list[str] = field(default_factory=list)
+    no_map: bool = False  # pyx12 has no map for this guide (270/271, 276/277 X212...): nothing was checked
 
 
 class _Collect(logging.Handler):
@@ -76,4 +77,5 @@ def pyx12_validate(source: str | os.PathLike[str]) -> Pyx12Result:
             logger.propagate = old_prop
             if tmp:
                 os.unlink(tmp)
-    return Pyx12Result(True, ok and not handler.messages, handler.messages)
+    no_map = any("Map not found" in m for m in handler.messages)
+    return Pyx12Result(True, ok and not handler.messages, handler.messages, no_map)
