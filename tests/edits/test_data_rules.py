@@ -113,3 +113,11 @@ def test_duplicate_claims_in_a_batch(ctx) -> None:
 def test_frequency_needs_original_claim_number(ctx) -> None:
     assert "DATA-FREQUENCY" in rule_ids(make_claim(frequency="7"), ctx)
     assert "DATA-FREQUENCY" not in rule_ids(make_claim(frequency="7", original_claim_number="2026123456"), ctx)
+
+
+def test_addresses_taxonomy_ndc(ctx) -> None:
+    assert "DATA-ADDRESS" in rule_ids(make_claim(subscriber={"address": {**SAMPLE["subscriber"]["address"], "zip": "6270"}}), ctx)
+    assert "DATA-ADDRESS" in rule_ids(make_claim(subscriber={"address": {**SAMPLE["subscriber"]["address"], "state": "XX"}}), ctx)
+    assert "DATA-TAXONOMY" in rule_ids(make_claim(billing_provider={"taxonomy": "207Q0000X"}), ctx)
+    assert "DATA-NDC" in rule_ids(make_claim(line2={"ndc": "1234"}), ctx)
+    assert not {"DATA-ADDRESS", "DATA-TAXONOMY", "DATA-NDC"} & rule_ids(make_claim(line2={"ndc": "00409-4888-02"}), ctx)

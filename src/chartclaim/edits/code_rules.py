@@ -316,6 +316,10 @@ def procedures(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[E
                        f"Line {i} has {len(ln.modifiers)} modifiers; a line carries at most 4.",
                        "Keep the 4 modifiers that affect payment first (pricing modifiers before informational).",
                        "X12 837 SV101")
+        if len(set(ln.modifiers)) != len(ln.modifiers):
+            yield Edit("CODE-MODIFIER", F, "error", claim.claim_id, i,
+                       f"Line {i} lists a modifier twice ({' '.join(ln.modifiers)}).",
+                       "List each modifier once.", "X12 837 SV101")
         for m in ln.modifiers:
             known = m in CPT_MODIFIERS or m in COMMON_HCPCS_MODIFIERS or (mods is not None and _lookup(ctx, "modifiers", mods, m) is not None)
             if not MODIFIER_SHAPE.match(m) or (not known and (m.isdigit() or mods_loaded)):

@@ -26,6 +26,9 @@ RELATIONSHIPS = {"01": "spouse", "18": "self", "19": "child", "20": "employee", 
 FREQUENCIES = {"1": "original", "7": "replacement", "8": "void"}
 # Timely filing when the payer record does not say: Medicare is one calendar year from the date of service.
 MAX_DX = {"professional": 12, "institutional": 25}
+# USPS state and territory codes accepted in N4 (plus military AA/AE/AP).
+STATES = frozenset(["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI", "FM", "MH", "PW", "AA", "AE", "AP"])
+TAXONOMY = re.compile(r"^\d{3}[0-9A-Z]{6}X$")
 
 
 @lru_cache(maxsize=65536)
@@ -79,6 +82,11 @@ def identifiers(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
             yield _e(claim, "DATA-NPI", line, f"{label} NPI {p.npi or '(blank)'} for {p.first_name} "
                      f"{p.last_name} is not a valid NPI (10 digits with a correct check digit).",
                      f"Look up {p.first_name} {p.last_name}'s NPI in NPPES and correct it.")
+    for label, tax in [("Billing provider", bp.taxonomy)] + [(lbl, p.taxonomy) for lbl, p, _ in people if p]:
+        if tax and not TAXONOMY.match(tax.upper()):
+            yield _e(claim, "DATA-TAXONOMY", None, f"{label} taxonomy code '{tax}' is not a NUCC taxonomy code "
+                     "(10 characters ending in X, e.g. 207Q00000X).",
+                     "Use the taxonomy the provider registered in NPPES, or leave it out.")
     if problem := tax_id_problem(bp.tax_id, bp.tax_id_type):
         yield _e(claim, "DATA-TAX-ID", None, f"Billing provider {problem}.",
                  "Enter the practice's 9-digit EIN (or the provider's SSN with tax ID type SY) as on the W-9.")
@@ -96,9 +104,17 @@ def required(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
     addr = bp.address
     for value, what in ((addr.line1, "street"), (addr.city, "city"), (addr.state, "state"), (addr.zip, "ZIP")):
         yield from need(value, f"Billing provider address {what}", "Complete the practice's service address.")
-    if addr.zip and not re.fullmatch(r"\d{5}(-?\d{4})?", addr.zip):
-        yield _e(claim, "DATA-REQUIRED", None, f"Billing provider ZIP '{addr.zip}' is not a 5- or 9-digit ZIP.",
-                 "Enter the ZIP code as 5 digits or ZIP+4.")
+    addresses = [("Billing provider", addr), ("Pay-to", claim.pay_to_address),
+                 ("Subscriber", claim.subscriber.address), ("Patient", claim.patient.address if claim.patient else None)]
+    for who, a in addresses:
+        if a is None:
+            continue
+        if a.zip and not re.fullmatch(r"\d{5}(-?\d{4})?", a.zip):
+            yield _e(claim, "DATA-ADDRESS", None, f"{who} ZIP '{a.zip}' is not a 5- or 9-digit ZIP.",
+                     "Enter the ZIP code as 5 digits or ZIP+4.")
+        if a.state and a.state.upper() not in STATES:
+            yield _e(claim, "DATA-ADDRESS", None, f"{who} state '{a.state}' is not a USPS state code.",
+                     "Enter the 2-letter USPS state abbreviation (e.g. IL).")
     sub = claim.subscriber
     yield from need(sub.member_id, "Subscriber member ID", "Copy the member ID from the insurance card.")
     yield from need(sub.last_name, "Subscriber last name", "Enter the subscriber's name as on the card.")
@@ -209,6 +225,9 @@ def money_units(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
         elif ln.charge.as_tuple().exponent < -2:  # type: ignore[operator]
             yield _e(claim, "DATA-CHARGE", i, f"Line {i} charge {ln.charge} has more than 2 decimal places.",
                      "Round the charge to cents.")
+        if ln.ndc and not re.fullmatch(r"\d{11}|\d{4,5}-\d{3,4}-\d{1,2}", ln.ndc):
+            yield _e(claim, "DATA-NDC", i, f"Line {i} NDC '{ln.ndc}' is not an 11-digit NDC (5-4-2).",
+                     "Enter the NDC from the vial in 11-digit 5-4-2 form, padding with leading zeros.")
         if ln.units <= 0:
             yield _e(claim, "DATA-UNITS", i, f"Line {i} ({ln.procedure}) bills {ln.units} units; units must be "
                      "above zero.", "Enter the number of units actually provided (usually 1).")
