@@ -123,9 +123,12 @@ def required(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
         yield _e(claim, "DATA-REQUIRED", None, f"Member ID '{sub.member_id}' has characters payers reject "
                  "(only letters, digits and hyphens).", "Copy the member ID exactly from the card, without spaces.")
     if claim.is_subscriber_patient:
-        yield from need(sub.dob, "Subscriber (patient) date of birth",
+        # A patient block with relationship 18 describes the same person: its DOB/sex count too.
+        same = claim.patient
+        yield from need(sub.dob or (same.dob if same else None), "Subscriber (patient) date of birth",
                         "Enter the patient's date of birth; it is required when the subscriber is the patient.")
-        yield from need(sub.sex, "Subscriber (patient) sex", "Enter the patient's sex (F, M or U).")
+        yield from need(sub.sex or (same.sex if same else None), "Subscriber (patient) sex",
+                        "Enter the patient's sex (F, M or U).")
     else:
         p = claim.patient
         assert p is not None
