@@ -10,11 +10,12 @@ between segments are ignored). Errors carry it, with the segment id and the elem
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import io
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -565,26 +566,8 @@ def to_decimal(v: str, s: Seg, i: int) -> Decimal:
     return d
 
 
-def date8(v: str, s: Seg, i: int) -> Any:
-    """CCYYMMDD → date (6-digit YYMMDD accepted, pivot 50). Raises a located error when impossible."""
-    import datetime as dt
-
-    v = v.strip()
-    try:
-        if len(v) == 8:
-            return dt.date(int(v[:4]), int(v[4:6]), int(v[6:8]))
-        if len(v) == 6:
-            yy = int(v[:2])
-            return dt.date(2000 + yy if yy < 50 else 1900 + yy, int(v[2:4]), int(v[4:6]))
-    except ValueError:
-        pass
-    raise s.err(i, f"not a date (CCYYMMDD): {v!r}")
-
-
-def date_lenient(v: str) -> Any:
-    """Like date8 but returns None instead of raising (for dates nobody posts from)."""
-    import datetime as dt
-
+def date_lenient(v: str) -> dt.date | None:
+    """CCYYMMDD → date, or None when it is not one (a bad date is reported by the caller, not raised)."""
     v = v.strip()
     try:
         if len(v) == 8 and v.isdigit():
@@ -592,7 +575,3 @@ def date_lenient(v: str) -> Any:
     except ValueError:
         return None
     return None
-
-
-def iter_lines(items: Iterable[str]) -> Iterator[str]:  # pragma: no cover - tiny helper for writers
-    yield from items

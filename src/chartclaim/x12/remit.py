@@ -468,32 +468,8 @@ def _e(seg: list[str], i: int) -> str:
     return seg[i].strip() if i < len(seg) else ""
 
 
-def _cas(seg: list[str], pos: int) -> list[CasAdjustment]:
-    group = _e(seg, 1).upper()
-    if group not in CAS_GROUPS:  # same rule as _cas_total
-        raise X12Error(f"claim adjustment group code {group!r} is not CO, PR, OA, PI or CR",
-                       position=pos, segment_id="CAS", element="CAS01")
-    out = []
-    n = len(seg)
-    for i in (2, 5, 8, 11, 14, 17):
-        if i >= n:
-            break
-        reason = seg[i].strip()
-        if not reason:
-            if (i + 1 < n and seg[i + 1].strip()):
-                raise X12Error("adjustment amount without a reason code", position=pos, segment_id="CAS",
-                               element=f"CAS{i:02d}")
-            continue
-        amount = _req_num(seg, i + 1, pos)
-        q = seg[i + 2].strip() if i + 2 < n else ""
-        out.append(CasAdjustment(group, reason, amount, _num(q, seg, i + 2, pos) if q else None))
-    if not out:
-        raise X12Error("CAS without any adjustment", position=pos, segment_id="CAS", element="CAS02")
-    return out
-
-
 def _cas_built(seg: list[str]) -> list[CasAdjustment]:
-    """``_cas`` for a segment the read already validated: no checks, only conversion."""
+    """CAS triplets of a segment the read already validated: no checks, only conversion."""
     group = seg[1].strip().upper()
     n = len(seg)
     out = []
@@ -600,7 +576,8 @@ class LazyClaims(Sequence[ClaimPayment]):
 
 
 def _cas_total(seg: list[str], pos: int) -> Decimal:
-    """Validate one CAS like ``_cas`` and return the sum of its amounts (fast pass: builds nothing)."""
+    """Validate one CAS (group code, reason/amount/quantity triplets) and return the sum of its amounts;
+    raises the located error. The checked path behind the read's inline fast path."""
     group = seg[1].strip() if len(seg) > 1 else ""
     if group not in CAS_GROUPS and group.upper() not in CAS_GROUPS:
         raise X12Error(f"claim adjustment group code {group!r} is not CO, PR, OA, PI or CR",
