@@ -33,8 +33,9 @@ def serve(
         upgrade(app.state.engine)
     import threading
 
-    # Loading the coder and the code sets takes seconds: do it while the first user signs in.
-    for warm in (getattr(app.state.suggester, "warm", None), lambda: app.state.codes.cs):
+    # Loading the coder, the code sets and the scrubber's tables takes seconds: do it while the first user signs in.
+    for warm in (getattr(app.state.suggester, "warm", None), lambda: app.state.codes.cs,
+                 lambda: app.state.scrubber.context):
         if warm is not None:
             threading.Thread(target=warm, daemon=True).start()
     typer.echo(f"chartclaim web on http://{host}:{port}/  (database: {app.state.engine.url.render_as_string()})")

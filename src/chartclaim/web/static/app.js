@@ -141,6 +141,8 @@
       case "r": decide("reject"); break;
       case "c": decide("change"); break;
       case "/": { const s = document.querySelector("[data-code-search], .filters input"); if (s) { s.focus(); ev.preventDefault(); } break; }
+      case "n": { const nx = document.querySelector('a[rel="next"]'); if (nx) window.location.href = nx.getAttribute("href"); break; }
+      case "p": { const pv = document.querySelector('a[rel="prev"]'); if (pv) window.location.href = pv.getAttribute("href"); break; }
       case "g": gPending = true; break;
       case "?": if (help) help.hidden = !help.hidden; break;
       case "Escape": if (help) help.hidden = true; break;
