@@ -75,8 +75,11 @@ class ClaimFacts:
 def facts_for(claim: Claim) -> ClaimFacts:
     dx = claim.diagnoses
     inpatient = claim.claim_type == "institutional" and is_inpatient_bill(claim.type_of_bill)
-    f = ClaimFacts(claim, dx, tuple(d.replace(".", "") for d in dx), claim.patient_dob, claim.patient_sex,
-                   claim.first_date_of_service, inpatient)
+    dob, sex = claim.patient_dob, claim.patient_sex
+    if claim.is_subscriber_patient:   # a relationship-18 patient block is the subscriber
+        dob, sex = dob or claim.subscriber.dob, sex or claim.subscriber.sex
+    f = ClaimFacts(claim, dx, tuple(d.replace(".", "") for d in dx), dob, sex, claim.first_date_of_service,
+                   inpatient)
     by_date: dict[tuple[dt.date, str], list[tuple[int, ServiceLine]]] = defaultdict(list)
     for i, ln in enumerate(claim.lines, 1):
         by_date[(ln.date_of_service, f.rendering_npi(ln))].append((i, ln))
