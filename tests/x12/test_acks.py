@@ -118,3 +118,12 @@ def test_claim_ack_for_every_claim_shape(make) -> None:  # type: ignore[no-untyp
     text = write_277ca([rep], OURS, MemoryControlNumbers())
     (back,) = read(io.StringIO(text)).models()
     assert back.claims[0].accepted
+
+
+def test_ta1_round_trip() -> None:
+    from chartclaim.x12.acks import write_ta1
+
+    text = write_ta1(InterchangeAck("000000905", "240305", "1030", "R", "025"), THEIRS, MemoryControlNumbers())
+    (t,) = read(io.StringIO(text)).transactions
+    assert t.kind == "TA1" and t.model.control_number == "000000905" and not t.model.accepted
+    assert t.model.note == "duplicate interchange control number"

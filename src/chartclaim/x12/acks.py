@@ -413,3 +413,18 @@ def acknowledge_file(result: object, opts: EnvelopeOptions, numbers: ControlNumb
         by_group.setdefault((gcn, version), []).append(t)
     acks = [acknowledge(ts, group_control_number=g, version=v) for (g, v), ts in by_group.items()]
     return write_999(acks, opts, numbers)
+
+
+def write_ta1(ack: InterchangeAck, opts: EnvelopeOptions, numbers: ControlNumberSource | None = None) -> str:
+    """A TA1 in its own interchange (no GS), answering the ISA13 in ``ack.control_number``."""
+    import datetime as dt
+
+    from chartclaim.x12.envelope import ELEMENT, TERMINATOR, isa_segment
+
+    numbers = numbers or default_numbers()
+    now = opts.timestamp or dt.datetime.now()
+    n = numbers.next("ISA")
+    nl = "\n" if opts.line_breaks else ""
+    ta1 = ELEMENT.join(["TA1", ack.control_number.zfill(9), ack.date or now.strftime("%y%m%d"),
+                        ack.time or now.strftime("%H%M"), ack.status, ack.note_code or "000"])
+    return (TERMINATOR + nl).join([isa_segment(opts, n, now), ta1, ELEMENT.join(["IEA", "0", f"{n:09d}"])]) + TERMINATOR + nl
