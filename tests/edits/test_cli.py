@@ -15,6 +15,8 @@ from .conftest import MCE_AGES, MCE_DX, SAMPLE
 @pytest.fixture()
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit_files: Path) -> Path:
     monkeypatch.setenv("CHARTCLAIM_DATA_DIR", str(tmp_path / "data"))
+    # CLI plumbing only: don't compile a fresh code-set index in the temporary data directory.
+    monkeypatch.setattr("chartclaim.edits.engine._load_codesets", lambda: None)
     get_settings.cache_clear()
     yield tmp_path / "data"
     get_settings.cache_clear()
