@@ -56,7 +56,7 @@ class Match:
 class TermDictionary:
     lexicon: Lexicon
     terms: dict[tuple[str, ...], list[Entry]] = field(default_factory=dict)
-    anchors: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    anchors: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = field(default_factory=dict)
     # A number in a term belongs to the word before it ('stage 3', 'type 2'): the note must say it there too.
     heads: dict[tuple[str, ...], dict[str, str]] = field(default_factory=dict)
 
@@ -72,7 +72,7 @@ class TermDictionary:
             return
         if any(k.isdigit() for k in key) and key not in self.heads:
             seq = [t for t in self.lexicon.norms(text) if t not in OPTIONAL]
-            self.heads[key] = {t: seq[i - 1] for i, t in enumerate(seq) if t.isdigit() and i > 0}
+            self.heads[key] = {t: seq[i - 1] for i, t in enumerate(seq) if t.isdigit() and i > 0 and t in key}
         lst = self.terms.setdefault(key, [])
         if not any(e.code == entry.code and e.source == entry.source for e in lst):
             lst.append(entry)
@@ -81,21 +81,22 @@ class TermDictionary:
         freq: Counter[str] = Counter()
         for key in self.terms:
             freq.update(key)
-        anchors: dict[str, list[tuple[str, ...]]] = {}
+        anchors: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
         for key in self.terms:
             anchor = min(key, key=lambda t: (freq[t] + (10**6 if t in GENERIC else 0), t))
-            anchors.setdefault(anchor, []).append(key)
+            anchors.setdefault(anchor, []).append((key, frozenset(key) - {anchor}))
         self.anchors = anchors
 
     def match(self, toks: list[Tok]) -> list[Match]:
         pos: dict[str, list[int]] = {}
         for i, t in enumerate(toks):
             pos.setdefault(t.norm, []).append(i)
-        present = pos.keys()
+        present = set(pos)
         found: dict[tuple[tuple[str, ...], tuple[int, ...]], Match] = {}
+        anchors = self.anchors
         for norm, where in pos.items():
-            for key in self.anchors.get(norm, ()):
-                if len(key) > 1 and not present >= set(key):
+            for key, rest in anchors.get(norm, ()):
+                if rest and not rest <= present:
                     continue
                 for i in where:
                     idx = []
@@ -118,6 +119,21 @@ class TermDictionary:
                     found[(key, tidx)] = Match(key, self.terms[key], tidx, toks[lo].start,
                                                max(toks[j].end for j in tidx))
         return list(found.values())
+
+
+def ngram_keys(toks: list[Tok], max_n: int) -> list[tuple[tuple[str, ...], int, int]]:
+    """Order-free keys of every run of 1..max_n content tokens (numbers of 3+ digits left out)."""
+    toks = [t for t in toks if not t.norm.isdigit() or len(t.norm) < 3]
+    out = []
+    for i in range(len(toks)):
+        for n in range(1, max_n + 1):
+            if i + n > len(toks):
+                break
+            key = tuple(sorted({t.norm for t in toks[i:i + n]}))
+            if all(k in GENERIC or k.isdigit() for k in key):
+                continue
+            out.append((key, toks[i].start, toks[i + n - 1].end))
+    return out
 
 
 def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[str, Entry]] = ()) -> TermDictionary:

@@ -15,13 +15,14 @@ from __future__ import annotations
 import json
 import math
 import random
+import warnings
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chartclaim.coding.dictionary import Entry, TermDictionary
+from chartclaim.coding.dictionary import Entry, TermDictionary, ngram_keys
 from chartclaim.coding.lexicon import GENERIC, Lexicon
 from chartclaim.coding.terminology import nodot
 
@@ -37,7 +38,9 @@ FEATURES = (
     "n_sentences", "neg", "possible", "historical", "family", "hypothetical", "resolved", "prior",
     "learned_prec", "learned_pos", "learned_occ", "base_prec", "base_prop", "key_prec", "key_occ", "ambiguity",
     "combination", "completed", "chap_r", "chap_z", "first_pos", "has_descendant", "has_ancestor", "n_cands",
-    "unspecified", "learned_x_prec", "prior_x_base",
+    "unspecified", "learned_x_prec", "prior_x_base", "clf_prob", "has_clf", "clf_only",
+    "cat_prior", "cat_prec", "n_learned_keys", "learned_noisy_or", "clf_x_learned", "keyprec_x_index",
+    "sqrt_lp", "sqrt_clf", "neg_x_base",
 )
 
 
@@ -78,6 +81,8 @@ def credited(pred: str, gold: set[str]) -> bool:
 class Stats:
     n_docs: int = 0
     code_count: dict[str, int] = field(default_factory=dict)
+    cat_count: dict[str, int] = field(default_factory=dict)                  # 3-character category
+    cat_base: dict[str, tuple[int, int]] = field(default_factory=dict)       # category -> (pos, proposed)
     learned: dict[tuple[str, ...], dict[str, tuple[int, int]]] = field(default_factory=dict)
     examples: dict[tuple[str, ...], str] = field(default_factory=dict)
     base_code: dict[str, tuple[int, int]] = field(default_factory=dict)      # code -> (pos, proposed)
@@ -93,7 +98,28 @@ class CoderModel:
     scale: list[float] = field(default_factory=list)
     threshold: float = 0.5
     meta: dict[str, Any] = field(default_factory=dict)
+    # per-code document classifiers: code -> (intercept, {key: weight}); sparse (L1)
+    classifiers: dict[str, tuple[float, dict[tuple[str, ...], float]]] = field(default_factory=dict)
     _dict: TermDictionary | None = None
+    _by_key: dict[tuple[str, ...], list[tuple[str, float]]] | None = None
+
+    def classify(self, keys: Iterable[tuple[str, ...]]) -> dict[str, tuple[float, tuple[str, ...] | None]]:
+        """P(code | note) for every code with a classifier, and the present key that supports it most."""
+        if self._by_key is None:
+            by: dict[tuple[str, ...], list[tuple[str, float]]] = {}
+            for code, (_b, ws) in self.classifiers.items():
+                for k, w in ws.items():
+                    by.setdefault(k, []).append((code, w))
+            self._by_key = by
+        z = {c: b for c, (b, _w) in self.classifiers.items()}
+        best: dict[str, tuple[float, tuple[str, ...]]] = {}
+        for k in keys:
+            for code, w in self._by_key.get(k, ()):
+                z[code] += w
+                if w > 0 and (code not in best or w > best[code][0]):
+                    best[code] = (w, k)
+        return {c: (1.0 / (1.0 + math.exp(-v)) if v > -35 else 0.0, best[c][1] if c in best else None)
+                for c, v in z.items()}
 
     # ------------------------------------------------------------ use
     def dictionary(self, lexicon: Lexicon) -> TermDictionary:
@@ -117,9 +143,14 @@ class CoderModel:
         learned = [m for m in ms if m.entry.source == "learned"]
         cats = Counter(cat for m in ms for cat in m.assertion.categories)
         lp, lpos, locc = 0.0, 0.0, 0.0
+        miss = 1.0
+        lkeys = set()
         for m in learned:
             pos, occ = st.learned.get(m.key, {}).get(c.code, (0, 0))
             p = pos / (occ + 1.0)
+            if m.key not in lkeys:
+                lkeys.add(m.key)
+                miss *= 1.0 - p
             if p > lp:
                 lp, lpos, locc = p, math.log1p(pos), math.log1p(occ)
         bpos, bprop = st.base_code.get(c.code, (0, 0))
@@ -135,6 +166,10 @@ class CoderModel:
             prefixes = code_prefixes(an)
         info = coder.term.codes.get(c.code)
         bprec = (bpos + 1.0) / (bprop + 2.0)
+        cat = code[:3]
+        cpos, cprop = st.cat_base.get(cat, (0, 0))
+        clf = an.clf.get(c.code, 0.0)
+        negf = cats["negated"] / n
         return [
             float("tabular" in srcs), float("index" in srcs), float("inclusion" in srcs), float("learned" in srcs),
             float(srcs == {"learned"}), float(max((len(m.key) for m in base), default=0)), math.log1p(len(ms)),
@@ -147,7 +182,11 @@ class CoderModel:
             float(prefixes[code] > 1),
             float(any(code[:i] in an_codes(prefixes) for i in range(3, len(code)))), math.log1p(len(an.candidates)),
             float(bool(info and "unspecified" in info.description.lower())), lp * float("learned" in srcs),
-            prior * bprec,
+            prior * bprec, an.clf.get(c.code, 0.0), float(c.code in an.clf),
+            float(all(m.rule.startswith("document classifier") for m in ms)),
+            math.log((st.cat_count.get(cat, 0) + 0.1) / (st.n_docs + 1.0)), (cpos + 1.0) / (cprop + 2.0),
+            math.log1p(len(lkeys)), 1.0 - miss, clf * lp, kp * float("index" in srcs), math.sqrt(lp),
+            math.sqrt(clf), negf * bprec,
         ]
 
     def score(self, an: Analysis, coder: Coder) -> None:
@@ -167,11 +206,14 @@ class CoderModel:
         data = {
             "format": FORMAT, "features": list(FEATURES), "coef": self.coef, "intercept": self.intercept,
             "mean": self.mean, "scale": self.scale, "threshold": self.threshold, "meta": self.meta,
-            "n_docs": st.n_docs, "code_count": st.code_count,
+            "n_docs": st.n_docs, "code_count": st.code_count, "cat_count": st.cat_count,
+            "cat_base": {c: list(v) for c, v in st.cat_base.items()},
             "learned": [[" ".join(k), st.examples.get(k, ""), {c: list(v) for c, v in codes.items()}]
                         for k, codes in st.learned.items()],
             "base_code": {c: list(v) for c, v in st.base_code.items()},
             "base_key": [[" ".join(k), c, v[0], v[1]] for (k, c), v in st.base_key.items()],
+            "classifiers": {c: [b, [[" ".join(k), round(w, 5)] for k, w in ws.items()]]
+                            for c, (b, ws) in self.classifiers.items()},
         }
         path = out_dir / MODEL_FILE
         tmp = path.with_suffix(".tmp")
@@ -187,7 +229,8 @@ class CoderModel:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT or data.get("features") != list(FEATURES):
             raise ValueError(f"{path}: model format/features differ from this coder version; retrain it")
-        st = Stats(n_docs=data["n_docs"], code_count=data["code_count"])
+        st = Stats(n_docs=data["n_docs"], code_count=data["code_count"], cat_count=data["cat_count"],
+                   cat_base={c: (v[0], v[1]) for c, v in data["cat_base"].items()})
         for k, ex, codes in data["learned"]:
             key = tuple(k.split(" "))
             st.learned[key] = {c: (v[0], v[1]) for c, v in codes.items()}
@@ -195,8 +238,9 @@ class CoderModel:
                 st.examples[key] = ex
         st.base_code = {c: (v[0], v[1]) for c, v in data["base_code"].items()}
         st.base_key = {(tuple(k.split(" ")), c): (p, o) for k, c, p, o in data["base_key"]}
+        clfs = {c: (b, {tuple(k.split(" ")): w for k, w in ws}) for c, (b, ws) in data["classifiers"].items()}
         return cls(st, data["coef"], data["intercept"], data["mean"], data["scale"], data["threshold"],
-                   data.get("meta", {}))
+                   data.get("meta", {}), clfs)
 
 
 def code_prefixes(an: Analysis) -> Counter[str]:
@@ -235,17 +279,7 @@ def _ngrams(coder: Coder, text: str) -> list[list[tuple[tuple[str, ...], int, in
     out = []
     for sec in find_sections(norm):
         for s in split_sentences(text, sec.start, sec.end, sec.name):
-            toks = [t for t in coder.lexicon.tokens(text, norm, s.start, s.end) if not t.norm.isdigit() or len(t.norm) < 3]
-            grams = []
-            for i in range(len(toks)):
-                for n in range(1, MAX_N + 1):
-                    if i + n > len(toks):
-                        break
-                    key = tuple(sorted({t.norm for t in toks[i:i + n]}))
-                    if all(t in GENERIC or t.isdigit() for t in key):
-                        continue
-                    grams.append((key, toks[i].start, toks[i + n - 1].end))
-            out.append(grams)
+            out.append(ngram_keys(coder.lexicon.tokens(text, norm, s.start, s.end), MAX_N))
     return out
 
 
@@ -276,6 +310,9 @@ def _fit_stats(coder: Coder, prep: Sequence[_Prepared], base_an: Sequence[Analys
                 co[key][c] += 1
         for c in p.canon:
             st.code_count[c] = st.code_count.get(c, 0) + 1
+        for cat in {nodot(c)[:3] for c in p.canon}:
+            st.cat_count[cat] = st.cat_count.get(cat, 0) + 1
+        for c in p.canon:
             ct: set[str] = set()
             pre = nodot(c)
             while len(pre) >= 3:
@@ -319,8 +356,47 @@ def _fit_stats(coder: Coder, prep: Sequence[_Prepared], base_an: Sequence[Analys
                 bk[(key, cand.code)][0] += ok
                 bk[(key, cand.code)][1] += 1
     st.base_code = {c: (v[0], v[1]) for c, v in bc.items()}
+    cb: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for code, (pos, prop) in st.base_code.items():
+        cb[nodot(code)[:3]][0] += pos
+        cb[nodot(code)[:3]][1] += prop
+    st.cat_base = {c: (v[0], v[1]) for c, v in cb.items()}
     st.base_key = {k: (v[0], v[1]) for k, v in bk.items() if v[1] >= 2}
     return st
+
+
+def _fit_classifiers(prep: Sequence[_Prepared], min_docs: int = 4, max_n: int = 2,
+                     c_reg: float = 0.3) -> dict[str, tuple[float, dict[tuple[str, ...], float]]]:
+    """One sparse (L1) logistic model per code seen in ``min_docs`` notes, over the note's 1-2 word keys:
+    catches codes coders assign from the whole picture (R69, R52...) rather than from one phrase."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    doc_keys = [{k for sent in p.sent_keys for k, _s, _e in sent if len(k) <= max_n} for p in prep]
+    df: Counter[tuple[str, ...]] = Counter(k for ks in doc_keys for k in ks)
+    vocab = {k: i for i, k in enumerate(k for k, n in df.items() if n >= 2)}
+    inv = list(vocab)
+    rows, cols = [], []
+    for r, ks in enumerate(doc_keys):
+        for k in ks:
+            if k in vocab:
+                rows.append(r)
+                cols.append(vocab[k])
+    X = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(prep), len(vocab)))
+    counts: Counter[str] = Counter(c for p in prep for c in p.canon)
+    out: dict[str, tuple[float, dict[tuple[str, ...], float]]] = {}
+    for code, n in counts.items():
+        if n < min_docs or n > len(prep) - 2:
+            continue
+        y = np.asarray([int(code in p.canon) for p in prep])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")       # 'penalty' is deprecated in newer scikit-learn, required in older
+            clf = LogisticRegression(penalty="l1", solver="liblinear", C=c_reg).fit(X, y)
+        w = clf.coef_[0]
+        nz = np.flatnonzero(np.abs(w) > 1e-4)
+        out[code] = (float(clf.intercept_[0]), {inv[j]: float(w[j]) for j in nz})
+    return out
 
 
 def _best_threshold(scores: list[tuple[float, int]], n_gold: int) -> tuple[float, float]:
@@ -336,7 +412,7 @@ def _best_threshold(scores: list[tuple[float, int]], n_gold: int) -> tuple[float
 
 
 def train(coder: Coder, docs: Sequence[Doc], folds: int = 5, seed: int = 13,
-          progress: Callable[[str], None] | None = None) -> CoderModel:
+          progress: Callable[[str], None] | None = None, dump: str | None = None) -> CoderModel:
     """Fit a model on coded notes. ``coder`` must be model-free (its terminology is reused)."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
@@ -361,7 +437,7 @@ def train(coder: Coder, docs: Sequence[Doc], folds: int = 5, seed: int = 13,
     for fold in range(folds):
         inside = [i for i in range(len(prep)) if fold_of[i] != fold]
         st = _fit_stats(coder, [prep[i] for i in inside], [base_an[i] for i in inside], code_toks)
-        m = CoderModel(st)
+        m = CoderModel(st, classifiers=_fit_classifiers([prep[i] for i in inside]))
         fc = coder.with_model(m)
         for i in (i for i in range(len(prep)) if fold_of[i] == fold):
             an = fc.analyse(prep[i].doc.text)
@@ -372,6 +448,9 @@ def train(coder: Coder, docs: Sequence[Doc], folds: int = 5, seed: int = 13,
         say(f"fold {fold + 1}/{folds}: {len(X)} candidates")
     Xa = np.asarray(X, dtype=float)
     ya = np.asarray(y, dtype=int)
+    if dump is not None:
+        np.savez(dump, X=Xa, y=ya, groups=np.asarray(groups), folds=np.asarray([fold_of[i] for i in groups]),
+                 n_gold=sum(len(p.gold) for p in prep))
     mean = Xa.mean(axis=0)
     scale = Xa.std(axis=0)
     scale[scale < 1e-9] = 1.0
@@ -393,4 +472,4 @@ def train(coder: Coder, docs: Sequence[Doc], folds: int = 5, seed: int = 13,
     stats = _fit_stats(coder, prep, base_an, code_toks)
     return CoderModel(stats, clf.coef_[0].tolist(), float(clf.intercept_[0]), mean.tolist(), scale.tolist(),
                       float(thr), {"notes": len(prep), "candidates": len(ya), "oof_f1": round(f1, 4),
-                                   "terminology": coder.term.version})
+                                   "terminology": coder.term.version}, _fit_classifiers(prep))

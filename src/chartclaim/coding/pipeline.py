@@ -12,7 +12,7 @@ from pathlib import Path
 
 from chartclaim.coding.assign import Assigner, encounter_of
 from chartclaim.coding.context import Assertion, ContextRules, default_rules
-from chartclaim.coding.dictionary import Entry, Match, TermDictionary, build_dictionary
+from chartclaim.coding.dictionary import Entry, Match, TermDictionary, build_dictionary, ngram_keys
 from chartclaim.coding.lexicon import Lexicon, Tok, default_lexicon
 from chartclaim.coding.resources import read_table
 from chartclaim.coding.result import CodeSuggestion, CodingResult, Evidence, Rejected
@@ -20,6 +20,7 @@ from chartclaim.coding.terminology import Terminology, in_ranges, nodot
 from chartclaim.coding.text import find_sections, normalise, split_sentences
 
 PROFILES = ("us-outpatient", "us-inpatient", "abstraction")
+CLASSIFIER_MIN = 0.2     # a document-classifier code below this is not even a candidate
 _SOURCE_RANK = {"lexicon": 4, "index": 3, "tabular": 2, "inclusion": 2, "learned": 0}
 
 
@@ -61,6 +62,7 @@ class Analysis:
     candidates: dict[str, Candidate]
     rejected: list[Rejected]
     n_sentences: int
+    clf: dict[str, float] = field(default_factory=dict)     # document-classifier P(code | note)
 
 
 def _prefix_table(name: str) -> list[tuple[tuple[str, ...], str]]:
@@ -103,6 +105,7 @@ class Coder:
         self.history_z = _prefix_table("history_z.tsv")
         self.family_z = _prefix_table("family_z.tsv")
         self.integral = _prefix_table("integral_symptoms.tsv")
+        self._notes_cache: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
 
     def _lexicon_terms(self) -> Iterable[tuple[str, Entry]]:
         for row in read_table("terms.tsv"):
@@ -112,7 +115,8 @@ class Coder:
     def with_model(self, model: object | None) -> Coder:
         """A coder sharing this one's compiled terminology, with another model (used by training)."""
         other = object.__new__(Coder)
-        for k in ("term", "lexicon", "context", "assigner", "base", "combos", "history_z", "family_z", "integral"):
+        for k in ("term", "lexicon", "context", "assigner", "base", "combos", "history_z", "family_z", "integral",
+                  "_notes_cache"):
             setattr(other, k, getattr(self, k))
         other.model = model  # type: ignore[assignment]
         other.learned = model.dictionary(self.lexicon) if model is not None else None  # type: ignore[attr-defined]
@@ -124,6 +128,8 @@ class Coder:
         cands: dict[str, Candidate] = {}
         rejected: list[Rejected] = []
         n_sent = 0
+        use_clf = bool(self.model is not None and self.model.classifiers)
+        keys: dict[tuple[str, ...], tuple[int, int, int, str, list]] = {}
         for sec in find_sections(norm):
             for sent in split_sentences(text, sec.start, sec.end, sec.name):
                 toks = self.lexicon.tokens(text, norm, sent.start, sent.end)
@@ -138,18 +144,44 @@ class Coder:
                     for m in self._maximal(dic.match(toks), rejected, text):
                         self._assign(m, toks, text, norm, triggers, ctx_norms, enc, sec.name, n_sent,
                                      learned, cands, rejected)
+                if use_clf:
+                    for k, s, e in ngram_keys(toks, 2):
+                        if k not in keys:
+                            keys[k] = (s, e, n_sent, sec.name, triggers)
                 n_sent += 1
         self._combine(cands, rejected, text)
-        return Analysis(text, norm, cands, rejected, n_sent)
+        an = Analysis(text, norm, cands, rejected, n_sent)
+        if use_clf:
+            self._classify(an, keys)
+        return an
+
+    def _classify(self, an: Analysis, keys: dict[tuple[str, ...], tuple[int, int, int, str, list]]) -> None:
+        """Codes the practice assigns from the note as a whole; evidence is the phrase weighing most."""
+        assert self.model is not None
+        for code, (p, key) in self.model.classify(keys).items():
+            an.clf[code] = p
+            if p < CLASSIFIER_MIN or code in an.candidates or key is None or code not in self.term.codes:
+                continue
+            s, e, sent_no, section, triggers = keys[key]
+            assertion = self.context.assert_mention(an.norm, triggers, s, e, section)
+            entry = Entry(code, "learned", an.text[s:e])
+            men = Mention(code, entry, key, s, e, sent_no, section, assertion,
+                          f"document classifier learned from coded history (p={p:.2f})")
+            an.candidates[code] = Candidate(code, [men])
 
     def _maximal(self, matches: list[Match], rejected: list[Rejected], text: str) -> list[Match]:
         """Drop a match whose tokens are a strict subset of another's: 'pain' inside 'pain in left knee'."""
         if len(matches) < 2:
             return matches
         sets = [frozenset(m.idx) for m in matches]
+        by_tok: dict[int, list[int]] = {}
+        for j, m in enumerate(matches):
+            for t in m.idx:
+                by_tok.setdefault(t, []).append(j)
         keep = []
         for i, m in enumerate(matches):
-            if any(j != i and sets[i] < sets[j] for j in range(len(matches))):
+            si = sets[i]
+            if any(len(sets[j]) > len(si) and si < sets[j] for j in by_tok[m.idx[0]]):
                 continue
             keep.append(m)
         return keep
@@ -236,7 +268,7 @@ class Coder:
         for c in sorted(kept, key=lambda c: -c.score):
             if c.score < thr:
                 rejected.append(Rejected(c.code, f"score {c.score:.2f} below threshold {thr:.2f}",
-                                         self._evidence(c.mentions, text), c.score))
+                                         self._evidence(c.mentions[:1], text), c.score))
             else:
                 final.append(c)
         final = self._excludes1(final, rejected, text)
@@ -332,7 +364,8 @@ class Coder:
     def _excludes1(self, final: list[Candidate], rejected: list[Rejected], text: str) -> list[Candidate]:
         kept: list[Candidate] = []
         for c in final:          # best first: a later code that Excludes1 an earlier one goes
-            clash = next((k for k in kept if self.term.excludes1_conflict(k.code, c.code)), None)
+            clash = next((k for k in kept if in_ranges(c.code, self._notes(k.code, "excludes1"))
+                          or in_ranges(k.code, self._notes(c.code, "excludes1"))), None)
             if clash is not None and not self._paired(clash.code, c.code):
                 rejected.append(Rejected(c.code, f"Excludes1 with {clash.code}", self._evidence(c.mentions, text), c.score))
                 continue
@@ -340,8 +373,17 @@ class Coder:
         return kept
 
     def _paired(self, a: str, b: str) -> bool:
-        return any(in_ranges(b, self.term.notes(a, k)) or in_ranges(a, self.term.notes(b, k))
+        return any(in_ranges(b, self._notes(a, k)) or in_ranges(a, self._notes(b, k))
                    for k in ("use_additional", "code_first"))
+
+    def _notes(self, code: str, kind: str) -> tuple[tuple[str, str], ...]:
+        key = (code, kind)
+        got = self._notes_cache.get(key)
+        if got is None:
+            got = self.term.notes(code, kind)
+            if len(self._notes_cache) < 200_000:
+                self._notes_cache[key] = got
+        return got
 
     def _order(self, final: list[Candidate]) -> list[Candidate]:
         """Score order, then the conventions: a 'code first' etiology precedes its manifestation, a code
@@ -351,8 +393,8 @@ class Coder:
             for i in range(len(order)):
                 for j in range(i + 1, len(order)):
                     a, b = order[i], order[j]
-                    if in_ranges(b.code, self.term.notes(a.code, "code_first")) or \
-                            in_ranges(a.code, self.term.notes(b.code, "use_additional")):
+                    if in_ranges(b.code, self._notes(a.code, "code_first")) or \
+                            in_ranges(a.code, self._notes(b.code, "use_additional")):
                         order.insert(i, order.pop(j))
         if order and self.term.is_manifestation(order[0].code):
             k = next((i for i, c in enumerate(order) if not self.term.is_manifestation(c.code)), None)
