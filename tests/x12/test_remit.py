@@ -238,3 +238,9 @@ def test_damaged_input_only_ever_raises_located_errors() -> None:
         for rem in res.models("835"):
             for c in rem.claims:
                 assert c.patient_control_number
+
+
+@pytest.mark.parametrize("tail", ["\x1a", "\x00\x00", "\n\x1a\n", "~\x1a", "\r\n\r\n"])
+def test_end_of_file_marks_are_ignored(tail: str) -> None:
+    res = read(io.StringIO(ERA + tail))
+    assert res.ok and len(res.models()) == 1

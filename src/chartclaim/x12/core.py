@@ -25,6 +25,7 @@ from typing import IO, Any, cast
 Segment = list[str]
 """A segment as read: ``[id, e01, e02, ...]`` (elements are plain strings, '' when empty)."""
 
+_TRAILING_JUNK = " \t\r\n\x00\x0b\x0c\x1a"  # whitespace, NUL padding and the DOS end-of-file mark
 _CHUNK = 1 << 18  # characters per read: bounds memory (segment lists cost ~10x their text)
 
 
@@ -297,7 +298,7 @@ def iter_segment_batches(
             if not more:
                 break
             rest += more.upper() if upper else more
-        last = rest.strip()
+        last = rest.strip(_TRAILING_JUNK)
         if last:
             yield d, [last]
     finally:
@@ -470,9 +471,9 @@ def iter_raw_transactions(
                 sid = t.split(sep, 1)[0]
             else:
                 sid = t.split(sep, 1)[0]
-                sid_u = sid.strip().upper()
+                sid_u = sid.strip(_TRAILING_JUNK).upper()
                 if not sid_u and sep not in t:
-                    pos -= 1  # whitespace between segments
+                    pos -= 1  # whitespace (or an end-of-file mark) between segments
                     continue
                 if not (2 <= len(sid_u) <= 3 and sid_u.isalnum() and sid_u[0].isalpha()):
                     err = X12Error(f"invalid segment identifier {sid!r}", position=pos, segment_id=sid or None)
