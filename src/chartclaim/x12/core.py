@@ -251,7 +251,7 @@ def iter_segment_batches(
         buf = fh.read(_CHUNK)
         if buf.startswith("\ufeff"):
             buf = buf[1:]
-        buf = buf.lstrip()
+        buf = buf.lstrip(_TRAILING_JUNK + "\ufeff")
         # A file written all in lower case (seen from some hand-made test files): codes and qualifiers are
         # upper case by the standard, so the whole text is read upper-cased.
         upper = buf[:3] == "isa"
