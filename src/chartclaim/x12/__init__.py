@@ -14,15 +14,20 @@ Typed models per kind (``TransactionResult.kind``):
   with ``services`` of ``ServicePayment``, CAS as ``CasAdjustment``, PLB as ``ProviderAdjustment``;
   balancing in ``Remittance.balancing``).
 * ``837P`` / ``837I`` → ``chartclaim.x12.claims837.ClaimFile`` (``claims``: ``chartclaim.claim.Claim``).
-* ``999`` → ``chartclaim.x12.acks.ImplementationAck``; ``277CA`` → ``acks.ClaimAck``; ``TA1`` → ``acks.InterchangeAck``.
+* ``999`` → ``chartclaim.x12.acks.ImplementationAck``; ``TA1`` → ``acks.InterchangeAck``;
+  ``277CA`` → ``status.ClaimStatusReport`` (alias ``acks.ClaimAck``).
 * ``271`` → ``eligibility.EligibilityResponse``; ``270`` → ``eligibility.EligibilityInquiry``.
 * ``277`` → ``status.ClaimStatusResponse``; ``276`` → ``status.ClaimStatusInquiry``.
 
 Writing (fixed-width ISA, control numbers from a ``ControlNumberSource``; output passes pyx12):
 
-* ``write837.write_837(claims, EnvelopeOptions, Submitter, Receiver, numbers, one_st_per_claim=True)``
-* ``write835.write_835(remittances, EnvelopeOptions, numbers)``
-* ``acks.write_999(...)``, ``acks.write_277ca(...)``, ``eligibility.write_270(...)``, ``status.write_276(...)``
+* ``write837.write_837(claims, EnvelopeOptions, Submitter, Receiver, numbers, one_st_per_claim=True)``;
+  ``write837.cob_problems(claim)``, ``write837.with_line_control_numbers(claim)``
+* ``write835.write_835(remittances, EnvelopeOptions, numbers)``; to answer our claims
+  ``write835.claim_payment_for(claim, [(paid, adjustments) per line], ...)`` and ``write835.remittance_for(...)``
+* ``acks.write_999(acks, ...)`` / ``acks.acknowledge_file(read_result, ...)``, ``acks.match_999(ack, claim_files)``,
+  ``acks.write_ta1(...)``, ``status.claim_ack_for(...)`` + ``status.write_277ca(...)``, ``eligibility.write_270(...)``,
+  ``status.write_276(...)``
 * ``envelope.FileControlNumbers`` (default, persisted in ``data_dir``) / ``envelope.MemoryControlNumbers``.
 
 Validation: ``validate.pyx12_validate(path_or_text)`` drives pyx12's Python API.
