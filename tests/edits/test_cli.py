@@ -47,6 +47,12 @@ def test_import_status_and_scrub(data_dir: Path, edit_files: Path, tmp_path: Pat
     assert by_id["C1001"]["clean"] is True
     assert [e["rule_id"] for e in by_id["C2"]["edits"]] == ["NCCI-PTP-1"]
     assert set(by_id["C2"]["edits"][0]) >= {"rule_id", "family", "severity", "claim_id", "line", "message", "fix"}
+    # the same bill already sent (under another claim number) is a duplicate claim
+    sent = tmp_path / "sent.json"
+    sent.write_text(json.dumps({**SAMPLE, "claim_id": "OLD-1"}))
+    r = runner.invoke(app, ["claims", "scrub", str(clean), "--history", str(sent), "--json", "--today", "2026-11-27"])
+    assert r.exit_code == 1
+    assert [e["rule_id"] for e in json.loads(r.stdout)["claims"][0]["edits"]] == ["DATA-DUPLICATE-CLAIM"]
 
 
 def test_invalid_documents_become_data_edits(data_dir: Path, tmp_path: Path) -> None:

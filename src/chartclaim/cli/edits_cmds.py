@@ -103,6 +103,8 @@ def scrub_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the edits as JSON."),
     rules: list[Path] = typer.Option([], "--rules", help="Extra folder of payer rule YAML files (repeatable)."),
     today: str | None = typer.Option(None, help="Scrub as of this date (YYYY-MM-DD); default today."),
+    history: list[Path] = typer.Option([], "--history", exists=True,
+                                       help="Claims already submitted (JSON files): a repeat is a duplicate claim."),
 ) -> None:
     """Scrub claims before submission; prints every edit with a fix. Exit status 1 when any error, 2 when a
     file is not JSON. A document missing required fields is reported as data edits naming each field.
@@ -119,8 +121,18 @@ def scrub_cmd(
             docs.extend(read_documents(f))
         except DocumentError as exc:
             _die(str(exc))
+    from chartclaim.claim import ClaimFormatError, load_claims
+    from chartclaim.edits.data_rules import claim_fingerprint
+
+    prior: set[str] = set()
+    for h in history:
+        try:
+            prior.update(claim_fingerprint(c) for c in load_claims(h) if c.frequency == "1")
+        except (ClaimFormatError, OSError, UnicodeDecodeError) as exc:
+            _die(f"--history {h}: {exc}")
     try:
-        ctx = ScrubContext.load(rules_dirs=rules, today=dt.date.fromisoformat(today) if today else None)
+        ctx = ScrubContext.load(rules_dirs=rules, today=dt.date.fromisoformat(today) if today else None,
+                                prior_claims=prior)
     except RuleFileError as exc:
         _die(str(exc))
     except ValueError:
