@@ -141,10 +141,13 @@ def test_unbalanced_claim_is_not_posted(engine: Engine) -> None:
             syn.LinePay("99213", D("100"), D("70"), [("CO", "45", D("30"))])])])])
         text = text.replace("CAS*CO*45*30", "CAS*CO*45*20")  # the payer's arithmetic is off by 10
         [(rem, _fp, _err)] = list(posting.iter_remittances_text(text))
-        assert rem is not None
-        res = posting.post_remittance(s, rem)
-        assert [r for r, _ in res.exceptions] == ["unbalanced"]
-        assert ledger.overall_totals(s).payments == 0
+        assert rem is not None and rem.balancing  # the reader flagged it
+        s.commit()
+        for checked in (False, True):  # full arithmetic, and the reader's flags
+            res = posting.post_remittance(s, rem, balancing_checked=checked)
+            assert [r for r, _ in res.exceptions] == ["unbalanced"]
+            assert ledger.overall_totals(s).payments == 0
+            s.rollback()
 
 
 def test_fallback_match_by_member_dos_and_charge(engine: Engine, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ original is never changed, and a row can be reversed only once (unique `reverses
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from chartclaim.store.bulk import insert_rows
 from chartclaim.store.models import ClaimLine, ClaimRecord, LedgerEntry
 from chartclaim.store.types import to_money
 
@@ -88,7 +89,7 @@ def add_entries(session: Session, rows: Iterable[dict[str, Any]]) -> int:
         now = dt.datetime.now(dt.UTC)
         for r in full:
             r.setdefault("created_at", now)
-        session.execute(LedgerEntry.__table__.insert(), full)  # type: ignore[attr-defined]
+        insert_rows(session, LedgerEntry.__table__, full)  # type: ignore[arg-type]
     return len(full)
 
 
@@ -118,7 +119,7 @@ def transfer_rows(
     posted_on: dt.date,
     **extra: Any,
 ) -> list[dict[str, Any]]:
-    key = uuid.uuid4().hex
+    key = os.urandom(10).hex()  # pairs the two rows; uuid4 costs ten times more per transfer
     return [
         entry_row("transfer", -amount, line, from_payer, posted_on, transfer_key=key, **extra),
         entry_row("transfer", amount, line, to_payer, posted_on, transfer_key=key, **extra),

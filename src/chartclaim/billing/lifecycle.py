@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from chartclaim.store.bulk import insert_rows
 from chartclaim.store.models import ClaimRecord, ClaimTransition
 
 ADJUDICATED = frozenset({"paid", "partially_paid", "denied"})
@@ -104,8 +105,7 @@ def bulk_transition(
             )
             if res.rowcount != len(chunk):  # type: ignore[attr-defined]
                 raise IllegalTransition(f"one of {len(chunk)} claims", current, target)
-    if rows:
-        session.execute(ClaimTransition.__table__.insert(), rows)  # type: ignore[attr-defined]
+    insert_rows(session, ClaimTransition.__table__, rows)  # type: ignore[arg-type]
     return len(rows)
 
 

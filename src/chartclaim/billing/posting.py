@@ -35,12 +35,13 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import IO, Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chartclaim.billing import ledger
 from chartclaim.billing.lifecycle import ADJUDICATED, bulk_transition, can_transition
+from chartclaim.store.bulk import insert_rows, reserve_ids
 from chartclaim.store.models import (
     ClaimLine,
     ClaimPayment,
@@ -135,11 +136,7 @@ class PostingResult:
 
 def fingerprint_segments(segments: Iterable[Sequence[str]]) -> str:
     """SHA-256 of the ST..SE body, delimiter-independent (the envelope and ST02 are not content)."""
-    h = hashlib.sha256()
-    for seg in segments:
-        h.update("\x1f".join(e.strip() for e in seg).encode())
-        h.update(b"\x1e")
-    return h.hexdigest()
+    return hashlib.sha256("\x1e".join("\x1f".join(seg) for seg in segments).encode()).hexdigest()
 
 
 def _canon(v: Any) -> Any:
@@ -387,7 +384,13 @@ def _detail(cp: x835.ClaimPayment) -> dict[str, Any]:
     }
 
 
-def _unbalanced(cp: x835.ClaimPayment) -> str | None:
+def _unbalanced(cp: x835.ClaimPayment, flagged: frozenset[int] | None = None) -> str | None:
+    """Why a CLP loop does not balance, or None. `flagged`: positions the reader's balancing check reported
+    (it already summed everything); only the claims it flagged are re-checked here for the message."""
+    if flagged is not None and cp.position not in flagged and not any(s.position in flagged for s in cp.services):
+        if cp.services and sum((s.paid for s in cp.services), ZERO) != cp.paid:
+            return f"Σ SVC03 {sum((s.paid for s in cp.services), ZERO)} ≠ CLP04 {cp.paid}"
+        return None
     if cp.charge - cp.paid != cp.adjustment_total:
         return f"CLP03 {cp.charge} − CLP04 {cp.paid} ≠ Σ CAS {cp.adjustment_total}"
     for s in cp.services:
@@ -400,12 +403,12 @@ def _unbalanced(cp: x835.ClaimPayment) -> str | None:
 
 def _plan_claim(
     cp: x835.ClaimPayment, claim: _Claim, next_party: int | None, posted_on: dt.date, remittance_id: int,
-    actor: str,
+    actor: str, flagged: frozenset[int] | None = None,
 ) -> _Plan:
     """Ledger rows, CAS records and the status move for one matched, non-reversal CLP loop."""
     payment = _payment_row(cp, claim.id, claim.payer_id, remittance_id, posted_on, "posted")
     plan = _Plan(payment)
-    problem = _unbalanced(cp)
+    problem = _unbalanced(cp, flagged)
     lines: list[_Line]
     if problem is None:
         if cp.services:
@@ -558,9 +561,12 @@ def post_remittance(
     fingerprint: str | None = None,
     source: str | None = None,
     actor: str = "system",
+    balancing_checked: bool = False,
 ) -> PostingResult:
     """Post one remittance inside the caller's transaction (the caller commits; see `post_835_file`).
-    Returns `duplicate=True` and writes nothing when this remittance was posted before."""
+    Returns `duplicate=True` and writes nothing when this remittance was posted before.
+    `balancing_checked`: the remittance comes from chartclaim's 835 reader, whose `balancing` issues are
+    complete, so only the claims it flagged need the arithmetic again (a hand-built one is checked fully)."""
     fp = fingerprint or fingerprint_remittance(rem)
     trace = rem.trace.number if rem.trace else None
     result = PostingResult(fingerprint=fp, trace_number=trace, source=source)
@@ -602,6 +608,8 @@ def post_remittance(
                                                   if c is not None and cp.payer_claim_control_number
                                                   and cp.status != "22"])
 
+    flagged = (frozenset(i.position for i in rem.balancing if i.position is not None) if balancing_checked
+               else None)
     plans: list[_Plan] = []
     reversed_here: set[int] = set()
     for cp, c in matched:
@@ -609,7 +617,7 @@ def post_remittance(
             plan = _Plan(_payment_row(cp, None, payer_id, rid, posted_on, "exception"))
             plan.exception = ("unmatched_claim", f"CLP01 {cp.patient_control_number} ({cp.charge}) matches no claim")
         elif payer_id is not None and c.payer_id != payer_id and (xc := _as_crossover(c, payer_id, later)):
-            plan = _plan_claim(cp, xc, _after(xc, later), posted_on, rid, actor)
+            plan = _plan_claim(cp, xc, _after(xc, later), posted_on, rid, actor, flagged)
             if plan.exception is None:
                 result.claims_posted += 1
         elif payer_id is not None and c.payer_id != payer_id:
@@ -627,16 +635,16 @@ def post_remittance(
                                                    f"{cp.payer_claim_control_number} paying {cp.paid} was already "
                                                    "posted from another remittance")
         else:
-            plan = _plan_claim(cp, c, next_party.get(c.id), posted_on, rid, actor)
+            plan = _plan_claim(cp, c, next_party.get(c.id), posted_on, rid, actor, flagged)
             if plan.exception is None:
                 result.claims_posted += 1
         plans.append(plan)
 
-    # Bulk writes: claim payments (ids back in order), then everything that points at them.
-    ids = list(session.scalars(
-        insert(ClaimPayment).returning(ClaimPayment.id, sort_by_parameter_order=True),
-        [p.payment for p in plans],
-    )) if plans else []
+    # Bulk writes: claim payments (ids reserved first), then everything that points at them.
+    ids = reserve_ids(session, ClaimPayment.__table__, len(plans))  # type: ignore[arg-type]
+    for plan, pid in zip(plans, ids, strict=True):
+        plan.payment["id"] = pid
+    insert_rows(session, ClaimPayment.__table__, [p.payment for p in plans])  # type: ignore[arg-type]
     entries: list[dict[str, Any]] = []
     adjs: list[dict[str, Any]] = []
     excs: list[dict[str, Any]] = []
@@ -661,17 +669,14 @@ def post_remittance(
             session.execute(update(ClaimRecord).where(ClaimRecord.id == plan.crossover[0])
                             .values(crossed_over_to=plan.crossover[1][:200]))
     result.ledger_rows = ledger.add_entries(session, entries)
-    if adjs:
-        session.execute(insert(RemitAdjustment), adjs)
-    if excs:
-        session.execute(insert(PostingException), excs)
+    insert_rows(session, RemitAdjustment.__table__, adjs)  # type: ignore[arg-type]
+    insert_rows(session, PostingException.__table__, excs)  # type: ignore[arg-type]
     bulk_transition(session, moves, actor, f"835 {trace or ''}".strip(), remittance_id=rid)
 
     plb_rows = [{"remittance_id": rid, "provider_identifier": p.provider_id, "fiscal_period_end": p.fiscal_period,
                  "reason_code": a.reason[:2], "reference": a.reference or None, "amount": a.amount}
                 for p in rem.provider_adjustments for a in p.adjustments]
-    if plb_rows:
-        session.execute(insert(ProviderAdjustment), plb_rows)
+    insert_rows(session, ProviderAdjustment.__table__, plb_rows)  # type: ignore[arg-type]
     result.provider_adjustments = len(plb_rows)
     for issue in rem.balancing:
         if issue.segment_id == "BPR":
@@ -748,7 +753,8 @@ def post_835_file(
             results.append(res)
             continue
         try:
-            res = post_remittance(session, rem, fingerprint=fp, source=str(path), actor=actor)
+            res = post_remittance(session, rem, fingerprint=fp, source=str(path), actor=actor,
+                                  balancing_checked=True)
             if before_commit is not None:
                 before_commit(res)
             session.commit()
