@@ -299,7 +299,9 @@ def procedures(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[E
                                "current CPT code for the service.", "CMS NCCI code lists")
         elif HCPCS_SHAPE.match(code):
             if hcpcs is not None:
-                if hcpcs_loaded and _lookup(ctx, "hcpcs", hcpcs, code) is None:
+                known = ctx.store.known_procedure(code) if ctx.store is not None else None
+                # a code newer than the imported HCPCS file may already be in the NCCI tables
+                if hcpcs_loaded and _lookup(ctx, "hcpcs", hcpcs, code) is None and not known:
                     yield Edit("CODE-PROC-INVALID", F, "error", claim.claim_id, i,
                                f"{code} is not a HCPCS Level II code.",
                                "Check the code against the current HCPCS file.", "HCPCS Level II")
