@@ -112,3 +112,9 @@ def test_unknown_cpt_number(ctx) -> None:
     assert rule_ids(make_claim(line2={"procedure": "20619"}), ctx, "code") == {"CODE-PROC-INVALID"}
     assert rule_ids(make_claim(line2={"procedure": "36415"}), ctx, "code") == set()
     assert rule_ids(make_claim(line2={"procedure": "76942"}), ctx, "code") == set()   # a column-2 code
+
+
+def test_line_primary_pointer_not_external_cause(ctx) -> None:
+    c = make_claim(diagnoses=["E11.22", "W19.XXXA"], line2={"dx_pointers": [2, 1]})
+    assert rule_ids(c, ctx, "code") == {"CODE-LINE-PRIMARY-DX"}
+    assert rule_ids(make_claim(diagnoses=["E11.22", "W19.XXXA"], line2={"dx_pointers": [1, 2]}), ctx, "code") == set()

@@ -169,9 +169,22 @@ def conventions(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[
                        f"Move {dx[pos]} to position 1 (and update the line pointers), or remove it if another "
                        "encounter reason belongs first.", "ICD-10-CM Official Guidelines I.C.21.c.16")
     icd = _icd(ctx)
+    entries = _entries(claim, facts, icd) if icd is not None else [None] * len(dx)
+    # A line's first pointer is the diagnosis that justifies it: never an external cause or a manifestation.
+    if claim.claim_type == "professional":
+        for i, ln in enumerate(claim.lines, 1):
+            p = ln.dx_pointers[0] if ln.dx_pointers else 0
+            if 1 < p <= len(dx):
+                e = entries[p - 1]
+                if nd[p - 1][:1] in "VWXY" or (e is not None and e.manifestation):
+                    what = "an external-cause code" if nd[p - 1][:1] in "VWXY" else "a manifestation code"
+                    yield Edit("CODE-LINE-PRIMARY-DX", F, "error", claim.claim_id, i,
+                               f"Line {i} ({ln.procedure}) points first to {dx[p - 1]}, {what}, which can't be the "
+                               "diagnosis that supports a service.",
+                               f"Point line {i} first at the condition treated; keep {dx[p - 1]} as a later pointer.",
+                               "ICD-10-CM Official Guidelines")
     if icd is None:
         return
-    entries = _entries(claim, facts, icd)
     e0 = entries[0]
     if e0 is not None and e0.manifestation:
         yield Edit("CODE-MANIFESTATION-FIRST", F, "error", claim.claim_id, None,
