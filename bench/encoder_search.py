@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "tests" / "codesets" / "encoder_queries.tsv"
 ROUND2 = ROOT / "tests" / "codesets" / "encoder_queries_round2.tsv"
 ROUND3 = ROOT / "tests" / "codesets" / "encoder_queries_round3.tsv"
+ROUND4 = ROOT / "tests" / "codesets" / "encoder_queries_round4.tsv"
 HOLDOUT = ROOT / "tests" / "codesets" / "encoder_queries_holdout.tsv"
 
 
@@ -51,7 +52,8 @@ def main() -> None:
 
     cs = get_codesets()
     cs.search("warm up")
-    sets = [("dev", QUERIES), ("round2 (tuned-on)", ROUND2), ("round3 (tuned-on)", ROUND3)] + ([("holdout", HOLDOUT)] if HOLDOUT.exists() else [])
+    sets = [("dev", QUERIES), ("round2 (tuned-on)", ROUND2), ("round3 (tuned-on)", ROUND3),
+            ("round4 (tuned-on)", ROUND4)] + ([("holdout", HOLDOUT)] if HOLDOUT.exists() else [])
     if args.queries:
         sets = [(args.queries.name, args.queries)]
     all_times: list[float] = []

@@ -130,10 +130,10 @@ class Encoder:
         if tok in vocab or tok in self._lex.synonyms or tok.isdigit() or len(tok) < 4:
             return tok
         from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.distance import OSA
 
         max_d = 1 if len(tok) <= 5 else 2
-        best = process.extract(tok, self._vocab_list, scorer=Levenshtein.distance, score_cutoff=max_d, limit=8)
+        best = process.extract(tok, self._vocab_list, scorer=OSA.distance, score_cutoff=max_d, limit=8)
         if not best:
             # another form of a known word ('unemployed' -> 'unemployment', 'anemic' -> 'anemia')
             stem_len = max(5, len(tok) - 3)
