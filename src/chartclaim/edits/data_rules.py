@@ -335,12 +335,13 @@ def timely_filing(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit
 def duplicate_lines(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
     seen: dict[tuple[object, ...], int] = {}
     for i, ln in enumerate(claim.lines, 1):
-        key = (ln.procedure, tuple(sorted(ln.modifiers)), ln.date_of_service, ln.date_of_service_end,
-               claim.line_pos(ln), facts.rendering_npi(ln), ln.ndc)
+        key = (ln.procedure, ln.revenue_code, tuple(sorted(ln.modifiers)), ln.date_of_service,
+               ln.date_of_service_end, claim.line_pos(ln), facts.rendering_npi(ln), ln.ndc)
+        what = ln.procedure or f"revenue code {ln.revenue_code}"
         if key in seen and not REPEAT & set(ln.modifiers):
-            yield _e(claim, "DATA-DUPLICATE-LINE", i, f"Line {i} repeats line {seen[key]}: {ln.procedure} on "
+            yield _e(claim, "DATA-DUPLICATE-LINE", i, f"Line {i} repeats line {seen[key]}: {what} on "
                      f"{ln.date_of_service}{' with ' + ' '.join(ln.modifiers) if ln.modifiers else ''}.",
-                     f"If the service was given more than once, bill it on one line with {ln.procedure} units "
+                     f"If the service was given more than once, bill it on one line with the {what} units "
                      "combined (or add 76/77/91 for a true repeat); otherwise delete the duplicate line.")
         else:
             seen.setdefault(key, i)
