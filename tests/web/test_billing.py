@@ -197,3 +197,15 @@ def test_next_payer_and_statement(clients: dict[str, TestClient], ids: dict[str,
     assert s.status_code in (200, 409, 501)
     if s.status_code == 200:
         assert s.content.startswith(b"%PDF")
+
+
+def test_large_totals_are_capped(clients: dict[str, TestClient], monkeypatch: object) -> None:
+    from chartclaim.web import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 2)  # type: ignore[attr-defined]
+    page = clients["biller"].get("/api/v1/claims", params={"limit": 1}).json()
+    assert page["total"] == 2 and page["total_capped"] is True and len(page["items"]) == 1
+    html = clients["biller"].get("/claims", params={"limit": 1, "offset": 2}).text
+    assert "of 2+" in html and 'rel="next"' in html
+    q = clients["coder"].get("/api/v1/coding/queue", params={"limit": 50}).json()
+    assert q["total"] <= 2 and q["total_capped"] == (len(q["items"]) > 2)

@@ -41,7 +41,8 @@ def page_params(
     return PageParams(limit, offset)
 
 
-def count_capped(db: Session, stmt: Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
+def count_capped(db: Session, stmt: Select, cap: int | None = None) -> tuple[int, bool]:
+    cap = COUNT_CAP if cap is None else cap
     n = db.scalar(select(func.count()).select_from(stmt.order_by(None).limit(cap + 1).subquery())) or 0
     return (cap, True) if n > cap else (int(n), False)
 
