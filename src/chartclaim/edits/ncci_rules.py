@@ -80,14 +80,17 @@ def ptp(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
                                f"bundles {c2} into {c1}{why}.")
                         fix = (f"If the visit was significant and separately identifiable from {other} (its own "
                                f"documented history/exam/decision-making), add modifier 25 to {em} on line {em_line}"
-                               f" (57 if the visit was the decision for major surgery); otherwise remove {em}.")
+                               f" (57 if the visit was the decision for major surgery); otherwise remove {c2}, "
+                               f"which NCCI counts as part of {c1}.")
                     else:
                         msg = (f"{c1} and {c2} on the same day: NCCI bundles {c2} into {c1} unless a modifier "
                                f"shows they were distinct{why}.")
                         fix = (f"If {c2} was truly separate (different site, session or practitioner), add XS, XE,"
                                f" XP or XU (or 59) to {c2} on line {j}, or LT/RT when sides differ; otherwise "
                                f"remove {c2}.")
-                    yield Edit("NCCI-PTP-1", "ncci-ptp", "error", claim.claim_id, j, msg, fix, edit.release)
+                        em_line = j
+                    # the edit sits on the line that needs the change: the E/M for 25, else column 2
+                    yield Edit("NCCI-PTP-1", "ncci-ptp", "error", claim.claim_id, em_line, msg, fix, edit.release)
 
 
 def mue(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
