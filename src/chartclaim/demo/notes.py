@@ -345,6 +345,12 @@ def _chronic_codes(p: DemoPatient, keys: list[str]) -> tuple[list[str], list[str
         # the diabetic CKD is also hypertensive CKD when the patient has hypertension
         i = codes.index("E11.22")
         codes.insert(i + 1, "I12.9")
+    if "I12.9" in codes:
+        # hypertensive CKD is sequenced before the CKD stage it causes ("code first" at N18)
+        stages = [i for i, c in enumerate(codes) if c.startswith("N18")]
+        if stages and stages[0] < codes.index("I12.9"):
+            codes.remove("I12.9")
+            codes.insert(stages[0], "I12.9")
     if "E66.9" in codes and p.bmi is not None:
         codes.append(bmi_code(p.bmi))
     return codes, drug_z

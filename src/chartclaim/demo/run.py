@@ -22,6 +22,7 @@ Everything is deterministic for a seed (the simulated clock, not today's date, d
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import shutil
@@ -435,6 +436,13 @@ class DemoRun:
             if mod not in ln.modifiers and len(ln.modifiers) < 4:
                 lines[target] = ln.model_copy(update={"modifiers": (*ln.modifiers, mod)})
                 changed = True
+        for e in edits:
+            # a statutorily excluded service the patient chose to have (signed ABN in the note): GY, bill, PR-49
+            if e.line is not None and 1 <= e.line <= len(lines) and "add GY" in e.fix:
+                ln = lines[e.line - 1]
+                if "GY" not in ln.modifiers and len(ln.modifiers) < 4:
+                    lines[e.line - 1] = ln.model_copy(update={"modifiers": (*ln.modifiers, "GY")})
+                    changed = True
         for i, ln in enumerate(lines):
             if ln.procedure in WAIVED_TESTS and "QW" not in ln.modifiers and "QW" in text:
                 lines[i] = ln.model_copy(update={"modifiers": (*ln.modifiers, "QW")})
@@ -480,6 +488,8 @@ class DemoRun:
             self.first_pass_ok: set[str] = set()
             self.rejected_once: set[str] = set()
             self.corrected: set[str] = set()
+            self.worked: set[str] = set()  # denials the biller has appealed or written off
+            self.held_reasons: Counter[str] = Counter()
             self.secondary_of: dict[str, str] = {}
             self.post_results: list[Any] = []
             self.rejection_counts: Counter[str] = Counter()
@@ -503,11 +513,23 @@ class DemoRun:
         if not due:
             return
         EnvelopeOptions, EnvelopeParty = self.env
+        from chartclaim.x12.write837 import X12WriteError
+
         claims = [self.claims[c].model_copy(update={"submitted_on": day}) for c in due]
         opts = EnvelopeOptions(EnvelopeParty("OAKPRAIRIE01"), EnvelopeParty("SIMCH"),
                                timestamp=dt.datetime.combine(day, dt.time(17, 30)))
-        text = self.write_837(claims, opts, self.submitter, self.receiver, self.numbers, one_st_per_claim=False,
-                              created=dt.datetime.combine(day, dt.time(17, 30)))
+        while True:
+            try:
+                text = self.write_837(claims, opts, self.submitter, self.receiver, self.numbers,
+                                      one_st_per_claim=False, created=dt.datetime.combine(day, dt.time(17, 30)))
+                break
+            except X12WriteError as exc:
+                # one bad claim must not stop the batch: hold it for the biller with the writer's reason
+                claims = [c for c in claims if c.claim_id != exc.claim_id]
+                self.counts["claims_held_by_837_writer"] += 1
+                self.held_reasons[f"837: {exc.field}"] += 1
+                if not claims:
+                    return
         name = f"837P-{day.isoformat()}-{self.counts['files_837'] + 1:04d}.x12"
         self.ch.submit(name, text.encode())
         self.counts["files_837"] += 1
@@ -625,8 +647,54 @@ class DemoRun:
                 # half the time the payer grants a retro-authorisation; otherwise the denial stays in the queue
                 self._correct(cid, cp, day, "retro-authorisation obtained", auth=f"RA{cid[1:]}")
                 return
+        if claim.payer_responsibility == "P" and cid not in self.worked:
+            if ("CO", "50") in carcs:
+                self._appeal(cid, cp, day)
+            elif ("CO", "197") in carcs:
+                self._write_off_denial(cid, day, "197", "no authorisation obtained; denial written off")
         if claim.payer_responsibility == "P" and cp.crossover_carrier is None and not cp.is_forwarded:
             self._bill_secondary(cid, cp, day)
+
+    def _write_off_denial(self, cid: str, day: dt.date, reason: str, why: str) -> None:
+        try:
+            from chartclaim.billing.lifecycle import close, write_off_denial
+        except ImportError:
+            return
+        row = self._row(cid)
+        self.session.refresh(row)
+        if write_off_denial(self.session, row, "demo-biller", reason, why, on=day):
+            self.counts["denials_written_off"] += 1
+        self.worked.add(cid)
+        with contextlib.suppress(Exception):
+            close(self.session, row, "demo-biller", why, on=day)
+
+    def _appeal(self, cid: str, cp: Any, day: dt.date) -> None:
+        """A medical-necessity denial is appealed with the visit's documentation (PDF letter in appeals/)."""
+        self.worked.add(cid)
+        try:
+            from chartclaim.billing.denials import explain_denial
+            from chartclaim.billing.documents.appeal import appeal_for_claim, render_appeal_letter
+            from chartclaim.billing.lifecycle import appeal
+        except ImportError:
+            return
+        denials = [explain_denial(a.group, a.reason, [r.code for r in s.remarks], a.amount)
+                   for s in cp.services for a in s.adjustments if (a.group, a.reason) == ("CO", "50")]
+        e = self.encounter_of.get(cid)
+        excerpt = ""
+        if e is not None:
+            text = e.note
+            i = max(text.find("ASSESSMENT"), text.find("A/P:"), text.find("Assessment:"))
+            excerpt = text[i:i + 700] if i >= 0 else text[:700]
+        letter = appeal_for_claim(self.claims[cid].model_copy(update={"original_claim_number": cp.payer_claim_control_number}),
+                                  denials, excerpt, day)
+        out = self.root / "appeals"
+        out.mkdir(exist_ok=True)
+        (out / f"{cid}.pdf").write_bytes(render_appeal_letter(letter))
+        row = self._row(cid)
+        self.session.refresh(row)
+        with contextlib.suppress(Exception):
+            appeal(self.session, row, "demo-biller", "medical necessity: appeal with documentation")
+        self.counts["appeal_letters"] += 1
 
     def _correct(self, cid: str, cp: Any, day: dt.date, why: str, auth: str | None = None) -> None:
         claim = self.claims[cid]
@@ -650,6 +718,43 @@ class DemoRun:
     def _bill_secondary(self, cid: str, cp: Any, day: dt.date) -> None:
         e = self.encounter_of.get(cid)
         if e is None or cid in self.secondary_of:
+            return
+        build_next_claim: Any = None
+        with contextlib.suppress(ImportError):
+            from chartclaim.billing.secondary import SecondaryClaimError, build_next_claim
+        if build_next_claim is not None:
+            patient = self.practice.patient(e.patient_id)
+            if len(patient.coverages) < 2:
+                return
+            self.session.flush()
+            try:
+                rec = build_next_claim(self.session, self.claim_rows[cid], actor="demo-biller", on=day)
+            except SecondaryClaimError as exc:
+                reason = str(exc)
+                key = ("crossed over" if "crossed over" in reason else "nothing owed" if "nothing is owed" in reason
+                       else "already billed" if "already" in reason else "other")
+                self.counts[f"secondary_not_billed_{key.replace(' ', '_')}"] += 1
+                return
+            doc = Claim.model_validate(rec.document)
+            # The 837 needs the subscriber's (2010BA) and a dependent patient's (2010CA) address; the billing
+            # core's secondary document leaves them out, so the biller adds them from registration.
+            fix: dict[str, Any] = {}
+            if doc.subscriber.address is None:
+                fix["subscriber"] = doc.subscriber.model_copy(update={"address": patient.address})
+            if doc.patient is not None and doc.patient.address is None:
+                fix["patient"] = doc.patient.model_copy(update={"address": patient.address})
+            if fix:
+                doc = doc.model_copy(update=fix)
+                rec.document = doc.model_dump(mode="json", exclude_none=True)
+                self.counts["secondary_claims_address_added"] += 1
+            self.claims[rec.claim_number] = doc
+            self.claim_rows[rec.claim_number] = rec.id
+            self.encounter_of[rec.claim_number] = e
+            self.secondary_of[cid] = rec.claim_number
+            for t in ("scrubbed", "ready"):
+                self._move(rec.claim_number, t, "secondary claim with the primary's adjudication", day)
+            self.queue[day + dt.timedelta(days=1)].append(rec.claim_number)
+            self.counts["secondary_claims"] += 1
             return
         patient = self.practice.patient(e.patient_id)
         if len(patient.coverages) < 2:
@@ -775,7 +880,7 @@ class DemoRun:
             for k, v in sorted(status.items()):
                 self.counts[f"claims_status_{k}"] = int(v)
             submitted = [c for c in self.claims if self.submissions.get(c)] if hasattr(self, "submissions") else []
-            primary_submitted = [c for c in submitted if not c.endswith("S")]
+            primary_submitted = [c for c in submitted if self.claims[c].payer_responsibility == "P"]
             clean = [c for c in primary_submitted if c in getattr(self, "first_pass_ok", set())
                      and c not in getattr(self, "corrected", set()) and not self._denied(c)]
             self.counts["claims_submitted"] = len(primary_submitted)
