@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from chartclaim.claim import Address, Claim, OtherPayer, Person, ServiceLine
 from chartclaim.x12.core import gc_paused
@@ -154,7 +155,9 @@ def _date_range(start: dt.date, end: dt.date | None) -> tuple[str, str]:
 class _Writer:
     """Builds one transaction body; HL numbering is per transaction."""
 
-    def __init__(self, submitter: Submitter, receiver: Receiver, institutional: bool, created: dt.datetime) -> None:
+    def __init__(self, submitter: Submitter, receiver: Receiver, institutional: bool, created: dt.datetime,
+                 cache: dict[Any, Any] | None = None) -> None:
+        self.cache: dict[Any, Any] = cache if cache is not None else {}
         self.out: list[str] = []
         self.hl = 0
         self.inst = institutional
@@ -172,7 +175,13 @@ class _Writer:
         self.hl += 1
         hl = self.hl
         bp = c.billing_provider
-        out = self.out
+        # one ST per claim repeats the same 2000A for every claim: render it once per provider object
+        key = (id(bp), id(c.pay_to_address), hl)
+        hit = self.cache.get(key)
+        if hit is not None and hit[0] is bp and hit[1] is c.pay_to_address:
+            self.out += hit[2]
+            return hl
+        out: list[str] = []
         out.append(_s("HL", str(hl), "", "20", "1"))
         if bp.taxonomy:
             out.append(_s("PRV", "BI", "PXC", bp.taxonomy))
@@ -187,6 +196,8 @@ class _Writer:
         if c.pay_to_address is not None and c.pay_to_address != bp.address:
             out.append(_s("NM1", "87", "2"))
             out += _addr(c.pay_to_address)
+        self.cache[key] = (bp, c.pay_to_address, out)  # only once it rendered without error
+        self.out += out
         return hl
 
     def subscriber(self, c: Claim, parent: int) -> int:
@@ -382,7 +393,8 @@ def _cas(adjustments: Iterable[object]) -> list[str]:
 
 
 def transaction_body(claims: Sequence[Claim], submitter: Submitter, receiver: Receiver, *,
-                     created: dt.datetime | None = None, reference: str | None = None) -> list[str]:
+                     created: dt.datetime | None = None, reference: str | None = None,
+                     cache: dict[Any, Any] | None = None) -> list[str]:
     """Segments between ST and SE for claims of one type (all professional or all institutional)."""
     if not claims:
         raise ValueError("no claims to write")
@@ -391,7 +403,7 @@ def transaction_body(claims: Sequence[Claim], submitter: Submitter, receiver: Re
         if (c.claim_type == "institutional") != inst:
             raise X12WriteError(c.claim_id, "claim_type", "professional and institutional claims go in separate transactions")
     created = created or dt.datetime.now()
-    w = _Writer(submitter, receiver, inst, created)
+    w = _Writer(submitter, receiver, inst, created, cache)
     w.set_reference(reference or claims[0].claim_id)
     # 2000A per billing provider, 2000B per subscriber+payer within it (claims keep their order inside).
     by_provider: dict[tuple[str, ...], list[Claim]] = {}
@@ -446,7 +458,8 @@ def _groups(prof: list[Claim], inst: list[Claim], submitter: Submitter, receiver
         if not batch:
             continue
         if one_st_per_claim:
-            sets = [("837", transaction_body([c], submitter, receiver, created=created)) for c in batch]
+            cache: dict[Any, Any] = {}
+            sets = [("837", transaction_body([c], submitter, receiver, created=created, cache=cache)) for c in batch]
         else:
             sets = [("837", transaction_body(batch, submitter, receiver, created=created,
                                              reference=f"B{created.strftime('%Y%m%d%H%M%S')}"))]
