@@ -122,3 +122,12 @@ def test_security_headers(anon: TestClient) -> None:
     r = anon.get("/login")
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["cache-control"] == "no-store"
+
+
+def test_repeated_failures_lock_the_user_name(app: FastAPI, clients: dict[str, TestClient], anon: TestClient) -> None:
+    clients["admin"].post("/api/v1/users", json={"username": "target", "password": "long enough", "role": "coder"})
+    for _ in range(5):
+        assert anon.post("/api/v1/auth/login", json={"username": "Target", "password": "guess-guess"}).status_code == 401
+    r = anon.post("/api/v1/auth/login", json={"username": "target", "password": "long enough"})
+    assert r.status_code == 429  # even the right password waits out the window
+    assert anon.post("/api/v1/auth/login", json={"username": "coder", "password": PASSWORD}).status_code == 200

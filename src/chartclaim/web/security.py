@@ -22,7 +22,7 @@ SESSION_COOKIE = "cc_session"
 LOGIN_CSRF_COOKIE = "cc_login_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
-SESSION_MAX_AGE = 8 * 3600  # one working day; the cookie is re-signed on every request
+SESSION_MAX_AGE = 8 * 3600  # one working day from sign-in, then sign in again
 
 
 class Role(enum.StrEnum):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chartclaim.web.db import get_db
@@ -30,9 +33,23 @@ def _set_session(request: Request, response: Response, user: User) -> str:
 
 
 def _login_event(db: Session, request: Request, user: User | None, username: str, ok: bool) -> None:
-    db.add(AuditEvent(user_id=user.id if user else None, username=username[:64], role=user.role if user else "",
+    db.add(AuditEvent(user_id=user.id if user else None, username=username.strip().lower()[:64],
+                      role=user.role if user else "",
                       action="login" if ok else "login-failed", entity="session", path="/login",
                       ip=(request.client.host if request.client else "")[:64]))
+
+
+LOCKOUT_FAILURES = 5
+LOCKOUT_WINDOW = dt.timedelta(minutes=15)
+
+
+def locked_out(db: Session, username: str) -> bool:
+    """Five failed sign-ins for a user name within 15 minutes lock it for the rest of the window (the audit log
+    is the record; the range scan on its time index keeps this cheap)."""
+    since = dt.datetime.now(dt.UTC) - LOCKOUT_WINDOW
+    n = db.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.at >= since, AuditEvent.action == "login-failed", AuditEvent.username == username.strip().lower()[:64]))
+    return (n or 0) >= LOCKOUT_FAILURES
 
 
 def _safe_next(nxt: str | None) -> str | None:
@@ -57,6 +74,8 @@ def login_submit(request: Request, username: str = Form(...), password: str = Fo
                  csrf_token: str = Form(""), next: str = Form(""), db: Session = Depends(get_db)) -> Response:
     if not signer(request).check_login_csrf(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
         raise HTTPException(status_code=403, detail="the sign-in form expired; reload the page")
+    if locked_out(db, username):
+        return RedirectResponse("/login?error=locked", status_code=303)
     user = authenticate(db, username, password)
     _login_event(db, request, user, username, user is not None)
     db.commit()
@@ -113,6 +132,8 @@ def _me(user: User, csrf: str) -> Me:
 
 @api.post("/login", response_model=Me, summary="Sign in; sets the session cookie and returns the CSRF token")
 def api_login(body: LoginIn, request: Request, response: Response, db: Session = Depends(get_db)) -> Me:
+    if locked_out(db, body.username):
+        raise HTTPException(status_code=429, detail="too many failed sign-ins; try again in 15 minutes")
     user = authenticate(db, body.username, body.password)
     _login_event(db, request, user, body.username, user is not None)
     db.commit()
