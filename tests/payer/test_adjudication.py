@@ -148,3 +148,14 @@ def test_front_end_rejections(practice: DemoPractice) -> None:
     assert (dec["F4"].category, dec["F4"].status) == ("A3", "109")
     assert (dec["F5"].category, dec["F5"].status) == ("A7", "164")
     assert len(sim.pending) == 1  # only the accepted claim goes on to adjudication
+
+
+def test_plan_excluded_diagnosis(practice: DemoPractice) -> None:
+    p = _patient(practice, lambda p: p.coverages[0].payer_id == "68069")
+    sim = SimulatedPayer(practice, 1, reversal_rate=0, interest_rate=0, recovery_rate=0)
+    obesity = _claim(practice, p, [TruthProcedure("99213", (), 1, ("E66.9", "Z68.35"))], ("E66.9", "Z68.35"), "X1")
+    mixed = _claim(practice, p, [TruthProcedure("99213", (), 1, ("I10", "E66.9"))], ("I10", "E66.9"), "X2",
+                   dos=DOS + dt.timedelta(days=1))
+    res = _run(sim, [obesity, mixed])
+    assert _cas(res["X1"][0]) == {("PR", "204"): D("150.00")} and res["X1"][0].lines[0].remarks == ("N130",)
+    assert not res["X2"][0].lines[0].denied  # hypertension is covered

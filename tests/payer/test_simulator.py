@@ -83,3 +83,32 @@ def test_deterministic_for_a_seed(simulated: tuple[SimulatedPayer, list[tuple[ob
     _sim, files = simulated
     _sim2, files2 = _simulate(5)
     assert [t for _, t in files] == [t for _, t in files2]
+
+
+def test_mailbox_exchange_answers_a_broken_837_with_a_rejecting_999(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from chartclaim.payer.clearinghouse import DirectoryDrop
+    from chartclaim.payer.simulator import exchange
+    from chartclaim.x12.envelope import EnvelopeOptions, EnvelopeParty
+    from chartclaim.x12.write837 import Receiver, Submitter, write_837
+
+    pr = build_practice(5, n_patients=20, n_encounters=30)
+    claims = _claims(pr)[:3]
+    opts = EnvelopeOptions(EnvelopeParty("OAKPRAIRIE01"), EnvelopeParty("SIMCH"), timestamp=dt.datetime(2026, 4, 1, 9))
+    text = write_837(claims, opts, Submitter("Oak", "OAKPRAIRIE01", "Billing", "2175550100"), Receiver("SIM", "SIMCH"),
+                     x12.MemoryControlNumbers(), one_st_per_claim=True)
+    # damage the second transaction set: drop its CLM segment
+    sets = text.split("ST*837*")
+    sets[2] = "\n".join(s for s in sets[2].split("\n") if not s.startswith("CLM*"))
+    broken = "ST*837*".join(sets)
+    practice_side = DirectoryDrop(tmp_path / "mb", "sim")
+    practice_side.submit("837P-broken.x12", broken.encode())
+    sim = SimulatedPayer(pr, 5)
+    report = exchange(sim, practice_side.peer(), dt.date(2026, 4, 2), x12.MemoryControlNumbers(start=900))
+    assert report.received == ["837P-broken.x12"]
+    back = {f.kind: f for f in practice_side.fetch()}
+    ack = x12.read(io.BytesIO(back["999"].content)).models("999")[0]
+    assert [t.status for t in ack.transactions] == ["A", "R", "A"] and ack.status == "P"
+    assert pyx12_validate(back["999"].text).ok
+    ca = x12.read(io.BytesIO(back["277CA"].content)).models("277CA")[0]
+    assert len(ca.claims) == 2  # the two readable claims were acknowledged claim by claim
+    assert pyx12_validate(back["277CA"].text).ok

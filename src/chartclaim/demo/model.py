@@ -64,6 +64,8 @@ class PayerProfile:
     necessity: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # Preventive services paid in full (ACA): no copay, deductible or coinsurance.
     preventive_free: bool = True
+    # Diagnoses the plan excludes (prefixes): a line supported only by them is not a covered benefit (PR-204).
+    non_covered_dx: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

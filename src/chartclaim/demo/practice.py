@@ -132,7 +132,8 @@ def default_payers() -> tuple[PayerProfile, ...]:
                      _addr("PO Box 14601", "Lexington", "40512", "KY"),
                      non_covered=("99385", "99386", "99387", "99395", "99396", "99397")),
         PayerProfile("68069", "Ambetter Marketplace", "commercial", "CI", 95, Decimal("1.10"), "CHK",
-                     _addr("PO Box 5010", "Farmington", "63640", "MO")),
+                     _addr("PO Box 5010", "Farmington", "63640", "MO"),
+                     non_covered_dx=("E66", "Z68")),  # the plan excludes weight-management visits
         PayerProfile("MGAP1", "Heartland Medigap Plan G", "medigap", "CI", 365, Decimal("1.00"), "CHK",
                      _addr("PO Box 2210", "Omaha", "68103", "NE")),
         PayerProfile("99726", "TRICARE East", "tricare", "CH", 365, Decimal("0.98"), "ACH",

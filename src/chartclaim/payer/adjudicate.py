@@ -8,7 +8,7 @@ are the everyday ones a family practice meets:
   service (A3:109 entity not eligible), invalid or non-billable diagnosis (A7:255), unknown procedure (A7:454);
 * adjudication (835 CAS with CARC/RARC): fee-schedule allowed amount with the contractual write-off (CO-45),
   copay (PR-3), deductible (PR-1), coinsurance (PR-2), Medicare sequestration (CO-253), timely filing (CO-29),
-  exact duplicates (OA-18), NCCI bundling of an E/M without modifier 25 or a column-2 code without a bypass
+  exact duplicates (OA-18), diagnoses the plan excludes (PR-204 + N130), NCCI bundling of an E/M without modifier 25 or a column-2 code without a bypass
   modifier (CO-97 + M15), statutorily non-covered services (PR-49 + N130), medical necessity against the
   payer's LCD-style policy (CO-50 + N115), missing prior authorisation (CO-197 + M62), and for secondary
   payers the prior payer's adjudication (OA-23) with the remaining patient responsibility.
@@ -262,6 +262,12 @@ def _bundled(claim: Claim, idx: int, contract: Contract) -> bool:
     return False
 
 
+def _only(claim: Claim, ln: ServiceLine, prefixes: tuple[str, ...]) -> bool:
+    """Every diagnosis the line points to is one of `prefixes` (the plan excludes all of them)."""
+    pointed = [claim.diagnoses[p - 1] for p in ln.dx_pointers if 1 <= p <= len(claim.diagnoses)]
+    return bool(pointed) and all(any(code.startswith(x) for x in prefixes) for code in pointed)
+
+
 def _supports(claim: Claim, ln: ServiceLine, prefixes: tuple[str, ...]) -> bool:
     for p in ln.dx_pointers:
         if 1 <= p <= len(claim.diagnoses):
@@ -302,6 +308,9 @@ def adjudicate(
             continue
         if ln.procedure in payer.non_covered:
             results.append(_denial(i, ln, "PR", "49", ("N130",)))
+            continue
+        if payer.non_covered_dx and _only(claim, ln, payer.non_covered_dx):
+            results.append(_denial(i, ln, "PR", "204", ("N130",)))
             continue
         if ln.procedure in payer.auth_required and not claim.prior_authorization:
             results.append(_denial(i, ln, "CO", "197", ("M62",)))
