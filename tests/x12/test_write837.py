@@ -81,3 +81,29 @@ def test_cob_balancing() -> None:
     bad = good.model_copy(update={"other_payers": (op.model_copy(update={"paid": op.paid + 1}),)})  # type: ignore[operator]
     problems = cob_problems(bad)
     assert len(problems) == 1 and "paid 121" in problems[0]
+
+
+@needs_pyx12
+def test_institutional_secondary_with_revenue_code_only_line() -> None:
+    from chartclaim.claim import parse_claim
+    from chartclaim.x12 import read
+    from chartclaim.x12.write837 import cob_problems, with_line_control_numbers
+
+    data = institutional().model_dump(mode="json", exclude_none=True)
+    op = secondary().model_dump(mode="json", exclude_none=True)["other_payers"][0]
+    op["paid"] = "700"
+    op["line_adjudications"] = [
+        {"line": 1, "payer_id": "87726", "paid": "700", "procedure": "99284", "units": 1,
+         "adjustments": [{"group": "CO", "reason": "45", "amount": "200"}], "adjudicated_on": "2024-03-20"},
+        {"line": 2, "payer_id": "87726", "paid": "0", "units": 3,
+         "adjustments": [{"group": "PR", "reason": "1", "amount": "75.25"}], "adjudicated_on": "2024-03-20"},
+    ]
+    data.update(other_payers=[op], payer_responsibility="S",
+                payer={"id": "MCD01", "name": "STATE MEDICAID", "filing_indicator": "MC"})
+    claim = parse_claim(data)
+    assert cob_problems(claim) == []
+    text = write_837([claim], OPTS, SUB, REC, MemoryControlNumbers())
+    v = pyx12_validate(text)
+    assert v.ok, v.errors
+    (cf,) = read(io.StringIO(text)).models()
+    assert cf.claims[0] == with_line_control_numbers(claim)

@@ -364,7 +364,13 @@ class _Writer:
             for la in op.line_adjudications:
                 if la.line != n:
                     continue
-                lproc = _c("HC", la.procedure or ln.procedure, *(la.modifiers or ln.modifiers)[:4])
+                code = la.procedure or ln.procedure
+                if code:
+                    lproc = _c("HC", code, *(la.modifiers or ln.modifiers)[:4])
+                elif self.inst:
+                    lproc = ""  # 837I: SVD03 is situational; the revenue code (SVD04) identifies the line
+                else:
+                    raise X12WriteError(c.claim_id, f"lines[{n - 1}].procedure", "2430 SVD03 needs a procedure code")
                 if self.inst:
                     out.append(_s("SVD", la.payer_id, _amt(la.paid), lproc, ln.revenue_code or "", _amt(la.units)))
                 else:
