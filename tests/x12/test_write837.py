@@ -107,3 +107,29 @@ def test_institutional_secondary_with_revenue_code_only_line() -> None:
     assert v.ok, v.errors
     (cf,) = read(io.StringIO(text)).models()
     assert cf.claims[0] == with_line_control_numbers(claim)
+
+
+@needs_pyx12
+def test_kitchen_sink_professional_claim() -> None:
+    """Replacement claim, accident, pay-to, 12 diagnoses, 4 modifiers, line POS and rendering, anaesthesia minutes."""
+    from chartclaim.claim import parse_claim
+    from chartclaim.x12 import read
+    from chartclaim.x12.write837 import with_line_control_numbers
+
+    d = professional().model_dump(mode="json", exclude_none=True)
+    d.update(frequency="7", original_claim_number="PAYCCN77", note="CORRECTED UNITS", accident_state="NY",
+             referral_number="REF123",
+             pay_to_address={"line1": "PO BOX 9", "city": "SPRINGFIELD", "state": "IL", "zip": "627010009"},
+             diagnoses=["E11.9", "I10", "Z79.4", "M54.5", "R51", "J06.9", "N39.0", "K21.9", "F41.1", "G47.00",
+                        "E78.5", "R73.03"])
+    d["lines"][0].update(modifiers=["25", "59", "XE", "76"], place_of_service="22",
+                         rendering_provider={"npi": "1234567893", "first_name": "AL", "last_name": "LINE"})
+    d["lines"].append({"procedure": "00840", "modifiers": ["AA"], "units": 45, "unit_type": "MJ", "charge": "900",
+                       "dx_pointers": [1, 2, 3, 4], "date_of_service": "2024-03-01", "line_control_number": "L4"})
+    claim = parse_claim(d)
+    text = write_837([claim], OPTS, SUB, REC, MemoryControlNumbers())
+    v = pyx12_validate(text)
+    assert v.ok, v.errors
+    assert "CLM*PCN1001*1115.5***11:B:7*Y*A*Y*Y**AA:::NY~" in text and "REF*F8*PAYCCN77~" in text
+    (cf,) = read(io.StringIO(text)).models()
+    assert cf.claims[0] == with_line_control_numbers(claim)
