@@ -119,6 +119,8 @@ class DemoPatient:
     # (relative, condition as written, ICD-10-CM family-history code) — history, never the patient's diagnosis
     family_history: tuple[tuple[str, str, str], ...] = ()
     surgical_history: tuple[str, ...] = ()
+    # Resolved or historical conditions as written in the PMH, with the personal-history Z code they imply
+    past_history: tuple[tuple[str, str], ...] = ()
     bmi: Decimal | None = None
     new_patient: bool = False  # first visit in the period is a new-patient visit
 

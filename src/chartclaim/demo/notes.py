@@ -218,7 +218,19 @@ _SURGERIES = (
     "hernia repair", "hysterectomy (2015)", "carpal tunnel release, left", "ORIF right ankle (2011)",
     "lap chole 2019", "vasectomy", "LASIK",
 )
+_PAST = (
+    ("h/o kidney stones", "Z87.442"), ("remote h/o DVT (2014), completed anticoagulation", "Z86.718"),
+    ("h/o TIA 2019, no residual deficits", "Z86.73"), ("h/o colon polyps, last colonoscopy 2023", "Z86.0100"),
+    ("hx of pneumonia x2", "Z87.01"),
+)
 _ALLERGIES = ("penicillin (rash)", "sulfa (hives)", "codeine (nausea)", "latex", "amoxicillin (rash)", "shellfish")
+
+
+def choose_past(rng: random.Random, age: int, sex: str) -> tuple[tuple[str, str], ...]:
+    if age < 30 or rng.random() > 0.25:
+        return ()
+    pool = list(_PAST) + ([("breast cancer s/p lumpectomy 2012, in remission", "Z85.3")] if sex == "F" else [])
+    return (rng.choice(pool),)
 
 
 def choose_history(rng: random.Random, age: int, sex: str) -> tuple[
@@ -488,6 +500,8 @@ def _unaddressed_history(v: Visit, p: DemoPatient, keys: list[str]) -> None:
             if k == "htn" and any(x in _CKD_KEYS for x in p.problems):
                 v.extra.add("I12.9")
     for _rel, _cond, z in p.family_history:
+        v.extra.add(z)
+    for _text, z in p.past_history:
         v.extra.add(z)
     if p.former_smoker:
         v.extra.add("Z87.891")
@@ -1077,7 +1091,7 @@ def _vitals(rng: random.Random, p: DemoPatient, dos: dt.date, v: Visit) -> str:
 
 
 def render(rng: random.Random, v: Visit, p: DemoPatient, dos: dt.date, style: str, provider_name: str) -> str:
-    pmh = [_pick(rng, CHRONIC[k].pmh) for k in p.problems]
+    pmh = [_pick(rng, CHRONIC[k].pmh) for k in p.problems] + [text for text, _z in p.past_history]
     meds = [m for m in (med_of(p, k) for k in p.problems) if m]
     fh = [f"{rel.capitalize()} - {cond}" if style != "soap" else f"{rel} w/ {cond}" for rel, cond, _ in p.family_history]
     fh_text = "; ".join(fh) if fh else _pick(rng, ("Noncontributory", "No family history of heart disease or cancer", "Non-contributory"))

@@ -238,13 +238,14 @@ def _patients(rng: random.Random, payers: dict[str, PayerProfile], n: int) -> li
         dob = _dob(rng, age, PERIOD[0])
         problems = notes.choose_problems(rng, age, sex)
         family, surgeries, allergies, smoker, former = notes.choose_history(rng, age, sex)
+        past = notes.choose_past(rng, age, sex)
         bmi = (Decimal(rng.randint(300, 439)) / 10) if "obesity" in problems else None
         covs = _coverages(rng, payers, age, first, last, dob, sex)
         out.append(DemoPatient(
             id=f"P{len(out) + 1:05d}", first_name=first, last_name=last, dob=dob, sex=sex,  # type: ignore[arg-type]
             address=_address(rng), phone=f"217-555-{rng.randint(100, 199):04d}", coverages=covs, problems=problems,
             allergies=allergies, smoker=smoker, former_smoker=former, family_history=family,
-            surgical_history=surgeries, bmi=bmi, new_patient=rng.random() < 0.1))
+            surgical_history=surgeries, past_history=past, bmi=bmi, new_patient=rng.random() < 0.1))
     return out
 
 
