@@ -824,14 +824,12 @@ def parse_835(raw: RawTransaction) -> Remittance:
                 ts3 = tuple(x.strip() for x in seg[1:])
             else:
                 ts2 = tuple(x.strip() for x in seg[1:])
-        elif tag == "MIA":
-            if c_start < 0 or s_seg is not None:
-                raise X12Error("MIA outside the claim header (loop 2100)", position=base + i, segment_id="MIA")
-            _opt_num(seg, 1, base + i)
-        elif tag == "MOA":
-            if c_start < 0 or s_seg is not None:
-                raise X12Error("MOA outside the claim header (loop 2100)", position=base + i, segment_id="MOA")
-            for k in (1, 2, 8, 9):
+        elif tag in ("MIA", "MOA"):
+            if c_start < 0:
+                raise X12Error(f"{tag} outside a claim (no CLP before it)", position=base + i, segment_id=tag)
+            if s_seg is not None:
+                issues.append(Issue(f"{tag} after the service lines; read as the claim's", base + i, tag))
+            for k in ((1,) if tag == "MIA" else (1, 2, 8, 9)):
                 _opt_num(seg, k, base + i)
         else:
             issues.append(Issue(f"segment {tag} not expected here; ignored", base + i, tag))
