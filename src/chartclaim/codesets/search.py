@@ -40,6 +40,8 @@ _NEUTRAL = {"unspecified": 0.15, "without": 0.3, "complication": 0.3, "site": 0.
             "mellitus": 0.2, "closed": 0.2, "unilateral": 0.6, "current": 0.5, "with": 0.0, "condition": 0.5,
             # 'other' titles are for specified conditions not listed elsewhere: never the default
             "other": 2.0, "specified": 1.5}
+_ENCOUNTER_WORDS = frozenset({"initial", "subsequent", "sequela", "encounter", "routine", "healing", "delayed",
+                              "nonunion", "malunion"})
 _EXTRA_COST = 0.035
 _EXTRA_CAP = 0.35
 _FIELD_WEIGHT = {"desc": 1.0, "incl": 0.97, "lex": 1.0, "index": 0.95}
@@ -206,24 +208,30 @@ class Encoder:
 
     def _retrieve(self, table: str, concepts: list[Concept], limit: int) -> list[int]:
         """Candidates: every concept first; when that finds few, every concept but one (a word the
-        titles do not use must not sink the query); as a last resort any rare concept. Intersections are
-        cheap in FTS5, ranking a union of common words is not, so common-only subsets are skipped."""
-        ids = self._fts(table, concepts, True, limit)
-        if len(ids) >= 60 or len(concepts) < 2:
-            return ids
+        titles do not use must not sink the query); then any rare concept; and always the entries of the
+        most distinctive word alone ('stye' in 'left eye stye'). Encounter words are left out: 7th
+        characters are not indexed, the expansion step scores them. Intersections are cheap in FTS5,
+        ranking a union of common words is not, so common-only subsets are skipped."""
+        core = [c for c in concepts if c.word not in _ENCOUNTER_WORDS] or concepts
         vocab = self.vocab()
 
         def common(c: Concept) -> bool:
             return min(vocab.get(a, 0) for a in c.alts) >= 2500
 
-        for drop in concepts:
-            rest = [c for c in concepts if c is not drop]
-            if all(common(c) for c in rest):
-                continue
-            ids += self._fts(table, rest, True, limit // 2)
-        if len(set(ids)) < 30:
-            rare = [c for c in concepts if not common(c)] or concepts
-            ids += self._fts(table, rare, False, 200)
+        ids = self._fts(table, core, True, limit)
+        if len(ids) < 60 and len(core) >= 2:
+            for drop in core:
+                rest = [c for c in core if c is not drop]
+                if all(common(c) for c in rest):
+                    continue
+                ids += self._fts(table, rest, True, limit // 2)
+            if len(set(ids)) < 30:
+                rare = [c for c in core if not common(c)] or core
+                ids += self._fts(table, rare, False, 200)
+        if len(core) >= 2:
+            rarest = max(core, key=lambda c: c.weight)
+            if not common(rarest):
+                ids += self._fts(table, [rarest], True, 60)
         return ids
 
     def _score_text(self, concepts: list[Concept], total: float, toks: set[str], required: list[str],
@@ -238,9 +246,14 @@ class Encoder:
         if not matched:
             return 0.0, matched
         cost = 0.0
+        # words of a 'without ...' phrase describe the default state ('without foreign body'): cheap
+        quiet: set[str] = set()
+        if ordered and "without" in ordered:
+            k = ordered.index("without")
+            quiet = set(ordered[k + 1:k + 4])
         for t in required:
             if t not in matched:
-                cost += _NEUTRAL.get(t, 1.0)
+                cost += 0.3 if t in quiet else _NEUTRAL.get(t, 1.0)
         score = matched_w / total - min(_EXTRA_CAP, _EXTRA_COST * cost)
         if ordered:
             # 'without abnormal findings' when the query asked for abnormal findings: the opposite code
@@ -377,7 +390,11 @@ class Encoder:
                           concepts: list[Concept], total: float) -> None:
         """A good hit that leaves query words unmatched ('left', 'right', 'recurrent') hands its score to
         the family member whose title has them: 'tennis elbow left' -> M77.10 -> M77.12."""
-        top = sorted(pre, key=lambda c: -c.score)[:10]
+        ranked = sorted(pre, key=lambda c: -c.score)
+        top = ranked[:10]
+        # also the best few that carry the most distinctive word, however low they rank yet
+        rarest = max(concepts, key=lambda x: x.weight)
+        top += [c for c in ranked[10:80] if rarest.alts & c.matched_tokens][:5]
         done: set[str] = set()
         added: list[str] = []
         for c in top:
