@@ -56,7 +56,7 @@ def setup(engine: Engine, n: int) -> None:
         pids = list(s.scalars(select(PatientRecord.id).order_by(PatientRecord.id)))
         s.execute(insert(Coverage), [{"patient_id": p, "payer_id": payer.id, "member_id": f"M{p}", "priority": 1}
                                      for p in pids])
-        covs = dict(s.execute(select(Coverage.patient_id, Coverage.id)).tuples().all())
+        covs = {p: c for p, c in s.execute(select(Coverage.patient_id, Coverage.id))}
         now = dt.datetime.now(dt.UTC)
         for start in range(0, n, 20000):
             rng = range(start, min(n, start + 20000))
@@ -65,7 +65,7 @@ def setup(engine: Engine, n: int) -> None:
                  "coverage_id": covs[pids[i % n_pat]], "status": "submitted", "responsibility": "P",
                  "frequency": "1", "claim_type": "professional", "created_at": now} for i in rng])
             ids = dict(s.execute(select(ClaimRecord.claim_number, ClaimRecord.id)
-                                 .where(ClaimRecord.claim_number.in_([f"C{i:09d}" for i in rng]))).tuples().all())
+                                 .where(ClaimRecord.claim_number.in_([f"C{i:09d}" for i in rng]))).all())
             s.execute(insert(ClaimLine), [
                 {"claim_id": ids[f"C{i:09d}"], "line_number": 1, "procedure": PROCS[i % len(PROCS)], "modifiers": "",
                  "units": D(1), "charge": D(100 + i % 400), "dx_pointers": "1", "date_of_service": DOS,

@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from chartclaim.billing import ledger, lifecycle
-from chartclaim.billing.control_numbers import ControlNumberSource, next_control_number, peek_control_number
+from chartclaim.billing.control_numbers import DbControlNumbers, next_control_number, peek_control_number
 from chartclaim.billing.lifecycle import IllegalTransition, transition
 from tests.billing.helpers import setup_practice, submitted_claim
 
@@ -74,9 +74,9 @@ def test_control_numbers_are_sequential_and_never_reused(engine: Engine) -> None
     with Session(engine) as s:
         assert next_control_number(s, "ISA13:SENDER") == 1
         assert next_control_number(s, "ISA13:SENDER", count=5) == 2
-        src = ControlNumberSource(s)
+        src = DbControlNumbers(s)
         assert src("ISA13:SENDER") == 7
-        assert src("GS06:SENDER") == 1
+        assert src.next("GS") == 1 and src.next_block("GS", 3) == 2 and src.next("GS") == 5
         s.commit()
     with Session(engine) as s:
         assert peek_control_number(s, "ISA13:SENDER") == 7

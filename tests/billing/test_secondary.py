@@ -23,9 +23,9 @@ def _doc() -> Claim:
         "claim_id": "SEC1",
         "payer": {"id": "ACME1", "name": "ACME HEALTH"},
         "billing_provider": {"npi": "1234567893", "tax_id": "123456789", "name": "CLINIC",
-                             "address": {"line1": "1 MAIN ST", "city": "TOWN", "state": "MN", "zip": "55555"}},
+                             "address": {"line1": "1 MAIN ST", "city": "TOWN", "state": "MN", "zip": "555551234"}},
         "subscriber": {"member_id": "M0001", "first_name": "JANE", "last_name": "DOE", "dob": "1950-05-04",
-                       "sex": "F"},
+                       "sex": "F", "address": {"line1": "9 ELM ST", "city": "TOWN", "state": "MN", "zip": "55555"}},
         "diagnoses": ["E11.9"],
         "lines": [{"procedure": "99213", "charge": "150.00", "date_of_service": "2025-03-01"},
                   {"procedure": "36415", "charge": "20.00", "date_of_service": "2025-03-01"}],
@@ -66,6 +66,7 @@ def test_secondary_claim_carries_primary_adjudication_and_posts(engine: Engine, 
             1, D("80"), [("CO", "45", D("50")), ("PR", "2", D("20"))])
         assert (l2.line, l2.procedure, l2.paid) == (2, "36415", D("10"))
         assert doc.total_charge == D("170.00")  # the secondary sees the full claim
+        _write_837(s, doc)
         # no double billing: a second secondary for the same balance is refused
         with pytest.raises(secondary.SecondaryClaimError, match="already bills"):
             secondary.build_next_claim(s, claim.id)
@@ -117,3 +118,23 @@ def test_nothing_owed_or_not_adjudicated(engine: Engine) -> None:
             syn.LinePay("36415", D("20"), D("15"), [("CO", "45", D("5"))])])]))
         with pytest.raises(secondary.SecondaryClaimError, match="nothing is owed"):
             secondary.build_next_claim(s, claim.id)
+
+
+def _write_837(s: Session, doc: Claim) -> None:
+    """The secondary goes out through the X12 writer with its COB loops and DB-issued control numbers."""
+    write837 = pytest.importorskip("chartclaim.x12.write837")
+    from chartclaim.billing.control_numbers import DbControlNumbers
+    from chartclaim.x12.envelope import EnvelopeOptions, EnvelopeParty
+
+    assert write837.cob_problems(doc) == []
+    opts = EnvelopeOptions(sender=EnvelopeParty("CLINIC"), receiver=EnvelopeParty("CLEARING"))
+    numbers = DbControlNumbers(s)
+    text = write837.write_837([doc], opts, write837.Submitter(name="CLINIC", id="CLINIC", contact_name="BILLING", phone="6125551212"),
+                              write837.Receiver(name="CLEARING", id="CLEARING"), numbers)
+    segs = [x.strip() for x in text.split("~") if x.strip()]
+    assert any(x.startswith("SBR*S*") for x in segs)  # billed as secondary
+    assert any(x.startswith("SBR*P*") for x in segs)  # 2320: the primary
+    assert "AMT*D*90" in segs  # what the primary paid
+    assert sum(x.startswith("SVD*ACME1*") for x in segs) == 2  # 2430 per line
+    assert any(x.startswith("CAS*CO*45*50") for x in segs)
+    assert numbers.next("ISA") == 2  # the writer took number 1 from the database

@@ -1,7 +1,7 @@
 """DB-backed X12 control numbers (ISA13, GS06, ST02) and claim numbers: never reused, safe across processes.
 
-The X12 writer takes any callable `(name) -> int`; `ControlNumberSource(session)` is that callable backed by
-the `control_number` table. The increment is one UPDATE ... RETURNING inside the caller's transaction, so two
+The X12 writer (chartclaim.x12.envelope.ControlNumberSource protocol) asks `numbers.next("ISA"|"GS"|"ST")`;
+`DbControlNumbers(session)` answers from the `control_number` table (a callable form is kept for other users). The increment is one UPDATE ... RETURNING inside the caller's transaction, so two
 writers serialise on the row and a rolled-back batch gives its numbers back.
 """
 
@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from chartclaim.store.models import ControlNumber
 
 # ISA13 is 9 digits, GS06 up to 9, ST02 4-9: wrap inside the field so a long-lived practice never overflows.
-LIMITS = {"ISA13": 999_999_999, "GS06": 999_999_999, "ST02": 999_999_999}
+LIMITS = {"ISA13": 999_999_999, "GS06": 999_999_999, "ST02": 999_999_999, "ISA": 999_999_999,
+          "GS": 999_999_999, "ST": 999_999_999}
 
 
 def next_control_number(session: Session, name: str, count: int = 1) -> int:
@@ -46,11 +47,22 @@ def peek_control_number(session: Session, name: str) -> int:
     return session.scalar(select(ControlNumber.last_value).where(ControlNumber.name == name)) or 0
 
 
-class ControlNumberSource:
-    """Callable for the X12 writer: `source("ISA13:SENDER")` → next number in that sequence."""
+class DbControlNumbers:
+    """Control numbers for the X12 writer, from the database: `write_837(..., numbers=DbControlNumbers(s))`.
+    `prefix` keeps separate sequences per trading partner (e.g. the submitter id)."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, prefix: str = ""):
         self.session = session
+        self.prefix = f"{prefix}:" if prefix else ""
+
+    def next(self, kind: str) -> int:
+        return next_control_number(self.session, kind if not self.prefix else f"{kind}:{self.prefix[:-1]}")
+
+    def next_block(self, kind: str, count: int) -> int:
+        return next_control_number(self.session, kind if not self.prefix else f"{kind}:{self.prefix[:-1]}", count)
 
     def __call__(self, name: str) -> int:
         return next_control_number(self.session, name)
+
+
+ControlNumberSource = DbControlNumbers  # the name used before the X12 writer's protocol existed

@@ -35,7 +35,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import IO, Any
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -689,18 +689,22 @@ def post_remittance(
 
 def _posted_payer_claims(session: Session, pairs: list[tuple[int, str]]) -> dict[tuple[int, str],
                                                                                  list[tuple[str, Decimal, Decimal]]]:
+    """Earlier unreversed postings of these (claim, payer claim number) pairs. Queried by claim id (indexed) and
+    filtered here: a row-value IN over thousands of pairs is a table scan on SQLite."""
+    wanted = set(pairs)
+    claim_ids = sorted({c for c, _ in pairs})
     out: dict[tuple[int, str], list[tuple[str, Decimal, Decimal]]] = defaultdict(list)
-    for start in range(0, len(pairs), 2000):
-        chunk = pairs[start : start + 2000]
-        if not chunk:
-            continue
-        for r in session.execute(
+    for start in range(0, len(claim_ids), 5000):
+        chunk = claim_ids[start : start + 5000]
+        for cid, pcn, status, charge, paid in session.execute(
             select(ClaimPayment.claim_id, ClaimPayment.payer_claim_number, ClaimPayment.status_code,
                    ClaimPayment.charge, ClaimPayment.paid)
-            .where(tuple_(ClaimPayment.claim_id, ClaimPayment.payer_claim_number).in_(chunk),
-                   ClaimPayment.outcome == "posted", ClaimPayment.reversed_by_id.is_(None))
+            .where(ClaimPayment.claim_id.in_(chunk), ClaimPayment.outcome == "posted",
+                   ClaimPayment.reversed_by_id.is_(None))
         ):
-            out[(r[0] or 0, r[1] or "")].append((r[2], to_money(r[3]), to_money(r[4])))
+            key = (cid or 0, pcn or "")
+            if key in wanted:
+                out[key].append((status, to_money(charge), to_money(paid)))
     return out
 
 

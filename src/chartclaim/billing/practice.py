@@ -187,14 +187,18 @@ def import_claim(session: Session, doc: Claim, actor: str = "import", submit: bo
     account = f"{doc.subscriber.member_id}:{person.first_name}:{person.last_name}".upper()[:38]
     patient = session.scalar(select(PatientRecord).where(PatientRecord.account_number == account))
     if patient is None:
+        addr = person.address
         patient = add_patient(session, person.first_name, person.last_name, account_number=account,
-                              dob=doc.patient_dob, sex=doc.patient_sex)
+                              dob=doc.patient_dob, sex=doc.patient_sex,
+                              address=addr.model_dump(exclude_none=True) if addr else None)
     cov = session.scalar(select(Coverage).where(Coverage.patient_id == patient.id, Coverage.payer_id == payer.id))
     if cov is None:
         prio = {"P": 1, "S": 2, "T": 3}[doc.payer_responsibility]
-        cov = add_coverage(session, patient.id, payer.id, doc.subscriber.member_id, priority=prio,
-                           group_number=doc.subscriber.group_number,
-                           relationship_code=doc.patient.relationship if doc.patient else "18")
+        sub = doc.subscriber
+        cov = add_coverage(session, patient.id, payer.id, sub.member_id, priority=prio,
+                           group_number=sub.group_number,
+                           relationship_code=doc.patient.relationship if doc.patient else "18",
+                           subscriber=None if doc.patient is None else sub.model_dump(mode="json", exclude_none=True))
     lines = [LineInput(procedure=ln.procedure, charge=ln.charge, date_of_service=ln.date_of_service,
                        modifiers=ln.modifiers, units=ln.units, dx_pointers=ln.dx_pointers,
                        place_of_service=ln.place_of_service, line_control_number=ln.line_control_number)

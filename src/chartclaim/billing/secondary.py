@@ -97,9 +97,11 @@ def claim_document(session: Session, claim: ClaimRecord) -> Claim:
 
 def _subscriber(cov: Coverage | None, pat: PatientRecord) -> Subscriber:
     sub: dict[str, Any] = dict(cov.subscriber or {}) if cov else {}
+    addr = sub.get("address") or (pat.address if not sub else None)
     return Subscriber(member_id=cov.member_id if cov else "", group_number=cov.group_number if cov else None,
                       first_name=sub.get("first_name", pat.first_name), last_name=sub.get("last_name", pat.last_name),
-                      dob=sub.get("dob", pat.dob), sex=sub.get("sex", pat.sex))
+                      dob=sub.get("dob", pat.dob), sex=sub.get("sex", pat.sex),
+                      address=Address(**addr) if addr else None)
 
 
 def _patient(cov: Coverage | None, pat: PatientRecord) -> Patient | None:
