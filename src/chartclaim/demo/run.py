@@ -45,7 +45,7 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 WAIVED_TESTS = frozenset({"87880", "87804", "83036"})
 EM_CODES = frozenset({f"992{n:02d}" for n in (2, 3, 4, 5, 11, 12, 13, 14, 15)})
-AS_OF_DAYS_AFTER_PERIOD = 45  # the A/R snapshot is taken this long after the last visit
+AS_OF_DAYS_AFTER_PERIOD = 45  # the scrubber's "today" (timely filing is judged on each claim's own submit date)
 DEMO_ROLES = ("coder", "biller", "manager", "admin")
 DEMO_PASSWORD = "chartclaim-demo"  # the throw-away sandbox only; never a real deployment's
 
@@ -495,7 +495,8 @@ class DemoRun:
             self.rejection_counts: Counter[str] = Counter()
             start = min(self.queue) if self.queue else self.practice.period[0]
             end = self.practice.period[1] + dt.timedelta(days=self.days_after)
-            self.as_of = self.practice.period[1] + dt.timedelta(days=AS_OF_DAYS_AFTER_PERIOD)
+            # The A/R snapshot, statements and ledger totals are all taken on the last simulated day.
+            self.as_of = end
             days = (end - start).days + 1
             for k in range(days):
                 day = start + dt.timedelta(days=k)
