@@ -40,6 +40,12 @@ _NEUTRAL = {"unspecified": 0.15, "without": 0.3, "complication": 0.3, "site": 0.
             "mellitus": 0.2, "closed": 0.2, "unilateral": 0.6, "current": 0.5, "with": 0.0, "condition": 0.5,
             # 'other' titles are for specified conditions not listed elsewhere: never the default
             "other": 2.0, "specified": 1.5}
+# Words that qualify a query more than they name a condition ('follow up hypertension', 'eczema child'):
+# they count, but lightly, so the condition decides.
+_LIGHT_WORDS = frozenset({"follow", "up", "visit", "symptom", "problem", "issue", "management", "review",
+                          "positive", "negative", "confirmed", "known", "new", "child", "adult", "elderly",
+                          "pediatric", "patient", "care", "kid", "toddler", "baby", "man", "woman", "male",
+                          "female", "boy", "girl", "year", "old", "month", "week", "day", "today", "mild"})
 _ENCOUNTER_WORDS = frozenset({"initial", "subsequent", "sequela", "encounter", "routine", "healing", "delayed",
                               "nonunion", "malunion"})
 _EXTRA_COST = 0.035
@@ -151,6 +157,10 @@ class Encoder:
                 if forms:
                     return max(forms, key=lambda f: (vocab.get(f, 0), -len(f)))
             return tok
+        # typists rarely get the first letter wrong: 'changing' must not become 'hanging'
+        best = [m for m in best if m[0][:1] == tok[:1]]
+        if not best:
+            return tok
         best.sort(key=lambda m: (m[1], -vocab.get(m[0], 0)))
         return str(best[0][0])
 
@@ -187,6 +197,8 @@ class Encoder:
             alts = self._lex.synonyms.get(t, frozenset()) | {t} | ({extra_alt[t]} if t in extra_alt else set())
             alts = frozenset(a for a in alts if a in vocab) or frozenset({t})
             w = max(self.idf(a) for a in alts)
+            if t in _LIGHT_WORDS:
+                w *= 0.3
             out.append(Concept(t, alts, w))
         return out
 
@@ -259,6 +271,11 @@ class Encoder:
             # 'without abnormal findings' when the query asked for abnormal findings: the opposite code
             if not negated_ok and "without" in ordered:
                 k = ordered.index("without")
+                if any(t in matched for t in ordered[k + 1:k + 3]):
+                    score -= 0.08
+            elif negated_ok and "with" in ordered and "without" not in ordered:
+                # the query says 'without X', the title 'with X': the opposite code
+                k = ordered.index("with")
                 if any(t in matched for t in ordered[k + 1:k + 3]):
                     score -= 0.08
             # words of the query in the same order side by side ('first pregnancy'): a phrase match
