@@ -481,6 +481,10 @@ class CodingReview(Base):
 Index("ix_encounter_queue", Encounter.coding_status, Encounter.date_of_service, Encounter.id)
 Index("ix_encounter_provider_queue", Encounter.provider_id, Encounter.coding_status, Encounter.date_of_service,
       Encounter.id)
+# The default coding queue (not coded or suggested), oldest first: a partial index both databases scan in order.
+_AWAITING = Encounter.coding_status.in_(("not_coded", "coded"))
+Index("ix_encounter_awaiting", Encounter.date_of_service, Encounter.id, sqlite_where=_AWAITING,
+      postgresql_where=_AWAITING)
 Index("ix_claim_workbench", ClaimRecord.status, ClaimRecord.created_at, ClaimRecord.id)
 Index("ix_claim_age", ClaimRecord.created_at, ClaimRecord.id)
 Index("ix_claim_payer_workbench", ClaimRecord.payer_id, ClaimRecord.status, ClaimRecord.created_at, ClaimRecord.id)

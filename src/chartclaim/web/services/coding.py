@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from chartclaim.store.models import Encounter, PatientRecord, Provider
@@ -52,7 +52,10 @@ def queue_ids(status: str | None = None, provider_id: int | None = None, dos_fro
         if status != "reviewed":
             stmt = stmt.where(~_held())
     else:
-        stmt = stmt.where(Encounter.coding_status.in_(QUEUE_STATUSES), ~_held())
+        # Literal values (not bound parameters) so both databases can prove the partial index
+        # ix_encounter_awaiting applies and scan it in order.
+        awaiting = bindparam("awaiting", QUEUE_STATUSES, expanding=True, literal_execute=True)
+        stmt = stmt.where(Encounter.coding_status.in_(awaiting), ~_held())
     if provider_id is not None:
         stmt = stmt.where(Encounter.provider_id == provider_id)
     if dos_from is not None:
