@@ -1,5 +1,5 @@
-"""Run by test_kill: post an 835 file and freeze inside the Nth remittance's transaction, after its ledger
-rows were sent to the database, so the test can SIGKILL a process that is really in the middle of posting."""
+"""Run by test_kill: post an 835 file and freeze inside the Nth remittance's transaction, right after its ledger
+rows were written to the database, so the test can SIGKILL a process that is really in the middle of posting."""
 
 from __future__ import annotations
 
@@ -8,27 +8,29 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from chartclaim.billing.posting import post_835_file
+from chartclaim.billing import ledger, posting
 from chartclaim.store.db import make_engine
 
 
 def main(url: str, path: str, marker: str, freeze_in: int) -> None:
     engine = make_engine(url)
+    real = ledger.add_entries
     seen = {"n": 0}
 
-    @event.listens_for(engine, "after_cursor_execute")
-    def _after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO LEDGER_ENTRY"):
-            seen["n"] += 1
-            if seen["n"] == freeze_in:
-                Path(marker).write_text("in the middle of posting")
-                time.sleep(120)
+    def add_entries(session: Session, rows: Any) -> int:
+        n = real(session, rows)
+        seen["n"] += 1
+        if seen["n"] == freeze_in:
+            session.flush()
+            Path(marker).write_text(f"{n} ledger rows written, transaction open")
+            time.sleep(120)
+        return n
 
+    ledger.add_entries = add_entries  # type: ignore[assignment]
     with Session(engine) as s:
-        post_835_file(s, path, actor="kill-test")
+        posting.post_835_file(s, path, actor="kill-test")
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ def test_sigkill_mid_posting_leaves_all_or_none(engine: Engine, migrated_url: st
             proc.kill()
             proc.wait()
     assert proc.returncode == -signal.SIGKILL
+    assert marker.read_text().startswith("120 ledger rows written")  # it really was mid-transaction
 
     with Session(engine) as s:
         # the first remittance was committed whole; of the second nothing at all remains

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -131,6 +133,28 @@ def test_unmatched_and_unbalanced_go_to_exception_queue(engine: Engine, tmp_path
         assert ledger.overall_totals(s).payments == 0
         posting.resolve_exception(s, queue[0].id, "biller1", "called payer; wrong practice")
         assert len(posting.open_exceptions(s)) == 1
+        with pytest.raises(ValueError, match="already resolved by biller1"):
+            posting.resolve_exception(s, queue[0].id, "biller1", "again")
+
+
+def test_unmatched_claim_posted_by_hand(engine: Engine, tmp_path: Path) -> None:
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        claim = submitted_claim(s, ids, "CLM1", [("99213:25", "150.00"), ("36415", "20.00")])
+        s.commit()
+        era = _standard_era()
+        era.claims = [dataclasses.replace(era.claims[0], claim_number="GARBLED", member_id="NOBODY")]
+        [res] = posting.post_835_file(s, _file(tmp_path, [era]))
+        [exc] = posting.open_exceptions(s)
+        assert exc.reason == "unmatched_claim" and res.claims_posted == 0
+        with pytest.raises(ValueError, match="no claim"):
+            posting.post_exception(s, exc.id, "NOPE", "biller1")
+        done = posting.post_exception(s, exc.id, "CLM1", "biller1")
+        s.commit()
+        assert done.ledger_rows == 8 and posting.open_exceptions(s) == []
+        t = ledger.claim_totals(s, claim.id)
+        assert (t.payments, t.adjustments, t.patient_balance) == (D("92.00"), D("53.00"), D("25.00"))
+        assert s.get(ClaimRecord, claim.id).status == "paid"  # type: ignore[union-attr]
 
 
 def test_unbalanced_claim_is_not_posted(engine: Engine) -> None:

@@ -554,6 +554,44 @@ def _plan_reversal(session: Session, cp: x835.ClaimPayment, claim: _Claim, poste
     return plan
 
 
+def _write_plans(session: Session, plans: list[_Plan], rid: int, actor: str,
+                 reason: str) -> tuple[int, list[tuple[str, str]]]:
+    """Bulk writes: claim payments (ids reserved first), then everything that points at them."""
+    ids = reserve_ids(session, ClaimPayment.__table__, len(plans))  # type: ignore[arg-type]
+    for plan, pid in zip(plans, ids, strict=True):
+        plan.payment["id"] = pid
+    insert_rows(session, ClaimPayment.__table__, [p.payment for p in plans])  # type: ignore[arg-type]
+    entries: list[dict[str, Any]] = []
+    adjs: list[dict[str, Any]] = []
+    excs: list[dict[str, Any]] = []
+    found: list[tuple[str, str]] = []
+    moves: list[tuple[int, str, str]] = []
+    for plan, pid in zip(plans, ids, strict=True):
+        for e in plan.entries:
+            e["claim_payment_id"] = pid
+        entries.extend(plan.entries)
+        for a in plan.adjustments:
+            a["claim_payment_id"] = pid
+        adjs.extend(plan.adjustments)
+        if plan.exception:
+            excs.append({"remittance_id": rid, "claim_payment_id": pid, "claim_id": plan.payment["claim_id"],
+                         "reason": plan.exception[0], "detail": plan.exception[1]})
+            found.append(plan.exception)
+        if plan.transition:
+            moves.append(plan.transition)
+        if plan.reverses_payment_id is not None:
+            session.execute(update(ClaimPayment).where(ClaimPayment.id == plan.reverses_payment_id)
+                            .values(reversed_by_id=pid))
+        if plan.crossover:
+            session.execute(update(ClaimRecord).where(ClaimRecord.id == plan.crossover[0])
+                            .values(crossed_over_to=plan.crossover[1][:200]))
+    n = ledger.add_entries(session, entries)
+    insert_rows(session, RemitAdjustment.__table__, adjs)  # type: ignore[arg-type]
+    insert_rows(session, PostingException.__table__, excs)  # type: ignore[arg-type]
+    bulk_transition(session, moves, actor, reason, remittance_id=rid)
+    return n, found
+
+
 def post_remittance(
     session: Session,
     rem: x835.Remittance,
@@ -640,38 +678,9 @@ def post_remittance(
                 result.claims_posted += 1
         plans.append(plan)
 
-    # Bulk writes: claim payments (ids reserved first), then everything that points at them.
-    ids = reserve_ids(session, ClaimPayment.__table__, len(plans))  # type: ignore[arg-type]
-    for plan, pid in zip(plans, ids, strict=True):
-        plan.payment["id"] = pid
-    insert_rows(session, ClaimPayment.__table__, [p.payment for p in plans])  # type: ignore[arg-type]
-    entries: list[dict[str, Any]] = []
-    adjs: list[dict[str, Any]] = []
-    excs: list[dict[str, Any]] = []
-    moves: list[tuple[int, str, str]] = []
-    for plan, pid in zip(plans, ids, strict=True):
-        for e in plan.entries:
-            e["claim_payment_id"] = pid
-        entries.extend(plan.entries)
-        for a in plan.adjustments:
-            a["claim_payment_id"] = pid
-        adjs.extend(plan.adjustments)
-        if plan.exception:
-            excs.append({"remittance_id": rid, "claim_payment_id": pid, "claim_id": plan.payment["claim_id"],
-                         "reason": plan.exception[0], "detail": plan.exception[1]})
-            result.exceptions.append(plan.exception)
-        if plan.transition:
-            moves.append(plan.transition)
-        if plan.reverses_payment_id is not None:
-            session.execute(update(ClaimPayment).where(ClaimPayment.id == plan.reverses_payment_id)
-                            .values(reversed_by_id=pid))
-        if plan.crossover:
-            session.execute(update(ClaimRecord).where(ClaimRecord.id == plan.crossover[0])
-                            .values(crossed_over_to=plan.crossover[1][:200]))
-    result.ledger_rows = ledger.add_entries(session, entries)
-    insert_rows(session, RemitAdjustment.__table__, adjs)  # type: ignore[arg-type]
-    insert_rows(session, PostingException.__table__, excs)  # type: ignore[arg-type]
-    bulk_transition(session, moves, actor, f"835 {trace or ''}".strip(), remittance_id=rid)
+    rows, excs = _write_plans(session, plans, rid, actor, f"835 {trace or ''}".strip())
+    result.ledger_rows = rows
+    result.exceptions.extend(excs)
 
     plb_rows = [{"remittance_id": rid, "provider_identifier": p.provider_id, "fiscal_period_end": p.fiscal_period,
                  "reason_code": a.reason[:2], "reference": a.reference or None, "amount": a.amount}
@@ -777,6 +786,57 @@ def open_exceptions(session: Session, reason: str | None = None) -> list[Posting
     if reason:
         q = q.where(PostingException.reason == reason)
     return list(session.scalars(q))
+
+
+def _claim_payment_from_detail(d: dict[str, Any]) -> x835.ClaimPayment:
+    """Rebuild the CLP loop kept with an exception (claim_payment.detail) as the reader's model."""
+    def cas(rows: list[list[Any]]) -> tuple[x835.CasAdjustment, ...]:
+        return tuple(x835.CasAdjustment(g, r, Decimal(a), Decimal(q) if q else None) for g, r, a, q in rows)
+
+    pcn, status, charge, paid, resp, filing, icn = d["clp"]
+    services = tuple(
+        x835.ServicePayment(
+            procedure=x835.Procedure("HC", ln["procedure"], tuple(ln.get("modifiers") or ())),
+            charge=Decimal(ln["charge"]), paid=Decimal(ln["paid"]),
+            units=Decimal(ln["units"]) if ln.get("units") else None,
+            original_procedure=x835.Procedure("HC", ln["billed_procedure"]) if ln.get("billed_procedure") else None,
+            adjustments=cas(ln.get("cas", [])),
+            dates=(("472", dt.date.fromisoformat(ln["date"])),) if ln.get("date") else (),
+            references=(("6R", ln["line_control_number"]),) if ln.get("line_control_number") else (),
+            remarks=tuple(x835.Remark("HE", r) for r in ln.get("remarks", [])))
+        for ln in d.get("lines", []))
+    names = tuple(x835.Name(e, "1", last, first, "", "", q, i) for e, last, first, q, i in d.get("names", []))
+    return x835.ClaimPayment(pcn, status, Decimal(charge), Decimal(paid), Decimal(resp) if resp else None,
+                             filing or "", icn or "", adjustments=cas(d.get("cas", [])), names=names,
+                             services=services)
+
+
+def post_exception(session: Session, exception_id: int, claim_number: str, actor: str) -> PostingResult:
+    """Work an `unmatched_claim` (or `payer_mismatch`) item: post the kept CLP loop to the claim the biller
+    identified, in the caller's transaction, and resolve the exception. Anything still wrong (lines that do not
+    match, an unbalanced loop) is refused with the reason and the item stays open."""
+    exc = session.get(PostingException, exception_id)
+    if exc is None or exc.resolved_at is not None:
+        raise ValueError(f"posting exception #{exception_id} is not open")
+    src = session.get(ClaimPayment, exc.claim_payment_id) if exc.claim_payment_id else None
+    if src is None or not src.detail or src.outcome != "exception":
+        raise ValueError(f"posting exception #{exception_id} has no claim payment to post")
+    claims = _load_claims(session, [claim_number])
+    claim = claims.get(claim_number)
+    if claim is None:
+        raise ValueError(f"no claim {claim_number!r}")
+    cp = _claim_payment_from_detail(src.detail)
+    posted_on = src.received_on
+    plan = _plan_claim(cp, claim, _next_parties(session, [claim]).get(claim.id), posted_on, src.remittance_id,
+                       actor)
+    if plan.exception is not None:
+        raise ValueError(f"cannot post to {claim_number}: {plan.exception[1]}")
+    result = PostingResult(fingerprint="", remittance_id=src.remittance_id, claims_posted=1)
+    result.ledger_rows, _ = _write_plans(session, [plan], src.remittance_id, actor,
+                                         f"posted by hand from exception #{exception_id}")
+    resolve_exception(session, exception_id, actor, f"posted to claim {claim_number}")
+    session.expire_all()
+    return result
 
 
 def resolve_exception(session: Session, exception_id: int, actor: str, resolution: str) -> PostingException:

@@ -217,6 +217,21 @@ def claims_resolve(exception_id: int, note: str = typer.Option(..., "--note"), a
     typer.echo(f"exception #{exception_id} resolved")
 
 
+@apps.claims.command("post-exception")
+def claims_post_exception(exception_id: int, claim_number: str, actor: str = ACTOR,
+                          database_url: str | None = URL) -> None:
+    """Post a queued CLP loop (unmatched claim) to the claim you identified, and resolve the item."""
+    from chartclaim.billing.posting import post_exception
+
+    with _session(database_url) as s:
+        try:
+            res = post_exception(s, exception_id, claim_number, actor)
+        except ValueError as exc:
+            _fail(str(exc))
+        s.commit()
+    typer.echo(f"exception #{exception_id}: posted to claim {claim_number} ({res.ledger_rows} ledger rows)")
+
+
 @apps.claims.command("secondary")
 def claims_secondary(claim_number: str, actor: str = ACTOR, database_url: str | None = URL) -> None:
     """Build the claim to the next payer with the prior payer's adjudication; prints its claim document."""

@@ -107,6 +107,14 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         if c is not None:
             for p in params:
                 p[i] = c(p[i])
+    if dialect == "postgresql" and conn.dialect.driver == "psycopg":
+        # COPY is several times faster than executemany on PostgreSQL; same transaction, same connection.
+        cols = ", ".join(quote(n) for n in names)
+        raw: Any = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY {quote(table.name)} ({cols}) FROM STDIN") as copy:
+            for p in params:
+                copy.write_row(p)
+        return len(params)
     conn.exec_driver_sql(sql, [tuple(p) for p in params])
     return len(params)
 
