@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, exists, func, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from chartclaim.store.models import Encounter, PatientRecord, Provider
@@ -54,7 +54,7 @@ def queue_ids(status: str | None = None, provider_id: int | None = None, dos_fro
     else:
         # Literal values (not bound parameters) so both databases can prove the partial index
         # ix_encounter_awaiting applies and scan it in order.
-        awaiting = bindparam("awaiting", QUEUE_STATUSES, expanding=True, literal_execute=True)
+        awaiting: BindParameter[str] = bindparam("awaiting", QUEUE_STATUSES, expanding=True, literal_execute=True)
         stmt = stmt.where(Encounter.coding_status.in_(awaiting), ~_held())
     if provider_id is not None:
         stmt = stmt.where(Encounter.provider_id == provider_id)
