@@ -39,7 +39,10 @@ _NEUTRAL = {"unspecified": 0.15, "without": 0.3, "complication": 0.3, "site": 0.
             "side": 0.3, "part": 0.5, "region": 0.5, "level": 0.6, "disorder": 0.6, "disease": 0.6,
             "mellitus": 0.2, "closed": 0.2, "unilateral": 0.6, "current": 0.5, "with": 0.0, "condition": 0.5,
             # 'other' titles are for specified conditions not listed elsewhere: never the default
-            "other": 2.0, "specified": 1.5}
+            "other": 2.0, "specified": 1.5,
+            # a fracture is traumatic unless the query says otherwise (M80/M84 are special kinds)
+            "stress": 3.0, "pathological": 3.0, "fatigue": 3.0, "periprosthetic": 3.0, "osteoporosis": 2.0,
+            "neoplastic": 2.0}
 # Words that qualify a query more than they name a condition ('follow up hypertension', 'eczema child'):
 # they count, but lightly, so the condition decides.
 _LIGHT_WORDS = frozenset({"follow", "up", "visit", "symptom", "problem", "issue", "management", "review",
@@ -140,6 +143,19 @@ class Encoder:
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
+        if len(tok) >= 8:
+            # a long word with a known stem is another form of it ('dislocated' -> 'dislocation'),
+            # not a typo of some other word
+            if self._sorted_vocab is None:
+                self._sorted_vocab = sorted(vocab)
+            head = tok[:len(tok) - 2]
+            i = bisect.bisect_left(self._sorted_vocab, head)
+            forms = []
+            while i < len(self._sorted_vocab) and self._sorted_vocab[i].startswith(head):
+                forms.append(self._sorted_vocab[i])
+                i += 1
+            if forms:
+                return max(forms, key=lambda f: (vocab.get(f, 0), -len(f)))
         max_d = 1 if len(tok) <= 5 else 2
         best = process.extract(tok, self._vocab_list, scorer=OSA.distance, score_cutoff=max_d, limit=8)
         if not best:
