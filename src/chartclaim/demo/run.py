@@ -498,6 +498,7 @@ class DemoRun:
             # The A/R snapshot, statements and ledger totals are all taken on the last simulated day.
             self.as_of = end
             days = (end - start).days + 1
+            self.sim.reversals_until = end - dt.timedelta(days=21)
             for k in range(days):
                 day = start + dt.timedelta(days=k)
                 self._submit_due(day)
@@ -586,8 +587,15 @@ class DemoRun:
         cov_i = next((i for i, c in enumerate(patient.coverages) if c.payer_id == claim.payer.id), 0)
         cov = patient.coverages[cov_i]
         if status == "164":  # member id: the card on file had a typo
+            wrong = claim.subscriber.member_id
             fixed = claim.model_copy(update={"subscriber": claim.subscriber.model_copy(update={"member_id": cov.member_id})})
             self._save_document(cid, fixed)
+            # fix the registration once: the patient's other claims waiting to go out get the right id too
+            for other, doc in list(self.claims.items()):
+                if (other != cid and doc.subscriber.member_id == wrong and doc.payer.id == claim.payer.id
+                        and not self.submissions.get(other)):
+                    self._save_document(other, doc.model_copy(update={
+                        "subscriber": doc.subscriber.model_copy(update={"member_id": cov.member_id})}))
             from chartclaim.store.models import Coverage as CovRow
 
             row = self.session.get(CovRow, self.coverage_ids[(patient.id, cov_i)])

@@ -398,6 +398,11 @@ def _secondary_share(i: int, ln: ServiceLine, allowed: Decimal, prior: ClaimResu
     covered = min(covered, pr_total)
     still_patient = pr_total - covered
     adjustments = [Cas("OA", "23", ln.charge - pr_total)] if ln.charge - pr_total else []
+    if still_patient and payer.kind == "medicaid":
+        # Medicaid pays last and at most its own rate; the provider may not bill a dual-eligible patient
+        # for the difference, so what Medicaid does not pay is a contractual write-off.
+        adjustments.append(Cas("CO", "45", still_patient))
+        still_patient = ZERO
     if still_patient:
         # what remains is the patient's, with the primary's reason (deductible first)
         left = still_patient

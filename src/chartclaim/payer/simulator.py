@@ -122,6 +122,9 @@ class SimulatedPayer:
         self.reversal_rate = reversal_rate
         # Payers send a reversal's corrected payment in the same ERA or a later one; both happen.
         self.correction_same_run = correction_same_run
+        # no new take-backs after this date (a simulation that stops should not stop between a reversal and
+        # its corrected payment)
+        self.reversals_until: dt.date | None = None
         self.interest_rate = interest_rate
         self.recovery_rate = recovery_rate
         self._seq = 0
@@ -231,6 +234,8 @@ class SimulatedPayer:
 
     def _reversals(self, run: PayerRun) -> None:
         """Now and then the payer takes back an earlier payment and pays it again corrected (fee update)."""
+        if self.reversals_until is not None and run.pay_date > self.reversals_until:
+            return
         candidates = sorted((r for r in self.paid.values() if r.payer_id == run.payer.id and r.crossover_to is None
                              and r.received_on is not None and r.received_on < run.pay_date - dt.timedelta(days=14)
                              and r.claim_id not in {c.claim_id for c in run.claims}),
