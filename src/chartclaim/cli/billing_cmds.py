@@ -202,6 +202,23 @@ def claims_exceptions(reason: str | None = typer.Option(None, "--reason"), as_js
     typer.echo(f"{len(rows)} open")
 
 
+@apps.claims.command("denials")
+def claims_denials(category: str | None = typer.Option(None, "--category"), as_json: bool = JSON,
+                   database_url: str | None = URL) -> None:
+    """The denial work queue: denied amounts still open with the payer, with the next step."""
+    from chartclaim.billing.workqueues import denial_queue
+
+    with _session(database_url) as s:
+        items = denial_queue(s, category)
+    if as_json:
+        _emit([i.as_dict() for i in items], True)
+        return
+    for i in items:
+        typer.echo(f"{i.claim_number:<14} {i.date_of_service} {i.procedure:<6} {i.code:<16} {i.amount:>10} "
+                   f"{i.category or '':<20} {i.action or ''}")
+    typer.echo(f"{len(items)} open denials")
+
+
 @apps.claims.command("resolve")
 def claims_resolve(exception_id: int, note: str = typer.Option(..., "--note"), actor: str = ACTOR,
                    database_url: str | None = URL) -> None:
