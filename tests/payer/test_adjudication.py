@@ -12,7 +12,7 @@ from chartclaim.claim import Claim
 from chartclaim.demo import build_practice
 from chartclaim.demo.claims import build_claim
 from chartclaim.demo.model import DemoPatient, DemoPractice, Encounter, Plan, Truth, TruthProcedure
-from chartclaim.payer.adjudicate import ClaimResult, money
+from chartclaim.payer.adjudicate import ClaimResult, money, reference_amounts
 from chartclaim.payer.simulator import SimulatedPayer
 
 D = Decimal
@@ -57,7 +57,7 @@ def test_commercial_copay_deductible_coinsurance(practice: DemoPractice) -> None
     sim = SimulatedPayer(pr, 1, reversal_rate=0, interest_rate=0, recovery_rate=0)
     c = _claim(pr, p, [TruthProcedure("99214", (), 1, ("I10",)), TruthProcedure("80061", (), 1, ("I10",))], ("I10",), "T1")
     r = _run(sim, [c])["T1"][0]
-    allowed_em = money(pr.charge_master["99214"].base_allowed * D("1.32"))
+    allowed_em = money(reference_amounts(pr.charge_master)["99214"] * D("1.32"))
     cas = _cas(r)
     assert cas[("CO", "45")] == D("215.00") - allowed_em
     assert cas[("PR", "3")] == D("25")
@@ -78,7 +78,7 @@ def test_medicare_sequestration_and_crossover_to_medigap(practice: DemoPractice)
     results = _run(sim, [c])["T2"]
     primary = next(r for r in results if r.payer_id == "06102")
     medigap = next(r for r in results if r.payer_id == "MGAP1")
-    allowed = practice.charge_master["99213"].base_allowed
+    allowed = reference_amounts(practice.charge_master)["99213"]
     coins = money(allowed * D("0.2"))
     cas = _cas(primary)
     assert cas[("PR", "2")] == coins

@@ -108,8 +108,27 @@ class Contract:
         return money(fee * line.units)
 
 
-def contract_for(payer: PayerProfile, charge_master: dict[str, ChargeItem]) -> Contract:
-    fees = {code: money(item.base_allowed * payer.fee_factor) for code, item in charge_master.items()}
+def reference_amounts(charge_master: dict[str, ChargeItem]) -> dict[str, Decimal]:
+    """The amounts contracts are scaled from: the billing core's demo reference fee schedule (near Medicare
+    national rates) where it prices a code, else the demo charge master's own reference column."""
+    base = {code: item.base_allowed for code, item in charge_master.items()}
+    try:
+        from chartclaim.billing.pricing import builtin_fee_schedules
+
+        ref = builtin_fee_schedules().get("reference-demo")
+    except Exception:  # pricing not installed (or its demo book changed): keep our own column
+        return base
+    for code in base:
+        amount = ref.allowed(code)
+        if amount is not None:
+            base[code] = amount
+    return base
+
+
+def contract_for(payer: PayerProfile, charge_master: dict[str, ChargeItem],
+                 reference: dict[str, Decimal] | None = None) -> Contract:
+    ref = reference if reference is not None else reference_amounts(charge_master)
+    fees = {code: money(amount * payer.fee_factor) for code, amount in ref.items()}
     return Contract(payer, fees, sequestration=Decimal("0.02") if payer.kind == "medicare" else ZERO)
 
 

@@ -38,6 +38,7 @@ from chartclaim.payer.adjudicate import (
     front_end,
     money,
     readjust,
+    reference_amounts,
     reverse,
 )
 
@@ -112,7 +113,9 @@ class SimulatedPayer:
         self.practice = practice
         self.rng = random.Random(seed)
         self.payers = {p.id: p for p in practice.payers}
-        self.contracts: dict[str, Contract] = {p.id: contract_for(p, practice.charge_master) for p in practice.payers}
+        ref = reference_amounts(practice.charge_master)
+        self.contracts: dict[str, Contract] = {p.id: contract_for(p, practice.charge_master, ref)
+                                               for p in practice.payers}
         self.members = members_of(practice)
         self.acc = Accumulators()
         self.history = History()
