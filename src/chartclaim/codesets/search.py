@@ -42,7 +42,9 @@ _NEUTRAL = {"unspecified": 0.15, "without": 0.3, "complication": 0.3, "site": 0.
             "other": 2.0, "specified": 1.5,
             # a fracture is traumatic unless the query says otherwise (M80/M84 are special kinds)
             "stress": 3.0, "pathological": 3.0, "fatigue": 3.0, "periprosthetic": 3.0, "osteoporosis": 2.0,
-            "neoplastic": 2.0}
+            "neoplastic": 2.0,
+            # 'history of X' is personal history; a secondary (metastatic) neoplasm must be asked for
+            "family": 2.0, "personal": 0.3, "history": 2.0, "secondary": 2.5, "situ": 2.0}
 # Words that qualify a query more than they name a condition ('follow up hypertension', 'eczema child'):
 # they count, but lightly, so the condition decides.
 _LIGHT_WORDS = frozenset({"follow", "up", "visit", "symptom", "problem", "issue", "management", "review",
