@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval-split", default="dev")
     ap.add_argument("--model-out", type=Path, default=None, help="keep the trained model here")
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--quick", action="store_true", help="skip the peer runs (naive matcher, no model)")
     args = ap.parse_args(argv)
     if not args.data.exists():
         print(f"skip: {args.data} not found (shared data absent)")
@@ -99,8 +100,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(ev) / dt:,.0f} notes/s")
         return preds
 
-    run(coder, "naive dictionary", naive=True)
-    run(coder, "coder, no model")
+    if not args.quick:
+        run(coder, "naive dictionary", naive=True)
+        run(coder, "coder, no model")
     t = time.perf_counter()
     model = train(coder, tr, progress=lambda m: print("  train:", m, file=sys.stderr))
     print(f"trained on {len(tr)} notes in {time.perf_counter() - t:.1f}s "

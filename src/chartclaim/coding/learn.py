@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import random
 import warnings
 from collections import Counter, defaultdict
@@ -40,7 +41,7 @@ FEATURES = (
     "combination", "completed", "chap_r", "chap_z", "first_pos", "has_descendant", "has_ancestor", "n_cands",
     "unspecified", "learned_x_prec", "prior_x_base", "clf_prob", "has_clf", "clf_only",
     "cat_prior", "cat_prec", "n_learned_keys", "learned_noisy_or", "clf_x_learned", "keyprec_x_index",
-    "sqrt_lp", "sqrt_clf", "neg_x_base",
+    "sqrt_lp", "sqrt_clf", "neg_x_base", "learned_ovl", "lp_x_ovl", "aligned_pos",
 )
 
 
@@ -87,6 +88,8 @@ class Stats:
     examples: dict[tuple[str, ...], str] = field(default_factory=dict)
     base_code: dict[str, tuple[int, int]] = field(default_factory=dict)      # code -> (pos, proposed)
     base_key: dict[tuple[tuple[str, ...], str], tuple[int, int]] = field(default_factory=dict)
+    # share of a learned phrase's words that the code's own terminology uses (alignment strength)
+    overlap: dict[tuple[tuple[str, ...], str], float] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -102,6 +105,7 @@ class CoderModel:
     classifiers: dict[str, tuple[float, dict[tuple[str, ...], float]]] = field(default_factory=dict)
     _dict: TermDictionary | None = None
     _by_key: dict[tuple[str, ...], list[tuple[str, float]]] | None = None
+    _folded: tuple[float, list[float]] | None = None
 
     def classify(self, keys: Iterable[tuple[str, ...]]) -> dict[str, tuple[float, tuple[str, ...] | None]]:
         """P(code | note) for every code with a classifier, and the present key that supports it most."""
@@ -145,9 +149,15 @@ class CoderModel:
         lp, lpos, locc = 0.0, 0.0, 0.0
         miss = 1.0
         lkeys = set()
+        ovl_best, lp_ovl, al_pos = 0.0, 0.0, 0.0
         for m in learned:
             pos, occ = st.learned.get(m.key, {}).get(c.code, (0, 0))
             p = pos / (occ + 1.0)
+            ov = st.overlap.get((m.key, c.code), 0.0)
+            if ov > ovl_best:
+                ovl_best = ov
+            if p * ov > lp_ovl:
+                lp_ovl, al_pos = p * ov, math.log1p(pos)
             if m.key not in lkeys:
                 lkeys.add(m.key)
                 miss *= 1.0 - p
@@ -186,17 +196,20 @@ class CoderModel:
             float(all(m.rule.startswith("document classifier") for m in ms)),
             math.log((st.cat_count.get(cat, 0) + 0.1) / (st.n_docs + 1.0)), (cpos + 1.0) / (cprop + 2.0),
             math.log1p(len(lkeys)), 1.0 - miss, clf * lp, kp * float("index" in srcs), math.sqrt(lp),
-            math.sqrt(clf), negf * bprec,
+            math.sqrt(clf), negf * bprec, ovl_best, lp_ovl, al_pos,
         ]
 
     def score(self, an: Analysis, coder: Coder) -> None:
+        if self._folded is None:
+            # standardisation folded into the weights once: z = b + sum(w_i * x_i)
+            w = [c / s for c, s in zip(self.coef, self.scale, strict=True)]
+            self._folded = (self.intercept - sum(wi * m for wi, m in zip(w, self.mean, strict=True)), w)
+        b, w = self._folded
         pre = code_prefixes(an)
         for c in an.candidates.values():
             x = self.features(c, an, coder, pre)
-            z = self.intercept
-            for xi, w, mu, sd in zip(x, self.coef, self.mean, self.scale, strict=True):
-                z += w * (xi - mu) / sd
-            c.features = dict(zip(FEATURES, x, strict=True))
+            z = b + sum(map(operator.mul, w, x))
+            c.features = x
             c.score = 1.0 / (1.0 + math.exp(-z)) if z > -35 else 0.0
 
     # ------------------------------------------------------------ persistence
@@ -212,6 +225,7 @@ class CoderModel:
                         for k, codes in st.learned.items()],
             "base_code": {c: list(v) for c, v in st.base_code.items()},
             "base_key": [[" ".join(k), c, v[0], v[1]] for (k, c), v in st.base_key.items()],
+            "overlap": [[" ".join(k), c, v] for (k, c), v in st.overlap.items()],
             "classifiers": {c: [b, [[" ".join(k), round(w, 5)] for k, w in ws.items()]]
                             for c, (b, ws) in self.classifiers.items()},
         }
@@ -238,6 +252,7 @@ class CoderModel:
                 st.examples[key] = ex
         st.base_code = {c: (v[0], v[1]) for c, v in data["base_code"].items()}
         st.base_key = {(tuple(k.split(" ")), c): (p, o) for k, c, p, o in data["base_key"]}
+        st.overlap = {(tuple(k.split(" ")), c): v for k, c, v in data["overlap"]}
         clfs = {c: (b, {tuple(k.split(" ")): w for k, w in ws}) for c, (b, ws) in data["classifiers"].items()}
         return cls(st, data["coef"], data["intercept"], data["mean"], data["scale"], data["threshold"],
                    data.get("meta", {}), clfs)
@@ -345,6 +360,21 @@ def _fit_stats(coder: Coder, prep: Sequence[_Prepared], base_an: Sequence[Analys
             learned[key] = dict(sorted(learned[key].items(), key=lambda kv: -kv[1][0])[:6])
         st.examples[key] = examples.get(key, " ".join(key))
     st.learned = learned
+    ct_cache: dict[str, set[str]] = {}
+    for key, lcodes in learned.items():
+        for c in lcodes:
+            got = ct_cache.get(c)
+            if got is None:
+                acc: set[str] = set()
+                pre = nodot(c)
+                while len(pre) >= 3:
+                    acc |= code_toks.get(pre, set())
+                    pre = pre[:-1]
+                acc -= GENERIC
+                ct_cache[c] = got = acc
+            ovl = sum(1 for t in key if t in got) / len(key)
+            if ovl > 0:
+                st.overlap[(key, c)] = round(ovl, 3)
     bc: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     bk: dict[tuple[tuple[str, ...], str], list[int]] = defaultdict(lambda: [0, 0])
     for p, an in zip(prep, base_an, strict=True):
@@ -365,7 +395,7 @@ def _fit_stats(coder: Coder, prep: Sequence[_Prepared], base_an: Sequence[Analys
     return st
 
 
-def _fit_classifiers(prep: Sequence[_Prepared], min_docs: int = 4, max_n: int = 2,
+def _fit_classifiers(prep: Sequence[_Prepared], min_docs: int = 3, max_n: int = 2,
                      c_reg: float = 0.3) -> dict[str, tuple[float, dict[tuple[str, ...], float]]]:
     """One sparse (L1) logistic model per code seen in ``min_docs`` notes, over the note's 1-2 word keys:
     catches codes coders assign from the whole picture (R69, R52...) rather than from one phrase."""

@@ -20,7 +20,7 @@ from chartclaim.coding.terminology import Terminology, in_ranges, nodot
 from chartclaim.coding.text import find_sections, normalise, split_sentences
 
 PROFILES = ("us-outpatient", "us-inpatient", "abstraction")
-CLASSIFIER_MIN = 0.2     # a document-classifier code below this is not even a candidate
+CLASSIFIER_MIN = 0.1     # a document-classifier code below this is not even a candidate
 _SOURCE_RANK = {"lexicon": 4, "index": 3, "tabular": 2, "inclusion": 2, "learned": 0}
 
 
@@ -44,7 +44,7 @@ class Candidate:
     mentions: list[Mention] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
     score: float = 0.0
-    features: dict[str, float] = field(default_factory=dict)
+    features: list[float] = field(default_factory=list)
 
     def affirmed(self) -> list[Mention]:
         return [m for m in self.mentions if not m.assertion.categories & {"negated", "family", "hypothetical"}]
@@ -198,7 +198,7 @@ class Coder:
         seen: set[str] = set()
         ambiguity = len({e.code for e in entries})
         for e in entries:
-            code = self.assigner.complete(e.code, ctx, enc)
+            code = e.code if learned else self.assigner.complete(e.code, ctx, enc)
             if code is None or code in seen:
                 continue
             seen.add(code)
@@ -271,7 +271,7 @@ class Coder:
                                          self._evidence(c.mentions[:1], text), c.score))
             else:
                 final.append(c)
-        final = self._excludes1(final, rejected, text)
+        final = self._excludes1(final, rejected, text, separate_ok=profile == "abstraction")
         final = self._order(final)
         codes = tuple(self._suggestion(c, text) for c in final)
         procs: tuple[CodeSuggestion, ...] = ()
@@ -361,16 +361,30 @@ class Coder:
             c.mentions.extend(mentions)
             c.score = max(c.score, src.score)
 
-    def _excludes1(self, final: list[Candidate], rejected: list[Rejected], text: str) -> list[Candidate]:
+    def _excludes1(self, final: list[Candidate], rejected: list[Rejected], text: str,
+                   separate_ok: bool = False) -> list[Candidate]:
+        """Best first: a later code that Excludes1 an earlier one goes. Abstraction applies the guideline's
+        exception for unrelated conditions: two codes documented by separate, non-overlapping text both stay
+        (billing profiles stay strict; the provider is queried instead)."""
         kept: list[Candidate] = []
-        for c in final:          # best first: a later code that Excludes1 an earlier one goes
+        for c in final:
             clash = next((k for k in kept if in_ranges(c.code, self._notes(k.code, "excludes1"))
                           or in_ranges(k.code, self._notes(c.code, "excludes1"))), None)
+            if clash is not None and separate_ok and not self._overlap(clash, c):
+                c.rules.append(f"Excludes1 with {clash.code}: kept as a separately documented condition")
+                kept.append(c)
+                continue
             if clash is not None and not self._paired(clash.code, c.code):
                 rejected.append(Rejected(c.code, f"Excludes1 with {clash.code}", self._evidence(c.mentions, text), c.score))
                 continue
             kept.append(c)
         return kept
+
+    @staticmethod
+    def _overlap(a: Candidate, b: Candidate) -> bool:
+        am = [m for m in a.mentions if m.entry.source != "learned"]
+        bm = [m for m in b.mentions if m.entry.source != "learned"]
+        return any(x.start < y.end and y.start < x.end for x in am for y in bm)
 
     def _paired(self, a: str, b: str) -> bool:
         return any(in_ranges(b, self._notes(a, k)) or in_ranges(a, self._notes(b, k))

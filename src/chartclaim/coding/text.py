@@ -62,7 +62,7 @@ def stem(word: str) -> str:
     if len(w) <= 4 or w.endswith(("itis", "osis", "sis")):
         return w
     for suf in _SUFFIXES:
-        if w.endswith(suf) and len(w) - len(suf) >= 3:
+        if w.endswith(suf) and len(w) - len(suf) >= 4:
             return w[: -len(suf)]
     return w
 
