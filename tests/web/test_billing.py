@@ -20,6 +20,7 @@ def test_claims_list_filters_and_money(clients: dict[str, TestClient], ids: dict
     assert {d["claim_number"] for d in drafts} >= {"C2000", "C2001"}
     one = c.get("/api/v1/claims", params={"number": "C2000"}).json()["items"][0]
     assert one["charge"] == "150.00" and one["payer_name"] == "UnitedHealthcare"
+    assert one["date_of_service"] == (dt.date.today() - dt.timedelta(days=20)).isoformat()
     assert c.get("/api/v1/claims", params={"min_age": 400}).json()["total"] == 0
     d = c.get(f"/api/v1/claims/{ids['claim0']}").json()
     assert d["lines"][0]["procedure"] == "99214" and "scrubbed" in d["next_states"]

@@ -52,7 +52,8 @@ class ClaimRow(BaseModel):
     frequency: str
     created_at: dt.datetime
     first_submitted_on: dt.date | None
-    age_days: int
+    date_of_service: dt.date | None
+    age_days: int  # days since the claim was created
     charge: Decimal
     balance: Decimal
 
@@ -188,6 +189,7 @@ def _claim(ctx: Ctx, claim_id: int) -> ClaimRecord:
 
 def _rows(ctx: Ctx, rows: list[Any]) -> list[ClaimRow]:
     m = csvc.money_for(ctx.db, [r.id for r in rows])
+    dos = csvc.first_dos(ctx.db, [r.id for r in rows])
     today = dt.date.today()
     out = []
     for r in rows:
@@ -197,7 +199,8 @@ def _rows(ctx: Ctx, rows: list[Any]) -> list[ClaimRow]:
                             patient_name=f"{r.last_name}, {r.first_name}", account_number=r.account_number,
                             payer_id=r.payer_id, payer_name=r.payer_name, encounter_id=r.encounter_id,
                             responsibility=r.responsibility, frequency=r.frequency, created_at=r.created_at,
-                            first_submitted_on=r.first_submitted_on, age_days=(today - created).days,
+                            first_submitted_on=r.first_submitted_on, date_of_service=dos.get(r.id),
+                            age_days=(today - created).days,
                             charge=charge, balance=balance))
     return out
 

@@ -62,6 +62,14 @@ def claim_rows(db: Session, ids: Sequence[int]) -> list[Any]:
     return [by_id[i] for i in ids if i in by_id]
 
 
+def first_dos(db: Session, claim_ids: Sequence[int]) -> dict[int, dt.date]:
+    """First date of service per claim, for one page of claims."""
+    if not claim_ids:
+        return {}
+    return dict(db.execute(select(ClaimLine.claim_id, func.min(ClaimLine.date_of_service))
+                           .where(ClaimLine.claim_id.in_(claim_ids)).group_by(ClaimLine.claim_id)).tuples().all())
+
+
 def money_for(db: Session, claim_ids: Sequence[int]) -> dict[int, tuple[Decimal, Decimal]]:
     """(billed charge, open balance) per claim, for one page of claims."""
     if not claim_ids:
