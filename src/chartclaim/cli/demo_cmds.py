@@ -144,6 +144,13 @@ def print_summary(console: Any, summary: Any) -> None:
         for code, n in summary.rejections:
             r.add_row(code, str(n))
         console.print(r)
+    if summary.held:
+        h = Table(title="Held in the biller's work queue (why)")
+        h.add_column("reason")
+        h.add_column("claims", justify="right")
+        for reason, n in summary.held:
+            h.add_row(reason, str(n))
+        console.print(h)
     if summary.aging:
         buckets = ("0-30", "31-60", "61-90", "91-120", "120+")
         a = Table(title=f"A/R aging by payer as of {summary.as_of} (days from date of service)")

@@ -68,6 +68,7 @@ class Summary:
     top_edits: list[tuple[str, int, str]] = field(default_factory=list)
     denials: list[tuple[str, int, Decimal]] = field(default_factory=list)
     rejections: list[tuple[str, int]] = field(default_factory=list)
+    held: list[tuple[str, int]] = field(default_factory=list)
     aging: list[tuple[str, dict[str, Decimal]]] = field(default_factory=list)
     posting_exceptions: list[tuple[str, int]] = field(default_factory=list)
     database: str = ""
@@ -89,6 +90,7 @@ class Summary:
         return {"counts": dict(self.counts), "money": {k: str(v) for k, v in self.money.items()},
                 "coder": {k: round(v, 4) for k, v in self.coder.items()}, "top_edits": self.top_edits,
                 "denials": [(c, n, str(a)) for c, n, a in self.denials], "rejections": self.rejections,
+                "held": self.held,
                 "aging": [(k, {b: str(v) for b, v in d.items()}) for k, d in self.aging],
                 "posting_exceptions": self.posting_exceptions,
                 "stages": [(s.name, s.available, s.note) for s in self.stages],
@@ -115,6 +117,7 @@ class DemoRun:
         self.measure_coder = measure_coder
         self.summary = Summary(seed)
         self.counts: Counter[str] = Counter()
+        self.held_reasons: Counter[str] = Counter()  # why claims wait in the biller's work queue
 
     # ---------------------------------------------------------------------------------------- helpers
     def _timed(self, name: str) -> Any:
@@ -391,6 +394,8 @@ class DemoRun:
                 on = self.submit_on[cid]
                 if errors:
                     self.held.add(cid)
+                    for e in errors:
+                        self.held_reasons[f"scrubber: {e.rule_id}"] += 1
                     self.counts["claims_held_by_scrubber"] += 1
                     self._move(cid, "scrubbed", "; ".join(e.rule_id for e in errors)[:200], on)
                     if all("TIMELY" in e.rule_id for e in errors):
@@ -405,6 +410,12 @@ class DemoRun:
             self.summary.top_edits = [(rid, n, self.edit_examples[rid]) for rid, n in
                                       sorted(self.edit_counts.items(), key=lambda kv: (-kv[1], kv[0]))[:8]]
             st.note = f"{self.counts['scrub_edits']} edits; {fixed} claims fixed; {len(self.held)} held"
+            has_ptp = False
+            with contextlib.suppress(Exception):
+                has_ptp = bool(ctx.store is not None and ctx.store.has("ptp"))
+            if not has_ptp:
+                st.note += ("; NCCI tables not imported (chartclaim edits import ncci PATH), so NCCI pairs were "
+                            "not checked before submission")
 
     def _write_off(self, cid: str, on: dt.date, reason: str, why: str) -> None:
         """The practice absorbs a charge it cannot bill (the payer would deny it; the patient does not owe it)."""
@@ -489,7 +500,6 @@ class DemoRun:
             self.rejected_once: set[str] = set()
             self.corrected: set[str] = set()
             self.worked: set[str] = set()  # denials the biller has appealed or written off
-            self.held_reasons: Counter[str] = Counter()
             self.secondary_of: dict[str, str] = {}
             self.post_results: list[Any] = []
             self.rejection_counts: Counter[str] = Counter()
@@ -620,6 +630,7 @@ class DemoRun:
             self.counts["rejections_moved_to_self_pay"] += 1
         else:
             self.counts["rejections_held_for_coding"] += 1
+            self.held_reasons[f"277CA {status}: back to the coder"] += 1
 
     def _post(self, path: Path, day: dt.date) -> None:
         from chartclaim.billing.posting import post_835_file
@@ -910,6 +921,7 @@ class DemoRun:
                                               key=lambda x: (-x[1], x[0]))
             except Exception as exc:
                 self.summary.stage("summary").note = f"denial categories unavailable: {exc}"
+            self.summary.held = sorted(self.held_reasons.items(), key=lambda kv: (-kv[1], kv[0]))
             self.summary.rejections = sorted(getattr(self, "rejection_counts", Counter()).items(),
                                              key=lambda kv: (-kv[1], kv[0]))
             self.summary.posting_exceptions = sorted(Counter(
