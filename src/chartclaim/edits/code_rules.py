@@ -18,6 +18,7 @@ from chartclaim.edits.proc_codes import (
     CPT_MODIFIERS,
     CPT_SHAPE,
     DELETED_CPT,
+    DELETED_HCPCS,
     HCPCS_SHAPE,
     MODIFIER_SHAPE,
     SUCCESSOR,
@@ -126,6 +127,15 @@ def _icd_entry_check(claim: Claim, icd: Any, dx: str, where: str, dos: dt.date, 
                    f"Pick the specific code the documentation supports: {', '.join(kids)}{more}." if kids
                    else f"Pick a more specific code under {dx}.", src)
         return
+    nd = dx.replace(".", "")
+    if len(nd) == 6:   # placeholders filled ('W10.8XX') but no 7th character
+        full = next((_dotted(nd + ch) for ch in "ADS" if (e := icd.get(_dotted(nd + ch), dos)) is not None
+                     and e.billable), None)
+        if full is not None:
+            yield Edit("CODE-ICD-7TH-CHARACTER", F, "error", claim.claim_id, None,
+                       f"{where} is missing its 7th character (A initial encounter, D subsequent, S sequela).",
+                       f"Add the 7th character for the encounter, e.g. {full} for initial care.", src)
+            return
     fixed = icd.fix_placeholder(dx) if hasattr(icd, "fix_placeholder") else None
     if fixed and fixed != dx:
         yield Edit("CODE-ICD-7TH-CHARACTER", F, "error", claim.claim_id, None,
@@ -310,17 +320,34 @@ def procedures(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[E
                                f"{code} on line {i} is not a current CPT code: no CMS NCCI table (MUE, PTP, "
                                "add-on) lists it.", f"Check {code} for a typo or a deleted code and bill the "
                                "current CPT code for the service.", "CMS NCCI code lists")
+                else:
+                    yield from _retired(claim, ctx, i, code, dos)
         elif HCPCS_SHAPE.match(code):
-            if hcpcs is not None:
+            gone = DELETED_HCPCS.get(code)
+            if gone is not None and dos >= gone[0]:
+                yield Edit("CODE-PROC-INACTIVE", F, "error", claim.claim_id, i,
+                           f"HCPCS {code} was deleted on {gone[0]} and is not valid on {dos}.",
+                           f"Bill the current code{f' ({gone[1]})' if gone[1] else ''} that matches the "
+                           "documentation.", "HCPCS Level II annual changes")
+            elif hcpcs is not None and hcpcs_loaded:
                 known = ctx.store.known_procedure(code) if ctx.store is not None else None
                 # a code newer than the imported HCPCS file may already be in the NCCI tables
-                if hcpcs_loaded and _lookup(ctx, "hcpcs", hcpcs, code) is None and not known:
+                entry = _lookup(ctx, "hcpcs", hcpcs, code)
+                if entry is None and not known:
                     yield Edit("CODE-PROC-INVALID", F, "error", claim.claim_id, i,
                                f"{code} is not a HCPCS Level II code.",
                                "Check the code against the current HCPCS file.", "HCPCS Level II")
+                elif entry is None:
+                    yield from _retired(claim, ctx, i, code, dos)
                 else:
-                    yield from _inactive(claim, i, _lookup(ctx, "hcpcs", hcpcs, code),
-                                         "HCPCS", code, dos)
+                    yield from _inactive(claim, i, entry, "HCPCS", code, dos)
+            else:
+                # Without the HCPCS file: the built-in codes, then what the NCCI tables imply.
+                entry = _lookup(ctx, "hcpcs", hcpcs, code) if hcpcs is not None else None
+                if entry is not None:
+                    yield from _inactive(claim, i, entry, "HCPCS", code, dos)
+                else:
+                    yield from _retired(claim, ctx, i, code, dos)
         else:
             yield Edit("CODE-PROC-INVALID", F, "error", claim.claim_id, i,
                        f"Line {i} procedure '{code}' is not a CPT or HCPCS code (5 characters: 5 digits, 4 digits + "
@@ -346,6 +373,22 @@ def procedures(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[E
                        f"Modifier 25 is for E/M services; {code} on line {i} is not an E/M code.",
                        f"Move modifier 25 to the E/M line, or use the right modifier (e.g. 59/XS) on {code}.",
                        "CPT modifier 25")
+
+
+def _retired(claim: Claim, ctx: ScrubContext, line: int, code: str, dos: dt.date) -> Iterator[Edit]:
+    """A code no file describes, that the MUE table in force does not list and whose NCCI PTP edits all
+    ended before the date of service: CMS ends a code's edits when it deletes the code. A warning, since
+    the NCCI tables are evidence, not the code list itself."""
+    store = ctx.store
+    if store is None or store.mue(code, dos) is not None:
+        return
+    end = ctx.cached(("retired", code, dos), lambda: store.ptp_retired(code, dos))
+    if end is not None:
+        yield Edit("CODE-PROC-INACTIVE", F, "warning", claim.claim_id, line,
+                   f"{code} on line {line} looks deleted: every NCCI edit for it ended on {end} and the current "
+                   "MUE table does not list it.",
+                   f"Check {code} in the current CPT/HCPCS code list and bill the code that replaced it.",
+                   "CMS NCCI tables")
 
 
 def _loaded(system: Any | None) -> bool:

@@ -122,6 +122,15 @@ def required(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
     if sub.member_id and not re.fullmatch(r"[A-Za-z0-9\-]{2,80}", sub.member_id):
         yield _e(claim, "DATA-REQUIRED", None, f"Member ID '{sub.member_id}' has characters payers reject "
                  "(only letters, digits and hyphens).", "Copy the member ID exactly from the card, without spaces.")
+    # The 837P carries the patient's address (2010BA N3/N4 when the subscriber is the patient): the 837
+    # writer refuses a claim without it. A warning here, since practice systems often keep it on the
+    # registration rather than on the claim document. (A dependent's own address, 2010CA, is not checked:
+    # the documented claim form leaves it optional and the subscriber's address usually serves.)
+    if (claim.claim_type == "professional" and claim.is_subscriber_patient and sub.address is None
+            and not (claim.patient and claim.patient.address)):
+        yield _e(claim, "DATA-REQUIRED", None, "Subscriber (patient) address is missing; the 837 needs it "
+                 "(loop 2010BA N3/N4).", "Enter the subscriber's street, city, state and ZIP from the "
+                 "registration.", "warning")
     if claim.is_subscriber_patient:
         # A patient block with relationship 18 describes the same person: its DOB/sex count too.
         same = claim.patient
@@ -244,10 +253,10 @@ def money_units(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
 
 
 def dates(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
-    today: dt.date = getattr(ctx, "today", dt.date.today())
+    # A service dated after the day of the scrub has not happened yet, whatever submission date the claim
+    # carries (a claim built ahead of time with a future submission date is still billing in advance).
+    today: dt.date = getattr(ctx, "today", None) or dt.date.today()
     sent = claim.submitted_on
-    if sent is not None and sent > today:
-        today = sent   # a claim dated for later submission is judged as of that date
     dob = facts.dob
     for i, ln in enumerate(claim.lines, 1):
         dos, end = ln.date_of_service, ln.date_of_service_end

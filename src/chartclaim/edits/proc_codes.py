@@ -27,6 +27,21 @@ DELETED_CPT: dict[str, dt.date] = {
     **{c: dt.date(2024, 1, 1) for c in ("99354", "99355", "99356", "99357")},
     **{c: dt.date(2025, 1, 1) for c in ("99441", "99442", "99443")},
 }
+# HCPCS Level II codes deleted in recent years that practices still bill from old superbills or templates:
+# code -> (first date no longer valid, successor). Dates and cross-references as the CMS HCPCS file gives
+# them (TERM DT + 1 day, XREF). The imported HCPCS file, when present, answers for every other code.
+DELETED_HCPCS: dict[str, tuple[dt.date, str]] = {
+    "G2012": (dt.date(2025, 1, 1), "98016 (brief virtual check-in)"),
+    "G2061": (dt.date(2021, 1, 1), "98970"), "G2062": (dt.date(2021, 1, 1), "98971"),
+    "G2063": (dt.date(2021, 1, 1), "98972"),
+    "G0297": (dt.date(2021, 1, 1), "71271 (low-dose CT lung cancer screening)"),
+    "G0202": (dt.date(2018, 1, 1), "77067"), "G0204": (dt.date(2018, 1, 1), "77066"),
+    "G0206": (dt.date(2018, 1, 1), "77065"), "G0505": (dt.date(2018, 1, 1), "99483"),
+    "G0389": (dt.date(2017, 1, 1), "76706"), "G0464": (dt.date(2016, 1, 1), "81528"),
+    "G2023": (dt.date(2023, 5, 12), ""), "G2024": (dt.date(2023, 5, 12), ""),
+    "G0106": (dt.date(2025, 1, 1), ""), "G0120": (dt.date(2025, 1, 1), ""), "G0122": (dt.date(2025, 1, 1), ""),
+    "G2066": (dt.date(2024, 1, 1), ""), "G0564": (dt.date(2025, 4, 1), ""), "G0565": (dt.date(2025, 4, 1), ""),
+}
 # Where a deleted E/M has an obvious successor family, say so in the fix.
 SUCCESSOR = {
     "99201": "99202-99205", "99241": "99242-99245 (or 99202-99205 for payers that don't pay consults)",

@@ -333,6 +333,20 @@ class EditStore:
                 return PtpEdit(column1, column2, mod, self._rationale.get(rat, ""), dele, f"NCCI PTP {chosen[2]}")
         return None
 
+    def ptp_retired(self, code: str, dos: dt.date) -> dt.date | None:
+        """The day every column-1 PTP edit of `code` had ended, when all of them ended before the date of
+        service (CMS ends a code's edits when the code is deleted); None when any edit is still in force or
+        the code has none."""
+        releases = self._cover().get(code)
+        if not releases:
+            return None
+        d = ymd(dos)
+        chosen = next((r for r in releases if r[0] <= d), releases[-1])
+        with self._lock:
+            last = self._db().execute("SELECT max(deletion) FROM ptp WHERE column1=? AND release=?",
+                                      (code, chosen[1])).fetchone()[0]
+        return from_ymd(last) if last is not None and last < d else None
+
     # MUE -------------------------------------------------------------------------------------------
     def _mue_tables(self) -> list[tuple[int, str, int, dict[str, MueRow | None]]]:
         """(effective, label, release id, cache) per MUE release, newest first; rows are read on demand."""
