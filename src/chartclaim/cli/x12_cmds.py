@@ -110,6 +110,7 @@ def read_cmd(
                 for t in res.transactions
             ],
             "errors": [e.to_dict() for e in res.envelope_errors],
+            "file_issues": [i.describe() for i in res.issues],
         }
         typer.echo(json.dumps(doc, indent=2))
     else:
@@ -125,6 +126,8 @@ def read_cmd(
                 typer.echo(f"  note: {i.describe()}")
         for e in res.envelope_errors:
             typer.echo(f"ERROR {e}")
+        for i in res.issues:
+            typer.echo(f"note: {i.describe()}")
         typer.echo(f"{len(res.transactions)} transaction set(s), {len(res.errors)} error(s)")
     if not res.ok:
         raise typer.Exit(1)
@@ -154,6 +157,8 @@ def validate_cmd(
         for e in res.envelope_errors:
             failed = True
             typer.echo(f"chartclaim: {e}")
+        for i in res.issues:
+            typer.echo(f"chartclaim: warning {i.describe()}")
         typer.echo(f"chartclaim: {len(res.transactions)} transaction set(s) read, "
                    f"{'problems found' if failed else 'no errors'}")
     except X12Error as exc:

@@ -218,22 +218,40 @@ def parse_isa(head: str) -> tuple[Delimiters, Segment, int]:
         v = isa[i].strip()
         if not v.isdigit():
             raise X12Error(f"{name} must be numeric, found {v!r}", position=1, segment_id="ISA", element=name)
-    rep_char = isa[11].strip()
+    # ISA11 is not stripped with str.strip(): the ASCII separators \x1c-\x1f, which some systems use as
+    # delimiters, count as whitespace to Python
+    rep_char = isa[11].strip(" ")
     repetition: str | None = rep_char if (len(rep_char) == 1 and not rep_char.isalnum() and rep_char not in (sep, comp, term)) else None
     consumed = len(sep.join(parts[:16])) + 1 + 1 + (2 if tail[1:3] == "\r\n" else 1)
     return Delimiters(sep, comp, repetition, term), isa, consumed
 
 
-def _foreign_isa(text: str, sep: str, term: str) -> int:
-    """Offset of an ISA in ``text`` that declares another element separator, or -1."""
-    i = text.find("ISA")
+_ISA_WINDOW = 220  # enough text after an ISA to read its 16 elements and terminator, padded or not
+
+
+def _next_isa(text: str, term: str) -> int:
+    """Offset of the next ISA that starts a segment in ``text`` (after the first character), or -1.
+
+    Files are concatenated from several interchanges, each free to declare its own delimiters (another
+    component separator or segment terminator, not only another element separator), so every ISA is
+    re-read for its delimiters rather than assumed to match the one before.
+    """
+    i = text.find("ISA", 1)
     while i >= 0:
-        if i + 3 < len(text) and text[i + 3] != sep and not text[i + 3].isalnum():
-            before = text[:i].rstrip()
-            if not before or before.endswith(term):
+        nxt = text[i + 3: i + 4]
+        if nxt and not nxt.isalnum() and nxt not in " \r\n":
+            before = text[:i]
+            body = before.rstrip(" \t\r\n\x00")
+            if not body or body.endswith(term) or (term in "\r\n" and len(body) < len(before)):
                 return i
         i = text.find("ISA", i + 3)
     return -1
+
+
+def _texts(parts: list[str], newline_term: bool) -> list[str]:
+    if newline_term:
+        return [t for t in [raw.strip() for raw in parts] if t]
+    return [t for t in parts if t]
 
 
 def iter_segment_batches(
@@ -243,8 +261,9 @@ def iter_segment_batches(
     """Yield ``(delimiters, segment texts)`` one chunk at a time (lazy; memory bounded by the chunk size).
     Each text is one segment without its terminator, not yet split into elements.
 
-    With ``delimiters`` given, a fragment without ISA is read too. A later ISA declaring another element
-    separator switches the rest of the file to its delimiters.
+    With ``delimiters`` given, a fragment without ISA is read too. Every later ISA is read for its own
+    delimiters (element, component, repetition separators and segment terminator), which then apply to
+    the rest of the file until the next ISA.
     """
     fh, close, _name = _open(source)
     try:
@@ -257,13 +276,17 @@ def iter_segment_batches(
         upper = buf[:3] == "isa"
         if upper:
             buf = buf.upper()
+        eof = False
+
+        def more() -> str:
+            nonlocal eof
+            got = fh.read(_CHUNK)
+            if not got:
+                eof = True
+            return got.upper() if upper else got
+
         if buf[:3].upper() == "ISA":
-            if len(buf) < 200:
-                buf += fh.read(_CHUNK).upper() if upper else fh.read(_CHUNK)
-            d, isa, used = parse_isa(buf)
-            isa[0] = "ISA"
-            yield d, [d.element.join(isa)]
-            buf = buf[used:]
+            d = None
         elif delimiters is None:
             first = "".join(ch for ch in buf[:3] if ch.isalnum())
             raise X12Error(
@@ -272,33 +295,39 @@ def iter_segment_batches(
             )
         else:
             d = delimiters
-        term, sep = d.segment, d.element
-        newline_term = term in "\r\n"
-        rest = buf
         while True:
-            if not newline_term and ("\n" in rest or "\r" in rest):
+            if d is None or buf[:3] == "ISA":
+                # buf starts with an ISA: read its delimiters (with enough text after it to find them)
+                while len(buf) < _ISA_WINDOW and not eof:
+                    buf += more()
+                d, isa, used = parse_isa(buf)
+                isa[0] = "ISA"
+                yield d, [d.element.join(isa)]
+                buf = buf[used:]
+            term = d.segment
+            newline_term = term in "\r\n"
+            cut = _next_isa(buf, term) if "ISA" in buf else -1
+            if cut >= 0:
+                head, buf = buf[:cut], buf[cut:]
+            else:
+                head = buf
+            if not newline_term and ("\n" in head or "\r" in head):
                 # line breaks between segments are noise: dropping them chunk-wide spares a strip per segment
-                rest = rest.replace("\r", "").replace("\n", "")
-            cut = _foreign_isa(rest, sep, term) if "ISA" in rest else -1
+                head = head.replace("\r", "").replace("\n", "")
+            parts = head.split(term)
             if cut >= 0:
-                head, rest = rest[:cut], rest[cut:] + (fh.read().upper() if upper else fh.read())
-                parts = head.split(term)
-            else:
-                parts = rest.split(term)
-                rest = parts.pop()
-            if newline_term:
-                out = [t for t in [raw.strip() for raw in parts] if t]
-            else:
-                out = [t for t in parts if t]
-            yield d, out
-            if cut >= 0:
-                yield from iter_segment_batches(io.StringIO(rest))
-                return
-            more = fh.read(_CHUNK)
-            if not more:
+                yield d, _texts(parts, newline_term)
+                continue  # the loop reads the next ISA
+            buf = parts.pop()  # an incomplete segment: completed by the next chunk
+            if parts:
+                yield d, _texts(parts, newline_term)
+            if eof:
                 break
-            rest += more.upper() if upper else more
-        last = rest.strip(_TRAILING_JUNK)
+            nxt = more()
+            if not nxt:
+                break
+            buf += nxt
+        last = buf.strip(_TRAILING_JUNK)
         if last:
             yield d, [last]
     finally:
@@ -344,6 +373,12 @@ class _Walker:
         self.cur: RawTransaction | None = None
         self.pending: list[Issue] = []
         self.fragment = delimiters is not None
+        # envelope accounting: a GE/IEA count or control number that does not match means a transaction set
+        # or group may be missing from the file; the finding is reported, never dropped
+        self.file_issues: list[Issue] = []
+        self.n_groups = 0
+        self.n_sets = 0
+        self.saw_isa = False
         if delimiters is not None:
             self.ic = Interchange("", "", "", "", "", "", "", "", "", "", delimiters, 0)
 
@@ -367,8 +402,13 @@ class _Walker:
             self._close_open(pos, "ISA", out)
             if len(seg) < 17:
                 raise X12Error("ISA has fewer than 16 elements", position=pos, segment_id="ISA")
+            if self.saw_isa and self.ic is not None and self.ic.position > 0:
+                self.file_issues.append(Issue(f"interchange {self.ic.control_number} not closed by IEA before the next ISA",
+                                              pos, "ISA"))
             self.ic = _interchange(seg, d, pos)
+            self.saw_isa = True
             self.grp = None
+            self.n_groups = 0
             width = len(d.element.join(seg)) + 1
             if width != 106:
                 self.pending.append(Issue(f"ISA is {width} characters, not the fixed 106; read by its separators",
@@ -377,6 +417,11 @@ class _Walker:
             if self.ic is None:
                 raise X12Error("GS before ISA", position=pos, segment_id="GS")
             self._close_open(pos, "GS", out)
+            if self.grp is not None:
+                self.file_issues.append(Issue(f"functional group {self.grp.control_number} not closed by GE before the next GS",
+                                              pos, "GS"))
+            self.n_groups += 1
+            self.n_sets = 0
             self.grp = Group(_el(seg, 1), _el(seg, 2), _el(seg, 3), _el(seg, 4), _el(seg, 5), _el(seg, 6),
                              _el(seg, 8).strip(), pos)
         elif sid == "ST":
@@ -386,6 +431,7 @@ class _Walker:
             if len(seg) < 3 or not seg[1].strip():
                 raise X12Error("ST01 transaction set identifier is missing", position=pos, segment_id="ST", element="ST01")
             grp = self.grp
+            self.n_sets += 1
             impl = _el(seg, 3).strip() or (grp.version if grp else "")
             cur = self.cur = RawTransaction(self.ic, grp, seg[1].strip(), seg[2].strip(), impl, pos)
             if grp is None:
@@ -408,8 +454,37 @@ class _Walker:
                                              pos, "SE", "SE02"))
             out.append(open_set)
             self.cur = None
-        elif sid in ("GE", "IEA"):
+        elif sid == "GE":
             self._close_open(pos, sid, out)
+            grp = self.grp
+            if grp is None:
+                self.file_issues.append(Issue("GE without GS", pos, "GE"))
+            else:
+                if _el(seg, 1).strip() != str(self.n_sets):
+                    self.file_issues.append(Issue(
+                        f"GE01 says {_el(seg, 1).strip() or 'nothing'} transaction sets, counted {self.n_sets}",
+                        pos, "GE", "GE01"))
+                if _el(seg, 2).strip().lstrip("0") != grp.control_number.strip().lstrip("0"):
+                    self.file_issues.append(Issue(
+                        f"GE02 {_el(seg, 2).strip()!r} does not match GS06 {grp.control_number.strip()!r}", pos, "GE", "GE02"))
+            self.grp = None
+        elif sid == "IEA":
+            self._close_open(pos, sid, out)
+            if self.grp is not None:
+                self.file_issues.append(Issue(f"functional group {self.grp.control_number} not closed by GE before IEA",
+                                              pos, "IEA"))
+            ic = self.ic
+            if ic is None or not self.saw_isa:
+                self.file_issues.append(Issue("IEA without ISA", pos, "IEA"))
+            else:
+                if _el(seg, 1).strip() != str(self.n_groups):
+                    self.file_issues.append(Issue(
+                        f"IEA01 says {_el(seg, 1).strip() or 'nothing'} functional groups, counted {self.n_groups}",
+                        pos, "IEA", "IEA01"))
+                if _el(seg, 2).strip() != ic.control_number:
+                    self.file_issues.append(Issue(
+                        f"IEA02 {_el(seg, 2).strip()!r} does not match ISA13 {ic.control_number!r}", pos, "IEA", "IEA02"))
+            self.saw_isa = False
             self.grp = None
         elif sid == "TA1":
             if self.ic is None:
@@ -421,13 +496,18 @@ class _Walker:
 def iter_raw_transactions(
     source: str | os.PathLike[str] | IO[str] | IO[bytes],
     delimiters: Delimiters | None = None,
+    file_issues: list[Issue] | None = None,
 ) -> Iterator[RawTransaction]:
     """Group segments into transaction sets. Envelope problems that spoil one transaction are put on it
     (``error``) so the others still read; problems with the file itself raise ``X12Error``.
 
     TA1 segments (interchange acknowledgments, outside any GS) come out as a pseudo transaction ``TA1``.
+    Findings about the file rather than one transaction set (GE/IEA counts and control numbers, a file that
+    ends without IEA, segments outside any transaction set) are appended to ``file_issues`` when given.
     """
     w = _Walker(delimiters)
+    if file_issues is not None:
+        w.file_issues = file_issues
     pos = 0
     # One regular expression per batch (not per segment) proves every segment id well formed: upper-case,
     # 2-3 alphanumerics starting with a letter, followed by the separator. Then runs of body segments move in
@@ -500,6 +580,14 @@ def iter_raw_transactions(
         w.cur.error = w.cur.error or X12Error("file ends inside a transaction set (no SE)", position=pos,
                                               segment_id=None, control_number=w.cur.control_number)
         yield w.cur
+    elif not w.fragment:
+        if w.grp is not None:
+            w.file_issues.append(Issue(f"file ends without GE for group {w.grp.control_number} (truncated?)", pos, None))
+        if w.saw_isa and w.ic is not None:
+            w.file_issues.append(Issue(f"file ends without IEA for interchange {w.ic.control_number} (truncated?)",
+                                       pos, None))
+    w.file_issues.extend(w.pending)
+    w.pending = []
 
 
 # --------------------------------------------------------------------------------------------- element access

@@ -37,6 +37,9 @@ class ReadResult:
     source: str
     transactions: list[TransactionResult] = field(default_factory=list)
     envelope_errors: list[X12Error] = field(default_factory=list)
+    # file-level findings that do not spoil a transaction set: GE/IEA counts and control numbers, no IEA at
+    # the end (a truncated file), segments outside any transaction set
+    issues: list[Issue] = field(default_factory=list)
 
     @property
     def errors(self) -> list[X12Error]:
@@ -101,15 +104,17 @@ def iter_read(
     *,
     delimiters: Delimiters | None = None,
     kinds: set[str] | None = None,
+    file_issues: list[Issue] | None = None,
 ) -> Iterator[TransactionResult]:
-    """Stream transaction results. Envelope errors raise ``X12Error`` (located).
+    """Stream transaction results. Envelope errors raise ``X12Error`` (located). File-level findings
+    (GE/IEA counts, a file ending without IEA) go to ``file_issues`` when given.
 
     The cyclic garbage collector is paused while each transaction set is read and built (never while the
     caller holds control): the lists a read allocates die by reference counting, and walking them costs
     more than reading them.
     """
     cache: dict[str, Callable[[RawTransaction], Any] | None] = {}
-    raws = iter_raw_transactions(source, delimiters)
+    raws = iter_raw_transactions(source, delimiters, file_issues)
     while True:
         with gc_paused():
             raw = next(raws, None)
@@ -163,7 +168,7 @@ def read(
     name = str(source) if isinstance(source, str | os.PathLike) else getattr(source, "name", "<stream>")
     result = ReadResult(name)
     try:
-        for t in iter_read(source, delimiters=delimiters, kinds=kinds):
+        for t in iter_read(source, delimiters=delimiters, kinds=kinds, file_issues=result.issues):
             result.transactions.append(t)
     except X12Error as exc:
         if not result.transactions:

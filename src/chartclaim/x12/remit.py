@@ -46,6 +46,12 @@ CLAIM_STATUS = {
     "25": "predetermination pricing only - no payment",
 }
 CAS_GROUPS = frozenset({"CO", "PR", "OA", "PI", "CR"})
+# Every segment the 835 (X221A1, and the 4010 X091A1 before it) defines. One out of its place is read past
+# with an issue; one that is no 835 segment at all means a damaged or mislabelled file and rejects the set.
+SEGMENTS_835 = frozenset({
+    "ST", "SE", "BPR", "NTE", "TRN", "CUR", "REF", "DTM", "N1", "N2", "N3", "N4", "PER", "RDM", "LX", "TS3", "TS2",
+    "CLP", "CAS", "NM1", "MIA", "MOA", "AMT", "QTY", "SVC", "LQ", "PLB",
+})
 PAYMENT_METHODS = {"CHK": "check", "ACH": "automated clearing house", "NON": "non-payment data",
                    "FWT": "federal reserve wire transfer", "BOP": "financial institution option"}
 
@@ -442,6 +448,25 @@ def _date(v: str) -> dt.date | None:
     return d
 
 
+def _checked_date(v: str, seg: list[str], i: int, pos: int, issues: list[Issue]) -> dt.date | None:
+    """A CCYYMMDD element: the date, None when empty or all zeros (with an issue), else a located error."""
+    d = _date(v)
+    if d is None:
+        s = v.strip()
+        if s.strip("0"):
+            raise X12Error(f"not a date (CCYYMMDD): {s!r}", position=pos, segment_id=seg[0],
+                           element=f"{seg[0]}{i:02d}")
+        issues.append(Issue("date is missing" if not s else f"date {s!r} is no date; read as none", pos, seg[0],
+                            f"{seg[0]}{i:02d}"))
+    return d
+
+
+def _unexpected(tag: str, pos: int, where: str, issues: list[Issue]) -> None:
+    if tag not in SEGMENTS_835:
+        raise X12Error(f"segment {tag} is not an 835 segment", position=pos, segment_id=tag)
+    issues.append(Issue(f"segment {tag} not expected {where}; ignored", pos, tag))
+
+
 def _num(v: str, seg: list[str], i: int, pos: int) -> Decimal:
     try:
         d = Decimal(v)
@@ -631,6 +656,7 @@ def parse_835(raw: RawTransaction) -> Remittance:
         if tag == "BPR":
             s = Seg(seg, pos, d)
             bpr16 = s[16]
+            # an impossible BPR16 is read as an issue, not rejected: the guide's own example carries 20002316
             date = _date(bpr16) if bpr16 else None
             if bpr16 and date is None:
                 issues.append(Issue(f"not a date: {bpr16!r}", pos, "BPR", "BPR16"))
@@ -655,14 +681,15 @@ def parse_835(raw: RawTransaction) -> Remittance:
             else:
                 issues.append(Issue(f"{tag} before any N1; ignored", pos, tag))
         elif tag == "DTM":
+            dtm_date = _checked_date(_e(seg, 2), seg, 2, pos, issues)
             if _e(seg, 1) == "405":
-                prod_date = _date(_e(seg, 2))
+                prod_date = dtm_date
         elif tag == "CUR":
             currency = _e(seg, 2)
         elif tag in ("SVC", "CAS", "AMT", "QTY", "LQ", "NM1", "MIA", "MOA"):
             raise X12Error(f"{tag} outside a claim (no CLP before it)", position=pos, segment_id=tag)
         else:
-            issues.append(Issue(f"segment {tag} not expected in the 835 header; ignored", pos, tag))
+            _unexpected(tag, pos, "in the 835 header", issues)
         i += 1
     if payment is None:
         raise X12Error("835 without BPR", position=raw.start, segment_id="ST", control_number=raw.control_number)
@@ -714,7 +741,7 @@ def parse_835(raw: RawTransaction) -> Remittance:
     dec = Decimal
     groups = CAS_GROUPS
     # segments the read does not need to split: their content is only looked at when claims are built
-    passthrough = frozenset({"DTM", "REF", "NM1", "PER", "LQ" + sep})
+    passthrough = frozenset({"REF", "NM1", "PER", "LQ" + sep})
     while i < n:
         t = texts[i]
         if t[:3] in passthrough:
@@ -798,6 +825,11 @@ def parse_835(raw: RawTransaction) -> Remittance:
                 _opt_num(seg, 5, pos)
                 _opt_num(seg, 12, pos)
                 _opt_num(seg, 13, pos)
+        elif tag == "DTM":
+            if c_start < 0:
+                issues.append(Issue("DTM outside a claim; ignored", base + i, tag))
+            elif len(seg) < 3 or _date(seg[2]) is None:
+                _checked_date(_e(seg, 2), seg, 2, base + i, issues)
         elif tag in ("AMT", "QTY"):
             if c_start < 0:
                 raise X12Error(f"{tag} outside a claim (no CLP before it)", position=base + i, segment_id=tag)
@@ -832,7 +864,7 @@ def parse_835(raw: RawTransaction) -> Remittance:
             for k in ((1,) if tag == "MIA" else (1, 2, 8, 9)):
                 _opt_num(seg, k, base + i)
         else:
-            issues.append(Issue(f"segment {tag} not expected here; ignored", base + i, tag))
+            _unexpected(tag, base + i, "here", issues)
         i += 1
     if c_start >= 0:
         close_claim(n)
@@ -950,7 +982,10 @@ def _plb(seg: list[str], pos: int, comp: str) -> ProviderAdjustment:
         items.append(PlbAdjustment(parts[0].strip(), parts[1].strip() if len(parts) > 1 else "", _req_num(seg, i + 1, pos)))
     if not items:
         raise X12Error("PLB without any adjustment", position=pos, segment_id="PLB", element="PLB03")
-    return ProviderAdjustment(s, _date(_e(seg, 2)), tuple(items), pos)
+    period = _e(seg, 2)
+    if period and _date(period) is None and period.strip("0"):
+        raise X12Error(f"not a date (CCYYMMDD): {period!r}", position=pos, segment_id="PLB", element="PLB02")
+    return ProviderAdjustment(s, _date(period), tuple(items), pos)
 
 
 def check_balancing(rem: Remittance) -> list[Issue]:
