@@ -105,9 +105,12 @@ def test_mailbox_exchange_answers_a_broken_837_with_a_rejecting_999(tmp_path) ->
     sim = SimulatedPayer(pr, 5)
     report = exchange(sim, practice_side.peer(), dt.date(2026, 4, 2), x12.MemoryControlNumbers(start=900))
     assert report.received == ["837P-broken.x12"]
+    ack = report.acknowledgements[0]
+    assert (ack.accepted_sets, ack.rejected_sets) == (2, 1) and len(ack.syntax_errors) == 1
+    assert "CLM" in ack.syntax_errors[0] or "2300" in ack.syntax_errors[0], ack.syntax_errors
     back = {f.kind: f for f in practice_side.fetch()}
-    ack = x12.read(io.BytesIO(back["999"].content)).models("999")[0]
-    assert [t.status for t in ack.transactions] == ["A", "R", "A"] and ack.status == "P"
+    ack999 = x12.read(io.BytesIO(back["999"].content)).models("999")[0]
+    assert [t.status for t in ack999.transactions] == ["A", "R", "A"] and ack999.status == "P"
     assert pyx12_validate(back["999"].text).ok
     ca = x12.read(io.BytesIO(back["277CA"].content)).models("277CA")[0]
     assert len(ca.claims) == 2  # the two readable claims were acknowledged claim by claim

@@ -408,9 +408,11 @@ def exchange(sim: SimulatedPayer, mailbox: Any, day: dt.date, numbers: Any) -> E
             continue
         stem = f.name.rsplit(".", 1)[0]
         result = read(io.BytesIO(f.content))
-        mailbox.submit(f"999-{stem}.x12", acknowledge_file(result, opts, numbers).encode())
+        ack_999 = acknowledge_file(result, opts, numbers)
+        mailbox.submit(f"999-{stem}.x12", ack_999.encode())
         claims = [c for kind in ("837P", "837I") for cf in result.models(kind) for c in cf.claims]
         decisions = sim.receive_claims(claims, day)
+        ack_277: str | None = None
         if claims:
             rejections: dict[str, Sequence[StatusInfo]] = {d.claim_id: [StatusInfo(d.category, d.status, d.entity, day, "U", text=d.message)]
                           for d in decisions if not d.accepted}
@@ -420,10 +422,12 @@ def exchange(sim: SimulatedPayer, mailbox: Any, day: dt.date, numbers: Any) -> E
                                 receiver=Name("41", "2", org.name, id_qualifier="46", id="OAKPRAIRIE01"),
                                 rejections=rejections, payer_claim_numbers=numbers_by_claim, reference=stem[-20:],
                                 on=day)
-            mailbox.submit(f"277CA-{stem}.x12", write_277ca([ack], opts, numbers).encode())
+            ack_277 = write_277ca([ack], opts, numbers)
+            mailbox.submit(f"277CA-{stem}.x12", ack_277.encode())
         report.acknowledgements.append(Acknowledgement(
             f.name, day, sum(1 for t in result.transactions if t.ok), sum(1 for t in result.transactions if not t.ok),
-            tuple(decisions)))
+            tuple(decisions), ack_999, ack_277,
+            tuple(t.error.describe() for t in result.transactions if t.error is not None)))
         report.received.append(f.name)
         mailbox.acknowledge(f)
     for run, text in write_835s(sim.run_payments(day), sim.practice, numbers):
