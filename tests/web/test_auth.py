@@ -131,3 +131,11 @@ def test_repeated_failures_lock_the_user_name(app: FastAPI, clients: dict[str, T
     r = anon.post("/api/v1/auth/login", json={"username": "target", "password": "long enough"})
     assert r.status_code == 429  # even the right password waits out the window
     assert anon.post("/api/v1/auth/login", json={"username": "coder", "password": PASSWORD}).status_code == 200
+
+
+def test_login_redirect_stays_on_this_site() -> None:
+    from chartclaim.web.routers.auth import _safe_next
+
+    assert _safe_next("/claims?status=draft") == "/claims?status=draft"
+    for bad in ("//evil.example", "/\\evil.example", "https://evil.example", "/api/v1/users", "/x\\y", "/a\nb", None):
+        assert _safe_next(bad) is None

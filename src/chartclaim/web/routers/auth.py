@@ -54,7 +54,8 @@ def locked_out(db: Session, username: str) -> bool:
 
 def _safe_next(nxt: str | None) -> str | None:
     # Only local paths: never redirect off-site after a login.
-    if nxt and nxt.startswith("/") and not nxt.startswith("//") and not nxt.startswith("/api/"):
+    if (nxt and nxt.startswith("/") and not nxt.startswith(("//", "/\\", "/api/"))
+            and "\\" not in nxt and not any(ch < " " for ch in nxt)):
         return nxt
     return None
 

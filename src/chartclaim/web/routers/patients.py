@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
@@ -129,6 +130,10 @@ class PlanOut(BaseModel):
     next_amount: Decimal
     start_date: dt.date
     installments: list[dict[str, Any]]
+
+
+def _fname(s: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", s)[:60]
 
 
 def _patient(ctx: Ctx, patient_id: int) -> PatientRecord:
@@ -287,7 +292,7 @@ def api_statement(patient_id: int, ctx: Ctx = need(Perm.BILLING_READ)) -> Respon
         raise HTTPException(status_code=409, detail=f"patient {p.account_number} owes nothing: no statement")
     ctx.view("patient", p.id, p.id, what="statement")
     return Response(render_statement(data), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="statement-{p.account_number}.pdf"'})
+                    headers={"Content-Disposition": f'inline; filename="statement-{_fname(p.account_number)}.pdf"'})
 
 
 @api.get("/claims/{claim_id}/cms1500.pdf", summary="The claim on a CMS-1500 form (PDF)")
@@ -306,7 +311,7 @@ def api_cms1500(claim_id: int, ctx: Ctx = need(Perm.BILLING_READ)) -> Response:
         raise HTTPException(status_code=422, detail=str(e)) from None
     ctx.view("claim", c.id, c.patient_id, what="cms1500")
     return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="cms1500-{c.claim_number}.pdf"'})
+                    headers={"Content-Disposition": f'inline; filename="cms1500-{_fname(c.claim_number)}.pdf"'})
 
 
 # ------------------------------------------------------------------------------------------------ pages
@@ -411,4 +416,4 @@ def api_appeal_letter(claim_id: int, ctx: Ctx = need(Perm.BILLING_READ)) -> Resp
         raise HTTPException(status_code=422, detail=str(e)) from None
     ctx.view("claim", c.id, c.patient_id, what="appeal-letter")
     return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="appeal-{c.claim_number}.pdf"'})
+                    headers={"Content-Disposition": f'inline; filename="appeal-{_fname(c.claim_number)}.pdf"'})
