@@ -65,30 +65,23 @@ def entry_row(
         line_id, claim_id, patient_id = line.id, line.claim_id, line.claim.patient_id
     else:
         line_id, claim_id, patient_id = line
-    return {
-        "kind": kind,
-        "amount": to_money(amount),
-        "claim_line_id": line_id,
-        "claim_id": claim_id,
-        "patient_id": patient_id,
-        "payer_id": payer_id,
-        "posted_on": posted_on,
-        **extra,
-    }
-
-
-# Every row of one executemany must carry the same keys (the INSERT is compiled from the first row).
-_OPTIONAL = {"actor": "system", "group_code": None, "reason_code": None, "memo": None, "transfer_key": None,
-             "reverses_id": None, "remittance_id": None, "claim_payment_id": None, "patient_payment_id": None}
+    # Every key, always: one executemany needs the same keys in every row.
+    row = {"kind": kind, "amount": to_money(amount), "claim_line_id": line_id, "claim_id": claim_id,
+           "patient_id": patient_id, "payer_id": payer_id, "posted_on": posted_on, "actor": "system",
+           "group_code": None, "reason_code": None, "memo": None, "transfer_key": None, "reverses_id": None,
+           "remittance_id": None, "claim_payment_id": None, "patient_payment_id": None}
+    if extra:
+        unknown = extra.keys() - row.keys()
+        if unknown:
+            raise LedgerError(f"unknown ledger entry fields: {sorted(unknown)}")
+        row.update(extra)
+    return row
 
 
 def add_entries(session: Session, rows: Iterable[dict[str, Any]]) -> int:
-    """Insert ledger rows in one executemany; returns how many."""
-    full = [{**_OPTIONAL, **r} for r in rows]
+    """Insert ledger rows (made by entry_row) in one executemany; returns how many."""
+    full = rows if isinstance(rows, list) else list(rows)
     if full:
-        now = dt.datetime.now(dt.UTC)
-        for r in full:
-            r.setdefault("created_at", now)
         insert_rows(session, LedgerEntry.__table__, full)  # type: ignore[arg-type]
     return len(full)
 

@@ -79,34 +79,41 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         return 0
     conn = session.connection()
     dialect = conn.dialect.name
-    names = list(rows[0].keys())
-    # Python-side column defaults (e.g. created_at) that an ORM insert would have filled in
-    defaults = {}
+    keys = list(rows[0].keys())
+    # Python-side column defaults (e.g. created_at) that an ORM insert would have filled in: one value per batch
+    extra_names: list[str] = []
+    extra_values: list[Any] = []
     for col in table.columns:
         d = col.default
-        if col.name not in names and d is not None and not col.primary_key and getattr(d, "is_scalar", False):
-            defaults[col.name] = d.arg  # type: ignore[attr-defined]
-        elif col.name not in names and d is not None and getattr(d, "is_callable", False):
-            defaults[col.name] = d.arg(None)  # type: ignore[attr-defined]
-    if defaults:
-        rows = [{**defaults, **r} for r in rows]
-        names = list(rows[0].keys())
+        if col.name in keys or d is None or col.primary_key:
+            continue
+        if getattr(d, "is_scalar", False):
+            extra_names.append(col.name)
+            extra_values.append(d.arg)  # type: ignore[attr-defined]
+        elif getattr(d, "is_callable", False):
+            extra_names.append(col.name)
+            extra_values.append(d.arg(None))  # type: ignore[attr-defined]
+    names = keys + extra_names
     convs = [_converter(table.c[name].type, dialect) for name in names]
+    extra_values = [v if c is None else c(v) for v, c in zip(extra_values, convs[len(keys):], strict=True)]
+    conv_at = [(i, c) for i, c in enumerate(convs[: len(keys)]) if c is not None]
     quote = conn.dialect.identifier_preparer.quote
     if dialect == "postgresql":
         marks = ", ".join("%s::json" if isinstance(table.c[n].type, JSON) else "%s" for n in names)
     else:
         marks = ", ".join("?" for _ in names)
     sql = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES ({marks})"
-    get = itemgetter(*names)
-    if len(names) == 1:
-        params: list[Any] = [[r[names[0]]] for r in rows]
-    else:
-        params = [list(get(r)) for r in rows]
-    for i, c in enumerate(convs):
-        if c is not None:
-            for p in params:
-                p[i] = c(p[i])
+    get = itemgetter(*keys)
+    params: list[list[Any]] = []
+    append = params.append
+    single = len(keys) == 1
+    for r in rows:
+        p = [r[keys[0]]] if single else list(get(r))
+        for i, c in conv_at:
+            p[i] = c(p[i])
+        if extra_values:
+            p.extend(extra_values)
+        append(p)
     if dialect == "postgresql" and conn.dialect.driver == "psycopg":
         # COPY is several times faster than executemany on PostgreSQL; same transaction, same connection.
         cols = ", ".join(quote(n) for n in names)
@@ -114,6 +121,13 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         with raw.cursor() as cur, cur.copy(f"COPY {quote(table.name)} ({cols}) FROM STDIN") as copy:
             for p in params:
                 copy.write_row(p)
+        return len(params)
+    if dialect == "sqlite":
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cur.executemany(sql, params)
+        finally:
+            cur.close()
         return len(params)
     conn.exec_driver_sql(sql, [tuple(p) for p in params])
     return len(params)
