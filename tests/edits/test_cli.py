@@ -79,3 +79,23 @@ def test_file_that_is_not_json_is_named(data_dir: Path, tmp_path: Path) -> None:
 
 def test_mce_fixture_text_is_consistent() -> None:
     assert MCE_DX.startswith("code,start_date") and MCE_AGES.startswith("age_group")
+
+
+def test_documents_that_are_not_claims(data_dir: Path, tmp_path: Path) -> None:
+    """Non-objects, misspelt fields, an empty line list: each becomes an edit naming the file and the field,
+    and the other claims of the batch are still scrubbed."""
+    f = tmp_path / "batch.json"
+    line = {**SAMPLE["lines"][0], "unitz": 2}
+    del line["units"]
+    f.write_text(json.dumps([5, "C7", {**SAMPLE, "claim_id": "C8", "lines": [line]},
+                             {**SAMPLE, "claim_id": "C9", "lines": []}, {**SAMPLE, "claim_id": "C10"}]))
+    r = CliRunner().invoke(app, ["claims", "scrub", str(f), "--json", "--today", "2026-11-27"])
+    assert r.exit_code == 1
+    out = {c["claim_id"]: c["edits"] for c in json.loads(r.stdout)["claims"]}
+    assert "is a number, not a claim" in out[f"{f}[0]"][0]["message"]
+    assert "is a string, not a claim" in out[f"{f}[1]"][0]["message"]
+    (typo,) = out["C8"]
+    assert typo["line"] == 1 and "batch.json[2]: lines[0].unitz" in typo["message"]
+    assert "Did you mean 'units'?" in typo["message"]
+    assert [e["rule_id"] for e in out["C9"]] == ["DATA-REQUIRED"] and "service line" in out["C9"][0]["message"]
+    assert out["C10"] == []

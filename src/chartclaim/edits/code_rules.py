@@ -23,7 +23,7 @@ from chartclaim.edits.proc_codes import (
     MODIFIER_SHAPE,
     SUCCESSOR,
 )
-from chartclaim.edits.store import ymd
+from chartclaim.edits.store import from_ymd, ymd
 
 if TYPE_CHECKING:
     from chartclaim.edits.engine import ScrubContext
@@ -89,7 +89,10 @@ def icd_valid(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Ed
         if icd is not None:
             entry = _entries(claim, facts, icd)[pos - 1]
             if entry is None or not entry.billable or mce_valid is False:
-                yield from _icd_entry_check(claim, icd, dx, where, dos, force=mce_valid is False)
+                spans = mce.spans(nodot) if mce is not None else ()
+                yield from _icd_entry_check(claim, icd, dx, where, dos, force=mce_valid is False,
+                                            valid_from=min((sp.start for sp in spans), default=None),
+                                            valid_to=max((sp.end for sp in spans), default=None))
         elif mce is not None and mce_valid is False:
             yield Edit("CODE-ICD-INVALID", F, "error", claim.claim_id, None,
                        f"{where} is not a valid, billable ICD-10-CM code on {dos}.",
@@ -97,23 +100,34 @@ def icd_valid(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Ed
                        f"CMS MCE v{mce.version}")
 
 
-def _icd_entry_check(claim: Claim, icd: Any, dx: str, where: str, dos: dt.date, force: bool = False
-                     ) -> Iterator[Edit]:
+def _icd_entry_check(claim: Claim, icd: Any, dx: str, where: str, dos: dt.date, force: bool = False,
+                     valid_from: int | None = None, valid_to: int | None = None) -> Iterator[Edit]:
     entry = icd.get(dx, dos)
     src = f"ICD-10-CM {entry.version}" if entry is not None else "ICD-10-CM"
     if entry is not None and entry.billable:
         if force:   # billable in the newest code set, but not on this date of service (CMS MCE dates)
+            if valid_from is not None and ymd(dos) < valid_from:
+                why = f"it took effect on {from_ymd(valid_from)} (an annual ICD-10-CM update)"
+                fix = f"Use the code in force on {dos} (the one {dx} replaced) for this condition."
+            elif valid_to is not None and valid_to < 99991231 and ymd(dos) > valid_to:
+                why = f"it was deleted after {from_ymd(valid_to)} (an annual ICD-10-CM update)"
+                fix = f"Use the code that replaced {dx} on {dos}."
+            else:
+                why = "it was added or deleted in an annual ICD-10-CM update"
+                fix = f"Use the code in force on {dos} for this condition."
             yield Edit("CODE-ICD-INVALID", F, "error", claim.claim_id, None,
-                       f"{where} is not valid on the date of service {dos}: it was added or deleted in an annual "
-                       "ICD-10-CM update.", f"Use the code in force on {dos} for this condition.", "CMS MCE dates")
+                       f"{where} is not valid on the date of service {dos}: {why}.", fix, "CMS MCE dates")
         return
     if entry is not None and entry.seventh_characters and (entry.requires_seventh_character or
                                                            entry.seventh_character_stem):
         stem = entry.seventh_character_stem or dx
-        opts = ", ".join(f"{k} {v.lower()}" for k, v in list(entry.seventh_characters.items())[:4])
+        sevenths = entry.seventh_characters
+        shown = [k for k in "ADS" if k in sevenths] or list(sevenths)[:3]
+        opts = ", ".join(f"{k} {_sentence_case(sevenths[k])}" for k in shown)
+        more = "; other values exist" if len(sevenths) > len(shown) else ""
         example = _dotted(stem.replace(".", "") + "A") if "A" in entry.seventh_characters else None
         yield Edit("CODE-ICD-7TH-CHARACTER", F, "error", claim.claim_id, None,
-                   f"{where} is missing its 7th character ({opts}...).",
+                   f"{where} is missing its 7th character ({opts}{more}).",
                    f"Add the 7th character for the encounter{f', e.g. {example} for initial care' if example else ''}"
                    f"{' (fill empty positions with the placeholder X)' if len(stem.replace('.', '')) < 6 else ''}.",
                    src)
@@ -151,9 +165,21 @@ def _icd_entry_check(claim: Claim, icd: Any, dx: str, where: str, dos: dt.date, 
         parent = next((p for p in (dx[:-1], dx[:-2], dx[:3]) if len(p.replace('.', '')) >= 3 and icd.get(p, dos)),
                       None)
         kids = icd.billable_descendants(parent, limit=6) if parent else ()
-        fix = (f"Check the code; valid codes under {(parent or '').rstrip('.')}: {', '.join(kids)}." if kids
-               else "Look the diagnosis up in the encoder and enter a valid code.")
+        if kids == [parent] or tuple(kids) == (parent,):
+            fix = f"Check the code for a typo: did you mean {parent}?"
+        elif kids:
+            fix = f"Check the code for a typo; valid codes under {(parent or '').rstrip('.')}: {', '.join(kids)}."
+        else:
+            fix = "Look the diagnosis up in the encoder and enter a valid code."
     yield Edit("CODE-ICD-INVALID", F, "error", claim.claim_id, None, msg, fix, src)
+
+
+def _sentence_case(text: str) -> str:
+    """'Initial encounter for closed fracture' -> 'initial encounter for closed fracture', keeping roman
+    numerals and acronyms ('type I or II') as printed."""
+    first, _, rest = text.partition(" ")
+    first = first if first.isupper() else first.lower()
+    return f"{first} {rest}" if rest else first
 
 
 def _dotted(c: str) -> str:

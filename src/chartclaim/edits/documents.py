@@ -5,6 +5,7 @@ claims that did parse — a biller fixes both the same way, and one bad claim ne
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -26,7 +27,7 @@ _NAMES = {
     "subscriber.last_name": "Subscriber last name", "subscriber.dob": "Subscriber date of birth",
     "subscriber.sex": "Subscriber sex", "patient.first_name": "Patient first name",
     "patient.last_name": "Patient last name", "patient.dob": "Patient date of birth", "patient.sex": "Patient sex",
-    "patient.relationship": "Patient relationship", "diagnoses": "Diagnoses", "lines": "Service lines",
+    "patient.relationship": "Patient relationship", "diagnoses": "Diagnosis list", "lines": "Service lines",
     "procedure": "Procedure code", "charge": "Charge", "units": "Units", "date_of_service": "Date of service",
     "dx_pointers": "Diagnosis pointers", "modifiers": "Modifiers", "submitted_on": "Submission date",
     "place_of_service": "Place of service", "rendering_provider.npi": "Rendering provider NPI",
@@ -69,27 +70,67 @@ def _json(text: str, where: str) -> Any:
         raise DocumentError(f"{where}: not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
 
 
+def _known_fields() -> set[str]:
+    from pydantic import BaseModel
+
+    import chartclaim.claim as model
+
+    out: set[str] = set()
+    for obj in vars(model).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel) and obj.__module__ == model.__name__:
+            out.update(obj.model_fields)
+    return out
+
+
 def format_edits(exc: ClaimFormatError, data: Any) -> list[Edit]:
-    """One data edit per problem the claim model found."""
+    """One data edit per problem the claim model found; each names the file and the field path."""
     claim_id = str(data.get("claim_id") or exc.source) if isinstance(data, dict) else exc.source
+    where = exc.source
+    if not isinstance(data, dict):
+        kind = {list: "a list", str: "a string", int: "a number", float: "a number", bool: "true/false",
+                type(None): "null"}.get(type(data), type(data).__name__)
+        return [Edit("DATA-FORMAT", "data", "error", claim_id, None,
+                     f"{where} is {kind}, not a claim: each claim is a JSON object with claim_id, payer, "
+                     "billing_provider, subscriber, diagnoses and lines.",
+                     "Put one claim object per list item (see docs/claim-format.md).", where)]
     out = []
     for field, msg in exc.problems:
         line = None
         rest = field
         if m := _LINE.match(field):
             line, rest = int(m.group(1)) + 1, m.group(2)
+        leaf = rest.rsplit(".", 1)[-1]
         name = _NAMES.get(rest) or _NAMES.get(field) or (rest or field).replace("_", " ").replace(".", " ")
         prefix = f"Line {line}: " if line else ""
+        at = f"({where}: {field})"
         if msg.lower() == "field required" or "at least one service line" in msg:
             what = "a service line" if "service line" in msg else name
             out.append(Edit("DATA-REQUIRED", "data", "error", claim_id, line,
-                            f"{prefix}{what} is missing ({field}).",
-                            f"Enter the {what.lower()}; the claim can't be sent without it.", exc.source))
-        else:
+                            f"{prefix}{what} is missing {at}.",
+                            f"Enter the {_lower(what)}; the claim can't be sent without it.", where))
+        elif msg.startswith("Extra inputs"):
+            close = difflib.get_close_matches(leaf, sorted(_known_fields()), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
             out.append(Edit("DATA-FORMAT", "data", "error", claim_id, line,
-                            f"{prefix}{name} is not valid: {msg} ({field}).",
-                            f"Correct the {name.lower()} in the claim document.", exc.source))
+                            f"{prefix}'{leaf}' is not a field of the claim format {at}.{hint}",
+                            f"Rename or remove '{leaf}' (fields are listed in docs/claim-format.md); unknown "
+                            "fields are refused so a misspelt one never silently disappears.", where))
+        else:
+            fmt = " Dates are written YYYY-MM-DD." if "date" in msg.lower() else (
+                " Amounts are written as decimal strings, e.g. \"150.00\"." if "decimal" in msg.lower() else "")
+            out.append(Edit("DATA-FORMAT", "data", "error", claim_id, line,
+                            f"{prefix}{name} is not valid: {msg} {at}.",
+                            f"Correct the {_lower(name)} in the claim document.{fmt}", where))
+    if not data.get("lines") and not any("line" in f or "service line" in m for f, m in exc.problems):
+        out.append(Edit("DATA-REQUIRED", "data", "error", claim_id, None,
+                        f"The claim has no service lines ({where}: lines).",
+                        "Add at least one service line (procedure, charge, date of service).", where))
     return out
+
+
+def _lower(text: str) -> str:
+    """Lower-case a field name for a sentence, keeping acronyms (ID, NPI) as they are."""
+    return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in text.split())
 
 
 def scrub_documents(docs: Sequence[Document], ctx: ScrubContext) -> dict[str, list[Edit]]:

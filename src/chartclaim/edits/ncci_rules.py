@@ -117,7 +117,7 @@ def mue(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
                     yield Edit("NCCI-MUE-LINE", "ncci-mue", "error", claim.claim_id, i,
                                f"{ln.procedure} is billed with {_n(ln.units)} units on line {i}; Medicare's MUE "
                                f"allows at most {row.value} per line{_why(row.rationale)}.",
-                               f"Bill no more than {row.value} units on this line; if more were medically "
+                               f"Bill no more than {_units(row.value)} on this line; if more were medically "
                                "necessary, split them onto separate lines with an anatomic or 59/XS/76 modifier "
                                "and keep the documentation.", src)
             else:
@@ -127,12 +127,17 @@ def mue(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
             row, src = rows[code]
             if total > row.value:
                 on = f"line {where[0]}" if len(where) == 1 else f"lines {', '.join(map(str, where))}"
+                if row.mai == 2:   # a policy limit: units above it are never payable
+                    after = ("this is a policy limit (MAI 2), so units above it are not payable even on "
+                             "appeal; check the units against the code's definition (per session, per day).")
+                else:
+                    after = ("if more were medically necessary (MAI 3, clinical limit), bill the MUE amount and "
+                             "appeal the rest with the records.")
                 yield Edit("NCCI-MUE-DOS", "ncci-mue", "error", claim.claim_id, where[-1],
                            f"{code} totals {_n(total)} units on {dos} ({on}); Medicare's MUE allows at most "
-                           f"{row.value} per day for this code, and this edit can't be bypassed with "
-                           f"modifiers{_why(row.rationale)}.",
-                           f"Reduce {code} to {row.value} units for {dos}; if more were truly provided, the "
-                           "only route is an appeal with records.", src)
+                           f"{row.value} per day for this code, and modifiers don't bypass it"
+                           f"{_why(row.rationale)}.",
+                           f"Reduce {code} to {_units(row.value)} for {dos}; {after}", src)
 
 
 def addon(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
@@ -170,6 +175,10 @@ def addon(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
 
 def _n(v: Decimal) -> str:
     return str(int(v)) if v == v.to_integral_value() else str(v)
+
+
+def _units(n: int) -> str:
+    return f"{n} unit" if n == 1 else f"{n} units"
 
 
 def _why(rationale: str) -> str:
