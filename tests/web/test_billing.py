@@ -78,9 +78,12 @@ def test_import_835_posts_payments_and_fills_the_denial_queue(app: FastAPI, clie
     denials = c.get("/api/v1/denials").json()
     assert denials["total"] == 1
     d = denials["items"][0]
-    assert d["claim_number"] == "C2003" and d["reason_code"] == "197" and d["suggested_action"]
+    assert d["claim_number"] == "C2003" and d["code"] == "CO-197" and d["action"]
+    assert Decimal(d["open_with_payer"]) == Decimal("150.00")
     assert d["category"] == clients["biller"].get("/api/v1/denials/categories").json()[0]["category"]
     assert c.get("/api/v1/denials", params={"category": "no-such"}).json()["total"] == 0
+    assert c.get("/api/v1/denials", params={"payer_id": ids["payer2"]}).json()["total"] == 0
+    assert c.get("/api/v1/denials", params={"payer_id": ids["payer"]}).json()["total"] == 1
     with app.state.sessionmaker() as db:
         n = len(db.scalars(select(LedgerEntry).where(LedgerEntry.remittance_id == res["remittance_id"])).all())
     assert n >= 3
@@ -88,11 +91,14 @@ def test_import_835_posts_payments_and_fills_the_denial_queue(app: FastAPI, clie
     assert letter.status_code == 200 and letter.content.startswith(b"%PDF")
     assert c.get(f"/api/v1/claims/{ids['claim2']}/cms1500.pdf").content.startswith(b"%PDF")
     assert c.get(f"/api/v1/claims/{ids['claim0']}/appeal-letter.pdf").status_code == 409  # nothing denied
-    # the denial leaves the open queue once the claim is appealed
+    # an appeal does not make the money come in: the denial stays in the work queue, shown as appealed,
+    # until the payer pays or the biller writes it off; the history shows the claim's state
     t = c.post(f"/api/v1/claims/{ids['claim3']}/transition", json={"target": "appealed", "reason": "auth on file"})
     assert t.status_code == 200 and t.json()["status"] == "appealed"
-    assert c.get("/api/v1/denials").json()["total"] == 0
-    assert c.get("/api/v1/denials", params={"state": "worked"}).json()["total"] == 1
+    assert [x["status"] for x in c.get("/api/v1/denials").json()["items"]] == ["appealed"]
+    hist = c.get("/api/v1/denials/history", params={"state": "worked"}).json()
+    assert hist["total"] == 1 and hist["items"][0]["reason_code"] == "197" and hist["items"][0]["suggested_action"]
+    assert c.get("/api/v1/denials/history", params={"state": "open"}).json()["total"] == 0
     bad_move = c.post(f"/api/v1/claims/{ids['claim3']}/transition", json={"target": "draft", "reason": "x"})
     assert bad_move.status_code == 409
     assert [a["claim_number"] for a in c.get("/api/v1/appeals").json()["items"]] == ["C2003"]
@@ -127,7 +133,8 @@ def test_patient_account_payment_and_plan(clients: dict[str, TestClient], ids: d
 
 def test_billing_pages_render(clients: dict[str, TestClient], ids: dict[str, int]) -> None:
     c = clients["biller"]
-    for url in ("/claims", f"/claims/{ids['claim1']}", "/remittances", "/denials", "/responses", "/patients",
+    for url in ("/claims", f"/claims/{ids['claim1']}", "/remittances", "/denials", "/denials?state=all", "/responses",
+                "/patients",
                 f"/patients/{ids['patient0']}", "/claims?status=draft&payer_id=1&min_age=0"):
         r = c.get(url)
         assert r.status_code == 200, (url, r.text[:300])

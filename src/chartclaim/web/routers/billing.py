@@ -19,6 +19,7 @@ from chartclaim.billing import lifecycle
 from chartclaim.store.models import (
     ClaimPayment,
     ClaimRecord,
+    PayerRecord,
     PostingException,
     ProviderAdjustment,
     RemitAdjustment,
@@ -544,18 +545,70 @@ def api_resolve(exception_id: int, body: ResolveIn, ctx: Ctx = need(Perm.MONEY_W
     return ExceptionOut.model_validate(_resolve(ctx, exception_id, body.resolution))
 
 
-@api.get("/denials", response_model=Page[DenialRow], summary="Denial queue with category and suggested action")
-def api_denials(category: str | None = None, payer_id: int | None = None,
-                state: str | None = Query("open", description="open | worked | all"), claim_id: int | None = None,
-                page: PageParams = Depends(page_params), ctx: Ctx = need(Perm.BILLING_READ)) -> Page[DenialRow]:
+class DenialQueueItem(BaseModel):
+    claim_id: int
+    claim_number: str
+    status: str
+    patient: str
+    payer: str
+    date_of_service: str
+    procedure: str
+    code: str
+    amount: Decimal
+    open_with_payer: Decimal
+    category: str | None
+    action: str | None
+    appealable: bool | None
+    correctable: bool | None
+
+
+def _open_denials(ctx: Ctx, category: str | None, payer_id: int | None, claim_id: int | None) -> list[DenialQueueItem]:
+    """The billing core's denial work queue (denied amounts the payer still owes), filtered for the screen."""
+    from chartclaim.billing.workqueues import denial_queue
+
+    payer = ctx.db.get(PayerRecord, payer_id) if payer_id is not None else None
+    payer_name = payer.name if payer is not None else None
+    items = [DenialQueueItem(**d.__dict__) for d in denial_queue(ctx.db, category)]
+    if payer_id is not None:
+        items = [d for d in items if d.payer == payer_name]
+    if claim_id is not None:
+        items = [d for d in items if d.claim_id == claim_id]
+    return items
+
+
+def _counts(items: list[DenialQueueItem]) -> list[tuple[str, int, Decimal]]:
+    per: dict[str, list[Any]] = {}
+    for d in items:
+        v = per.setdefault(d.category or "other", [0, Decimal("0.00")])
+        v[0] += 1
+        v[1] += d.open_with_payer
+    return sorted(((c, n, a) for c, (n, a) in per.items()), key=lambda t: -t[1])
+
+
+@api.get("/denials", response_model=Page[DenialQueueItem],
+         summary="Denial work queue: denied amounts the payer still owes, with category and next step")
+def api_denials(category: str | None = None, payer_id: int | None = None, claim_id: int | None = None,
+                page: PageParams = Depends(page_params), ctx: Ctx = need(Perm.BILLING_READ)) -> Page[DenialQueueItem]:
+    items = _open_denials(ctx, category, payer_id, claim_id)
+    ctx.view("denial-list", None, None)
+    return Page(items=items[page.offset: page.offset + page.limit], total=len(items), limit=page.limit,
+                offset=page.offset)
+
+
+@api.get("/denials/history", response_model=Page[DenialRow],
+         summary="Every denied adjustment as posted, with its claim's state (open | worked | all)")
+def api_denial_history(category: str | None = None, payer_id: int | None = None,
+                       state: str | None = Query("all", description="open | worked | all (by the claim's state)"),
+                       claim_id: int | None = None, page: PageParams = Depends(page_params),
+                       ctx: Ctx = need(Perm.BILLING_READ)) -> Page[DenialRow]:
     rows, total = fetch_page(ctx.db, money.denials_stmt(category, payer_id, state, claim_id), page)
     ctx.view("denial-list", None, None)
     return Page(items=_denial_rows(rows), total=total, limit=page.limit, offset=page.offset)
 
 
-@api.get("/denials/categories", summary="Open denials counted by category")
-def api_denial_categories(state: str | None = Query("open"), ctx: Ctx = need(Perm.BILLING_READ)) -> list[dict[str, Any]]:
-    return [{"category": c, "count": n, "amount": str(a)} for c, n, a in money.denial_counts(ctx.db, state)]
+@api.get("/denials/categories", summary="The open denial work queue counted by category")
+def api_denial_categories(ctx: Ctx = need(Perm.BILLING_READ)) -> list[dict[str, Any]]:
+    return [{"category": c, "count": n, "amount": str(a)} for c, n, a in _counts(_open_denials(ctx, None, None, None))]
 
 
 # ------------------------------------------------------------------------------------------------ pages
@@ -676,12 +729,18 @@ def resolve_form(exception_id: int, resolution: str = Form(""), ctx: Ctx = need(
 def denials_page(request: Request, category: str | None = None, payer_id: int | None = None,
                  state: str | None = "open", page: PageParams = Depends(page_params),
                  ctx: Ctx = need(Perm.BILLING_READ)) -> Response:
-    rows, total = fetch_page(ctx.db, money.denials_stmt(category, payer_id, state), page)
     ctx.view("denial-list", None, None)
     filters = {"category": category or "", "payer_id": payer_id or "", "state": state or ""}
-    return render(ctx, request, "denials.html", denials=_denial_rows(rows), total=total, page=page,
-                  counts=money.denial_counts(ctx.db, state), payers=money.payers(ctx.db), filters=filters,
-                  query=urlencode({k: v for k, v in filters.items() if v}))
+    common: dict[str, Any] = {"payers": money.payers(ctx.db), "filters": filters, "page": page,
+              "query": urlencode({k: v for k, v in filters.items() if v})}
+    if state in (None, "", "open"):
+        items = _open_denials(ctx, category, payer_id, None)
+        return render(ctx, request, "denials.html", queue=items[page.offset: page.offset + page.limit],
+                      denials=None, total=len(items), counts=_counts(_open_denials(ctx, None, payer_id, None)),
+                      **common)
+    rows, total = fetch_page(ctx.db, money.denials_stmt(category, payer_id, state), page)
+    return render(ctx, request, "denials.html", queue=None, denials=_denial_rows(rows), total=total,
+                  counts=money.denial_counts(ctx.db, state), **common)
 
 
 class ResponseOut(BaseModel):
