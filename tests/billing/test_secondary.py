@@ -106,6 +106,16 @@ def test_crossover_is_not_billed_again(engine: Engine) -> None:
         assert ledger.payer_balance(s, supp) == D("0.00")
         s.refresh(claim)
         assert claim.status == "paid"  # the primary claim's status is the primary's adjudication
+        # the supplemental takes its payment back: only its own posting is reversed, the primary's stays
+        res = _post(s, syn.Era("X2", [syn.ClaimPay("SEC1", [
+            syn.LinePay("99213", D("-150"), D("-20"), [("OA", "23", D("-130"))]),
+            syn.LinePay("36415", D("-20"), D("-5"), [("OA", "23", D("-15"))]),
+        ], status="22")], payer_name="SUPPLEMENTAL MUTUAL", payer_id="SUPP1"))
+        assert res.claims_reversed == 1 and res.exceptions == []
+        assert ledger.payer_balance(s, supp) == D("25.00")
+        assert ledger.claim_totals(s, claim.id).payments == D("90.00")
+        s.refresh(claim)
+        assert claim.status == "paid"
 
 
 def test_nothing_owed_or_not_adjudicated(engine: Engine) -> None:

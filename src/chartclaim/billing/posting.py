@@ -528,11 +528,13 @@ def _payment_row(cp: x835.ClaimPayment, claim_id: int | None, payer_id: int | No
 
 
 def _plan_reversal(session: Session, cp: x835.ClaimPayment, claim: _Claim, posted_on: dt.date,
-                   remittance_id: int, actor: str, reversed_here: set[int]) -> _Plan:
-    payment = _payment_row(cp, claim.id, claim.payer_id, remittance_id, posted_on, "reversal")
+                   remittance_id: int, actor: str, reversed_here: set[int], payer_id: int | None = None) -> _Plan:
+    payment = _payment_row(cp, claim.id, payer_id or claim.payer_id, remittance_id, posted_on, "reversal")
     plan = _Plan(payment)
+    # Only this payer's postings: a supplemental payer reversing its crossover payment must not undo the primary's.
     q = (select(ClaimPayment).where(ClaimPayment.claim_id == claim.id, ClaimPayment.outcome == "posted",
-                                    ClaimPayment.reversed_by_id.is_(None))
+                                    ClaimPayment.reversed_by_id.is_(None),
+                                    ClaimPayment.payer_id == (payer_id or claim.payer_id))
          .order_by(ClaimPayment.id.desc()))
     earlier = [p for p in session.scalars(q) if p.id not in reversed_here]
     if cp.payer_claim_control_number:
@@ -550,7 +552,7 @@ def _plan_reversal(session: Session, cp: x835.ClaimPayment, claim: _Claim, poste
                                         memo=f"reversal (CLP02 22) of claim payment #{target.id}")
     plan.reverses_payment_id = target.id
     reversed_here.add(target.id)
-    if claim.status in ADJUDICATED and claim.status != "accepted":
+    if claim.status in ADJUDICATED and not claim.crossover_secondary:
         plan.transition = (claim.id, claim.status, "accepted")
         claim.status = "accepted"
     return plan
@@ -676,15 +678,18 @@ def _post_remittance(session: Session, rem: x835.Remittance, fingerprint: str | 
             plan = _Plan(_payment_row(cp, None, payer_id, rid, posted_on, "exception"))
             plan.exception = ("unmatched_claim", f"CLP01 {cp.patient_control_number} ({cp.charge}) matches no claim")
         elif payer_id is not None and c.payer_id != payer_id and (xc := _as_crossover(c, payer_id, later)):
-            plan = _plan_claim(cp, xc, _after(xc, later), posted_on, rid, actor, flagged)
-            if plan.exception is None:
-                result.claims_posted += 1
+            if cp.status == "22":
+                plan = _plan_reversal(session, cp, xc, posted_on, rid, actor, reversed_here, payer_id)
+                result.claims_reversed += plan.exception is None
+            else:
+                plan = _plan_claim(cp, xc, _after(xc, later), posted_on, rid, actor, flagged)
+                result.claims_posted += plan.exception is None
         elif payer_id is not None and c.payer_id != payer_id:
             plan = _Plan(_payment_row(cp, c.id, payer_id, rid, posted_on, "exception"))
             plan.exception = ("payer_mismatch", f"claim {c.claim_number} is billed to payer #{c.payer_id}, "
                                                 f"the remittance is from payer #{payer_id} ({rem.payer.name})")
         elif cp.status == "22":
-            plan = _plan_reversal(session, cp, c, posted_on, rid, actor, reversed_here)
+            plan = _plan_reversal(session, cp, c, posted_on, rid, actor, reversed_here, payer_id)
             if plan.exception is None:
                 result.claims_reversed += 1
         elif (c.id, cp.payer_claim_control_number) in earlier_pcns and any(
