@@ -94,3 +94,33 @@ def test_exception_queue_resolve(app: FastAPI) -> None:
     assert b.post(f"/api/v1/exceptions/{eid}/resolve", json={"resolution": "again"}).status_code == 409
     assert b.get("/api/v1/exceptions", params={"state": "resolved"}).json()["total"] >= 1
     assert "EFT-UNMATCHED" in b.get("/remittances").text
+
+
+def test_post_an_unmatched_payment_to_the_claim(app: FastAPI, ids: dict[str, int]) -> None:
+    from chartclaim.billing.lifecycle import transition
+    from chartclaim.billing.practice import ClaimInput, LineInput, create_claim
+    from chartclaim.billing.synthetic import ClaimPay, Era, LinePay, interchange
+    from tests.web.seed import claim_document
+
+    with app.state.sessionmaker() as db:
+        doc = claim_document("C4001", "Lee", "W123450000", dt.date.today(), "1245319599")
+        claim = create_claim(db, ClaimInput(patient_id=ids["patient0"], payer_id=ids["payer"], claim_number="C4001",
+                                            document=doc, lines=[LineInput("99213", Decimal("80.00"), dt.date.today())]))
+        for t in ("scrubbed", "ready", "submitted"):
+            transition(db, claim, t, "test", "test")
+        db.commit()
+    b = login(app, "biller")
+    # the payer echoed a mangled patient control number
+    era = interchange([Era("EFT-MANGLED", [ClaimPay("C4OO1", [LinePay("99213", Decimal("80.00"), Decimal("50.00"),
+                                                                     [("CO", "45", Decimal("30.00"))],
+                                                                     date_of_service=dt.date.today())])],
+                           payer_name="UNITEDHEALTHCARE", payer_id="87726", payment_date=dt.date.today())])
+    res = b.post("/api/v1/remittances", files={"file": ("m.835", era.encode())}).json()[0]
+    assert res["exceptions"], res
+    exc = next(e for e in b.get("/api/v1/exceptions", params={"remittance_id": res["remittance_id"]}).json()["items"])
+    assert b.post(f"/api/v1/exceptions/{exc['id']}/post", json={"claim_number": "NOPE"}).status_code == 409
+    r = b.post(f"/api/v1/exceptions/{exc['id']}/post", json={"claim_number": "C4001"})
+    assert r.status_code == 200, r.text
+    detail = b.get("/api/v1/claims", params={"number": "C4001"}).json()["items"][0]
+    assert detail["balance"] == "0.00"
+    assert b.get("/api/v1/exceptions", params={"remittance_id": res["remittance_id"]}).json()["total"] == 0

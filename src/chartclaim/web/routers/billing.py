@@ -540,6 +540,40 @@ def _resolve(ctx: Ctx, exception_id: int, resolution: str) -> PostingException:
     return exc
 
 
+class PostToIn(BaseModel):
+    claim_number: str
+
+
+def _post_to(ctx: Ctx, exception_id: int, claim_number: str) -> PostingOut:
+    from chartclaim.billing.posting import post_exception
+
+    try:
+        r = post_exception(ctx.db, exception_id, claim_number.strip(), ctx.user.username)
+    except ValueError as e:
+        ctx.db.rollback()
+        raise HTTPException(status_code=409, detail=str(e)) from None
+    ctx.audit("update", "posting-exception", exception_id, None, posted_to=claim_number.strip())
+    ctx.db.commit()
+    return PostingOut(remittance_id=r.remittance_id, duplicate=False, claims_posted=r.claims_posted,
+                      claims_reversed=r.claims_reversed, exceptions=r.exceptions, ledger_rows=r.ledger_rows,
+                      trace_number=r.trace_number, message=f"exception {exception_id} posted to {claim_number.strip()}")
+
+
+@api.post("/exceptions/{exception_id}/post", response_model=PostingOut,
+          summary="Post an unmatched claim payment to the claim the biller identified (then it is resolved)")
+def api_post_exception(exception_id: int, body: PostToIn, ctx: Ctx = need(Perm.MONEY_WRITE)) -> PostingOut:
+    return _post_to(ctx, exception_id, body.claim_number)
+
+
+@router.post("/exceptions/{exception_id}/post")
+def post_exception_form(exception_id: int, claim_number: str = Form(""), ctx: Ctx = need(Perm.MONEY_WRITE)) -> Response:
+    try:
+        out = _post_to(ctx, exception_id, claim_number)
+    except HTTPException as e:
+        return RedirectResponse("/remittances?" + urlencode({"error": str(e.detail)}), status_code=303)
+    return RedirectResponse("/remittances?" + urlencode({"msg": out.message}), status_code=303)
+
+
 @api.post("/exceptions/{exception_id}/resolve", response_model=ExceptionOut, summary="Mark an exception worked")
 def api_resolve(exception_id: int, body: ResolveIn, ctx: Ctx = need(Perm.MONEY_WRITE)) -> ExceptionOut:
     return ExceptionOut.model_validate(_resolve(ctx, exception_id, body.resolution))
