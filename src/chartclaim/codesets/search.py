@@ -44,13 +44,17 @@ _NEUTRAL = {"unspecified": 0.15, "without": 0.3, "complication": 0.3, "site": 0.
             "stress": 3.0, "pathological": 3.0, "fatigue": 3.0, "periprosthetic": 3.0, "osteoporosis": 2.0,
             "neoplastic": 2.0,
             # 'history of X' is personal history; a secondary (metastatic) neoplasm must be asked for
-            "family": 2.0, "personal": 0.3, "history": 2.0, "secondary": 2.5, "situ": 2.0}
+            "family": 2.0, "personal": 0.3, "history": 2.0, "secondary": 2.5, "situ": 2.0,
+            # eponymous and special fracture patterns are never the default fracture
+            "galeazzi": 3.0, "colle": 3.0, "colles": 3.0, "monteggia": 3.0, "smith": 3.0, "barton": 3.0,
+            "bennett": 3.0,
+            "rolando": 3.0, "torus": 3.0, "greenstick": 3.0, "transcondylar": 3.0, "maisonneuve": 3.0}
 # Words that qualify a query more than they name a condition ('follow up hypertension', 'eczema child'):
 # they count, but lightly, so the condition decides.
 _LIGHT_WORDS = frozenset({"follow", "up", "visit", "symptom", "problem", "issue", "management", "review",
                           "positive", "negative", "confirmed", "known", "new", "child", "adult", "elderly",
                           "pediatric", "patient", "care", "kid", "toddler", "baby", "man", "woman", "male",
-                          "female", "boy", "girl", "year", "old", "month", "week", "day", "today", "mild"})
+                          "female", "boy", "girl", "year", "old", "month", "week", "day", "today", "mild", "need"})
 _ENCOUNTER_WORDS = frozenset({"initial", "subsequent", "sequela", "encounter", "routine", "healing", "delayed",
                               "nonunion", "malunion"})
 _EXTRA_COST = 0.035
@@ -360,6 +364,7 @@ class Encoder:
     def _rank(self, cands: dict[str, Candidate], concepts: list[Concept], total: float, limit: int,
               dos: date | None) -> list[SearchHit]:
         scored: list[tuple[float, str, Candidate]] = []
+        negated_ok = "without" in {c.word for c in concepts}
         pre = sorted(cands.values(), key=lambda c: -c.score)[: max(60, limit * 4)]
         lex_codes = self._lex_codes()
         light = self._icd.light([c.code for c in pre])
@@ -371,7 +376,7 @@ class Encoder:
             pc = cands[parent]
             for k in kids[:1]:
                 if k not in cands or cands[k].score < pc.score - 0.01:
-                    cands[k] = Candidate(k, pc.score - 0.01, pc.matched, pc.source_field, pc.matched_tokens)
+                    cands[k] = Candidate(k, pc.score - 0.01, pc.matched, "default", pc.matched_tokens)
                     pre.append(cands[k])
         light.update(self._icd.light([k for kids in defaults.values() for k in kids[:1] if k not in light]))
         self._refine_in_family(cands, pre, light, concepts, total)
@@ -386,8 +391,16 @@ class Encoder:
             lex_bonus = 0.02 if c.code in lex_codes else 0.0
             s = c.score + (0.03 if billable else -0.04) + lex_bonus
             # a code titled 'unspecified' that covers the whole query is the default a coder reaches for
-            if billable and "unspecified" in _desc.lower() and all(x.alts & c.matched_tokens for x in concepts):
+            if (billable and c.source_field != "default" and "unspecified" in _desc.lower()
+                    and all(x.alts & c.matched_tokens for x in concepts)):
                 s += 0.025
+            # the code's own title says 'without X' for an X the query asked for (K21.9 for 'gerd with
+            # esophagitis' reached through a lexicon line): the opposite code
+            if not negated_ok and " without " in f" {_desc.lower()} ":
+                dt = [stem_word(w) for w in words(_desc)]
+                k = dt.index("without")
+                if any(any(t in x.alts for x in concepts) for t in dt[k + 1:k + 3]):
+                    s -= 0.08
             if stem is not None and not billable:
                 unmatched = [x for x in concepts if not (x.alts & c.matched_tokens)]
                 best = None
@@ -427,9 +440,10 @@ class Encoder:
         the family member whose title has them: 'tennis elbow left' -> M77.10 -> M77.12."""
         ranked = sorted(pre, key=lambda c: -c.score)
         top = ranked[:10]
-        # also the best few that carry the most distinctive word, however low they rank yet
-        rarest = max(concepts, key=lambda x: x.weight)
-        top += [c for c in ranked[10:80] if rarest.alts & c.matched_tokens][:5]
+        # also the best few for each word of the query, however low they rank yet: the hit that carries
+        # 'conjunctivitis' in 'pink eye both eyes' must get its chance to find the bilateral code
+        for x in concepts:
+            top += [c for c in ranked[10:150] if x.alts & c.matched_tokens][:3]
         done: set[str] = set()
         added: list[str] = []
         for c in top:
@@ -445,6 +459,10 @@ class Encoder:
                 parent = c.code
             if not parent or parent in done or "-" in parent or parent.isdigit():
                 continue
+            # under a whole category siblings are different conditions: only a hit matched through an
+            # alias (lexicon, inclusion term, index) names the condition for all of them
+            if len(parent.replace(".", "")) < 4 and parent != c.code and c.source_field == "desc":
+                continue
             done.add(parent)
             for code, desc, _b in self._icd.family(parent):
                 if code == c.code:
@@ -454,12 +472,23 @@ class Encoder:
                 if not gained:
                     continue
                 gain = sum(x.weight for x in gained) / total
-                extra = len([t for t in required_tokens(desc) if t not in c.matched_tokens
-                             and not any(t in x.alts for x in gained)])
-                score = c.score + gain - 0.015 - min(0.05, 0.006 * extra)
+                # words the hit matched in its own title must be in the sibling's title too; words it
+                # matched through an alias (lexicon, inclusion term, index) name the condition and carry
+                lost = 0.0
+                kept = set(c.matched_tokens)
+                if c.source_field == "desc":
+                    for x in concepts:
+                        if x.alts & c.matched_tokens and not x.alts & toks:
+                            lost += x.weight
+                            kept -= x.alts
+                extra = sum(_NEUTRAL.get(t, 1.0) for t in required_tokens(desc) if t not in c.matched_tokens
+                            and not any(t in x.alts for x in gained))
+                # more 'unspecified' in the title: the default member of the family
+                score = (c.score + gain - lost / total - 0.015 - min(0.05, 0.006 * extra)
+                         + 0.004 * desc.lower().count("unspecified"))
                 prev = cands.get(code)
                 if prev is None or prev.score < score:
-                    m = set(c.matched_tokens)
+                    m = kept
                     for x in gained:
                         m |= x.alts & toks
                     cands[code] = Candidate(code, score, c.matched, c.source_field, m)
