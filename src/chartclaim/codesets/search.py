@@ -398,8 +398,8 @@ class Encoder:
             # esophagitis' reached through a lexicon line): the opposite code
             if not negated_ok and " without " in f" {_desc.lower()} ":
                 dt = [stem_word(w) for w in words(_desc)]
-                k = dt.index("without")
-                if any(any(t in x.alts for x in concepts) for t in dt[k + 1:k + 3]):
+                wi = dt.index("without")
+                if any(any(t in x.alts for x in concepts) for t in dt[wi + 1:wi + 3]):
                     s -= 0.08
             if stem is not None and not billable:
                 unmatched = [x for x in concepts if not (x.alts & c.matched_tokens)]
