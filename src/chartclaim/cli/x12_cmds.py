@@ -24,8 +24,12 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, dt.date | dt.datetime):
         return obj.isoformat()
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-                if f.name not in ("interchange", "group")}
+        from chartclaim.x12.core import Group, Interchange
+
+        # the envelope records repeat on every transaction: left out by type, not by field name (a CAS
+        # adjustment's ``group`` is its group code and must stay)
+        return {f.name: to_jsonable(v) for f in dataclasses.fields(obj)
+                if not isinstance(v := getattr(obj, f.name), Interchange | Group)}
     if hasattr(obj, "model_dump"):
         return obj.model_dump(mode="json", exclude_none=True)
     if isinstance(obj, dict):

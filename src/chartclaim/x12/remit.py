@@ -197,7 +197,7 @@ class ServicePayment:
     procedure: Procedure
     charge: Decimal  # SVC02
     paid: Decimal  # SVC03
-    revenue_code: str = ""  # SVC04 (NUBC, institutional)
+    revenue_code: str = ""  # SVC04 (NUBC, institutional), or SVC01-2 when SVC01-1 is NU
     units: Decimal | None = None  # SVC05 paid units
     original_procedure: Procedure | None = None  # SVC06 when the payer changed the code
     original_units: Decimal | None = None  # SVC07
@@ -741,7 +741,10 @@ def parse_835(raw: RawTransaction) -> Remittance:
     dec = Decimal
     groups = CAS_GROUPS
     # segments the read does not need to split: their content is only looked at when claims are built
-    passthrough = frozenset({"REF", "NM1", "PER", "LQ" + sep})
+    # (a DTM is only looked up in the date cache: "DTM*472*" is 8 characters, so t[8:] is DTM02 when DTM03 is
+    # absent; anything else takes the checked path)
+    passthrough = frozenset({"DTM", "REF", "NM1", "PER", "LQ" + sep})
+    date_hit = _date_cache.get
     while i < n:
         t = texts[i]
         if t[:3] in passthrough:
@@ -750,6 +753,10 @@ def parse_835(raw: RawTransaction) -> Remittance:
                 if tag in ("NM1", "LQ"):
                     raise X12Error(f"{tag} outside a claim (no CLP before it)", position=base + i, segment_id=tag)
                 issues.append(Issue(f"{tag} outside a claim; ignored", base + i, tag))
+            elif t[0] == "D" and date_hit(t[8:]) is None:
+                seg = t.split(sep)
+                if len(seg) < 3 or _date(seg[2]) is None:
+                    _checked_date(_e(seg, 2), seg, 2, base + i, issues)
             i += 1
             continue
         seg = t.split(sep)
@@ -825,11 +832,6 @@ def parse_835(raw: RawTransaction) -> Remittance:
                 _opt_num(seg, 5, pos)
                 _opt_num(seg, 12, pos)
                 _opt_num(seg, 13, pos)
-        elif tag == "DTM":
-            if c_start < 0:
-                issues.append(Issue("DTM outside a claim; ignored", base + i, tag))
-            elif len(seg) < 3 or _date(seg[2]) is None:
-                _checked_date(_e(seg, 2), seg, 2, base + i, issues)
         elif tag in ("AMT", "QTY"):
             if c_start < 0:
                 raise X12Error(f"{tag} outside a claim (no CLP before it)", position=base + i, segment_id=tag)
@@ -914,9 +916,13 @@ def _build_claim(texts: list[str], start: int, end: int, base: int, comp: str, s
         units_s = s[5].strip() if k > 5 else ""
         orig = s[6].strip() if k > 6 else ""
         ounits = s[7].strip() if k > 7 else ""
+        proc = _procedure(s[1], comp)
+        rev = s[4].strip() if k > 4 else ""
+        if not rev and proc.qualifier == "NU":
+            rev = proc.code  # an institutional line adjudicated by revenue code carries it in SVC01, not SVC04
         services.append(ServicePayment(
-            _procedure(s[1], comp), Decimal(s[2]), Decimal(s[3]),
-            s[4].strip() if k > 4 else "",
+            proc, Decimal(s[2]), Decimal(s[3]),
+            rev,
             Decimal(units_s) if units_s else None,
             _procedure(orig, comp) if orig else None,
             Decimal(ounits) if ounits else None,
