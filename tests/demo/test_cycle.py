@@ -41,10 +41,10 @@ def test_cycle_ran_every_stage(cycle: tuple[DemoRun, Summary]) -> None:
     ran = {st.name: st.available for st in s.stages}
     assert ran["practice"] and ran["claims"] and ran["clearinghouse"]
     c = s.counts
-    assert c["claims"] == ENCOUNTERS
+    assert c["claims"] == c["encounters"] >= ENCOUNTERS
     assert c["files_837"] > 0 and c["files_999"] == c["files_837"] and c["files_277ca"] == c["files_837"]
     assert c["files_835"] > 0 and c["claim_payments_posted"] > 0
-    assert c["claims_submitted"] >= ENCOUNTERS - c.get("claims_held_by_scrubber", 0)
+    assert c["claims_submitted"] >= c["encounters"] - c.get("claims_held_by_scrubber", 0)
     assert s.money["payments"] > 0 and s.money["charges"] > s.money["payments"]
 
 
@@ -125,4 +125,5 @@ def test_cli_demo_json(tmp_path: Path) -> None:
                                    "--data-dir", str(tmp_path), "--json"])
     assert res.exit_code == 0, res.output
     figures = json.loads(res.stdout[res.stdout.index("{"):])
-    assert figures["counts"]["claims"] == 12 and figures["ledger_balanced"] is True
+    assert figures["counts"]["claims"] == figures["counts"]["encounters"] >= 12
+    assert figures["ledger_balanced"] is True

@@ -109,7 +109,9 @@ def test_notes_are_varied_and_realistic(practice: DemoPractice) -> None:
     procs = Counter(p.code for e in practice.encounters for p in e.truth.procedures)
     assert len(procs) >= 45
     kinds = Counter(e.visit_kind for e in practice.encounters)
-    assert {"chronic", "acute", "injury", "preventive", "procedure", "vaccine"} <= set(kinds)
+    assert {"chronic", "acute", "injury", "preventive", "procedure", "vaccine", "telehealth"} <= set(kinds)
+    tele = [e for e in practice.encounters if e.visit_kind == "telehealth"]
+    assert all(e.place_of_service == "10" and "95" in e.truth.procedures[0].modifiers for e in tele)
     text = "\n".join(notes)
     for phrase in ("Denies", "Negative for", "No evidence of", "r/o", "h/o", "hx", "Former smoker",
                    "Mother -", "yo", "BID", "PRN", "initial encounter", "subsequent encounter", "right", "left",

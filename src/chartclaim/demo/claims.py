@@ -46,7 +46,7 @@ def build_claim(
     return Claim(
         claim_id=claim_id,
         submitted_on=submitted_on,
-        place_of_service=practice.location.place_of_service,
+        place_of_service=encounter.place_of_service or practice.location.place_of_service,
         payer=Payer(id=payer.id, name=payer.name, timely_filing_days=payer.timely_filing_days,
                     filing_indicator=payer.filing_indicator, address=payer.address),
         payer_responsibility=coverage.priority,

@@ -159,6 +159,7 @@ class Encounter:
     prior_authorization: str | None = None
     # Demo biller's submission date (a few are held past the payer's timely filing window).
     submit_on: dt.date | None = None
+    place_of_service: str = "11"  # 10: telehealth in the patient's home
 
 
 @dataclass(frozen=True)

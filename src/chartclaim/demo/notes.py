@@ -267,6 +267,7 @@ class Visit:
     em_needs_25: bool = False
     minutes: int | None = None
     needs_auth: bool = False
+    telehealth: bool = False
 
     def add_dx(self, *codes: str) -> None:
         for c in codes:
@@ -519,6 +520,43 @@ def _unaddressed_history(v: Visit, p: DemoPatient, keys: list[str]) -> None:
 
 def _normal_exam(rng: random.Random, systems: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(s, _pick(rng, _EXAM_NORMAL[s])) for s in systems]
+
+
+def scenario_telehealth(rng: random.Random, p: DemoPatient, dos: dt.date) -> Visit:
+    """A video follow-up from the patient's home (POS 10): mental health or blood pressure check-ins."""
+    keys = [k for k in p.problems if k.startswith(("depression", "anxiety", "htn", "hypothyroid", "gerd"))]
+    v = scenario_chronic(rng, p, dos) if not keys else None
+    if v is not None:
+        v.kind = "telehealth"
+        v.procs = []  # nothing is drawn or tested over video
+        v.em_needs_25 = False
+        v.procedure_notes = []
+    else:
+        k = rng.choice(keys)
+        c = CHRONIC[k]
+        age = p.age_on(dos)
+        v = Visit("telehealth", f"Video visit - {_pick(rng, c.pmh)} follow-up")
+        v.hpi.append(f"{age} yo {'F' if p.sex == 'F' else 'M'} seen by synchronous audio-video telehealth; patient at home in "
+                     "Illinois, provider in the office. Verbal consent for telehealth obtained.")
+        if k.startswith(("depression", "anxiety")):
+            v.hpi.append(_pick(rng, ("Reports mood is steadier on current dose; sleeping better. Denies SI/HI.",
+                                     "Some increased worry with work stress; no panic attacks. Denies SI.")))
+            v.exam = [("Psych", "Well groomed on video, normal speech, euthymic affect, linear thought process"),
+                      ("General", "Appears well on video, no distress")]
+        else:
+            v.hpi.append("Home readings reviewed with the patient during the visit; no new symptoms.")
+            v.exam = [("General", "Appears well on video, speaking full sentences, no distress")]
+        med = med_of(p, k)
+        v.assessment.append((_pick(rng, c.assessment), [_pick(rng, c.plans).replace("{med}", med.split(" ")[0] if med else "medication"),
+                                                        "Follow-up video visit in 3 months"]))
+        codes, drug_z = _chronic_codes(p, [k])
+        v.add_dx(*codes)
+        v.extra.update(drug_z)
+        _unaddressed_history(v, p, [k])
+        v.em = "99213" if rng.random() < 0.6 else "99214"
+        v.minutes = {"99213": rng.randint(20, 29), "99214": rng.randint(30, 39)}[v.em]
+    v.telehealth = True
+    return v
 
 
 def scenario_acute(rng: random.Random, p: DemoPatient, dos: dt.date) -> Visit:
@@ -1112,7 +1150,7 @@ def render(rng: random.Random, v: Visit, p: DemoPatient, dos: dt.date, style: st
     if p.age_on(dos) < 18:
         sh = "Lives with parents. In school. No tobacco exposure."
     allergies = ", ".join(p.allergies) if p.allergies else _pick(rng, ("NKDA", "No known drug allergies", "NKA"))
-    vit = _vitals(rng, p, dos, v)
+    vit = "Patient-reported home BP 128/80, weight stable (video visit; no in-office vitals)" if v.telehealth else _vitals(rng, p, dos, v)
     ros_lines: list[str] = []
     ros_neg = dict(v.ros_neg or {s: _ROS_NEG[s] for s in rng.sample(sorted(_ROS_NEG), 4)})
     for system in v.ros_pos:
@@ -1169,7 +1207,9 @@ def render(rng: random.Random, v: Visit, p: DemoPatient, dos: dt.date, style: st
 def truth_of(v: Visit) -> Truth:
     procs = list(v.procs)
     if v.em:
-        mods = ("25",) if (v.em_needs_25 or any(pr.code in _GLOBAL_PROCEDURES for pr in procs)) and v.em.startswith("992") else ()
+        mods: tuple[str, ...] = ("25",) if (v.em_needs_25 or any(pr.code in _GLOBAL_PROCEDURES for pr in procs)) and v.em.startswith("992") else ()
+        if v.telehealth:
+            mods = (*mods, "95")
         procs.insert(0, TruthProcedure(v.em, mods, 1, tuple(v.dx[:4])))
     extra = tuple(sorted(v.extra - set(v.dx)))
     return Truth(tuple(v.dx), tuple(procs), extra)

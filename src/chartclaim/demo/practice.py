@@ -313,6 +313,9 @@ def build_practice(seed: int = 7, n_patients: int = 200, n_encounters: int = 100
             options.append(("preventive", 1.6))
         if p.id not in had_flu and day.month == 1:
             options.append(("flu", 0.8))
+        if p.age_on(day) >= 18 and any(k.startswith(("depression", "anxiety", "htn", "hypothyroid", "gerd"))
+                                       for k in p.problems):
+            options.append(("telehealth", 0.5))
         kind = rng.choices([o[0] for o in options], [o[1] for o in options])[0]
         if kind == "preventive":
             had_preventive.add(p.id)
@@ -354,6 +357,8 @@ def build_practice(seed: int = 7, n_patients: int = 200, n_encounters: int = 100
             v = notes.scenario_preventive(rng, p, day, medicare)
         elif kind == "flu":
             v = notes.scenario_flu_shot(rng, p, day, medicare)
+        elif kind == "telehealth":
+            v = notes.scenario_telehealth(rng, p, day)
         else:
             v = notes.scenario_procedure(rng, p, day)
         first_visit = p.id not in seen
@@ -371,7 +376,7 @@ def build_practice(seed: int = 7, n_patients: int = 200, n_encounters: int = 100
         if rng.random() < 0.012:
             lag = rng.choice((100, 130, 200))
         encounters.append(Encounter(f"E{n:06d}", p.id, prov.npi, day, v.kind, text, truth, auth,
-                                    day + dt.timedelta(days=lag)))
+                                    day + dt.timedelta(days=lag), "10" if v.telehealth else "11"))
     return DemoPractice(seed, org, providers, location, payers, tuple(patients), tuple(encounters), charge_master,
                         PERIOD)
 

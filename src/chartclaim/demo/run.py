@@ -44,6 +44,7 @@ ZERO = Decimal("0")
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 WAIVED_TESTS = frozenset({"87880", "87804", "83036"})
+BILLER_MODIFIERS = frozenset({"25", "59", "QW", "95"})  # payment modifiers the biller adds, not the coder
 EM_CODES = frozenset({f"992{n:02d}" for n in (2, 3, 4, 5, 11, 12, 13, 14, 15)})
 AS_OF_DAYS_AFTER_PERIOD = 45  # the scrubber's "today" (timely filing is judged on each claim's own submit date)
 DEMO_ROLES = ("coder", "biller", "manager", "admin")
@@ -99,7 +100,7 @@ class Summary:
 
 def _strip_biller_modifiers(procs: tuple[TruthProcedure, ...]) -> tuple[TruthProcedure, ...]:
     """Coders assign codes; billers add payment modifiers (25, 59, QW). Laterality stays with the code."""
-    return tuple(TruthProcedure(p.code, tuple(m for m in p.modifiers if m not in ("25", "59", "QW")), p.units, p.dx)
+    return tuple(TruthProcedure(p.code, tuple(m for m in p.modifiers if m not in BILLER_MODIFIERS), p.units, p.dx)
                  for p in procs)
 
 
@@ -447,6 +448,13 @@ class DemoRun:
             if mod not in ln.modifiers and len(ln.modifiers) < 4:
                 lines[target] = ln.model_copy(update={"modifiers": (*ln.modifiers, mod)})
                 changed = True
+        for e in edits:
+            # telehealth: the payer wants modifier 95 on services billed at POS 02/10
+            if e.line is not None and 1 <= e.line <= len(lines) and "modifier 95" in e.fix:
+                ln = lines[e.line - 1]
+                if "95" not in ln.modifiers and len(ln.modifiers) < 4:
+                    lines[e.line - 1] = ln.model_copy(update={"modifiers": (*ln.modifiers, "95")})
+                    changed = True
         for e in edits:
             # a statutorily excluded service the patient chose to have (signed ABN in the note): GY, bill, PR-49
             if e.line is not None and 1 <= e.line <= len(lines) and "add GY" in e.fix:
