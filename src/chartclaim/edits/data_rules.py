@@ -229,9 +229,15 @@ def pointers(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
                          f"claim lists only {ndx}.", f"Add the missing diagnosis or point line {i} at 1-{ndx}.")
 
 
+# Codes reported for information at a $0.00 charge: CPT Category II and the G8xxx/G9xxx quality-data codes
+# (CMS asks for $0.00, or $0.01 where software refuses zero) and the postoperative visit inside a global
+# period (99024), sent only to record the visit.
+ZERO_CHARGE_OK = re.compile(r"^(\d{4}F|G[89]\d{3}|99024)$")
+
+
 def money_units(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
     for i, ln in enumerate(claim.lines, 1):
-        if ln.charge <= 0:
+        if ln.charge < 0 or (ln.charge == 0 and not ZERO_CHARGE_OK.match(ln.procedure or "")):
             yield _e(claim, "DATA-CHARGE", i, f"Line {i} ({ln.procedure}) has a charge of {ln.charge}; every "
                      "billed line needs a charge above zero.", "Enter the practice's fee-schedule charge for the service.")
         elif ln.charge.as_tuple().exponent < -2:  # type: ignore[operator]

@@ -350,6 +350,12 @@ def clean_claims_2() -> list[dict[str, Any]]:
             [ln("99392", "160.00", D2, [1, 2])], patient=kid("Mo", "Ma", "2024-01-15", "M")))
     a(claim("V-20", "fp", "uhc", person("Nan", "Oz", "1949-09-09", "F"), ["M81.0", "Z79.83"],
             [ln("99214", "150.00", D3, [1, 2])], submitted=None))
+    # quality-data codes and the global-period follow-up are sent at $0.00 on purpose
+    a(claim("V-21", "fp", "medicare", person("Ora", "Pike", "1948-10-10", "F"), ["E11.9", "I10"],
+            [ln("99214", "150.00", D2, [1, 2]), ln("3044F", "0.00", D2, [1]), ln("3074F", "0.00", D2, [2]),
+             ln("3078F", "0.00", D2, [2])]))
+    a(claim("V-22", "ortho", "bcbs", person("Pat", "Quill", "1990-11-11", "M"), ["S52.501D"],
+            [ln("99024", "0.00", D4), ln("73110", "75.00", D4, mods=["RT"])]))
     return C
 
 
