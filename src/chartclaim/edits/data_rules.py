@@ -163,6 +163,14 @@ def required(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
         if claim.type_of_bill and not re.fullmatch(r"0?\d{3}", claim.type_of_bill):
             yield _e(claim, "DATA-REQUIRED", None, f"Type of bill '{claim.type_of_bill}' is not 3-4 digits.",
                      "Enter facility type, care classification and frequency, e.g. 0111.")
+        elif (claim.type_of_bill and claim.type_of_bill[-1] in ("7", "8") and claim.frequency == "1"
+              and not claim.original_claim_number):
+            # On an 837I the bill type's last digit is the frequency: xx7 replaces, xx8 voids a paid claim.
+            what = FREQUENCIES[claim.type_of_bill[-1]]
+            yield _e(claim, "DATA-FREQUENCY", None, f"Type of bill {claim.type_of_bill} marks a {what} claim, "
+                     "which needs the payer's original claim number.", "Enter the payer claim control number "
+                     "from the 835/EOB of the claim being replaced or voided, or use frequency 1 (e.g. 0111) for "
+                     "a new claim.")
         for i, ln in enumerate(claim.lines, 1):
             yield from need(ln.revenue_code, "Revenue code", "Enter the 4-digit revenue code for this line.", i)
 

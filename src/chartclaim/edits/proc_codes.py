@@ -41,6 +41,13 @@ DELETED_HCPCS: dict[str, tuple[dt.date, str]] = {
     "G2023": (dt.date(2023, 5, 12), ""), "G2024": (dt.date(2023, 5, 12), ""),
     "G0106": (dt.date(2025, 1, 1), ""), "G0120": (dt.date(2025, 1, 1), ""), "G0122": (dt.date(2025, 1, 1), ""),
     "G2066": (dt.date(2024, 1, 1), ""), "G0564": (dt.date(2025, 4, 1), ""), "G0565": (dt.date(2025, 4, 1), ""),
+    "G2170": (dt.date(2023, 1, 1), "36836"), "G2171": (dt.date(2023, 1, 1), "36837"),
+    # Drugs billed in offices and urgent care whose codes were replaced by per-mg codes or retired.
+    **{c: (dt.date(2024, 4, 1), "J1010 (methylprednisolone acetate, per 1 mg)") for c in ("J1020", "J1030", "J1040")},
+    **{c: (dt.date(2024, 4, 1), "J2919 (methylprednisolone sodium succinate, per 5 mg)") for c in ("J2920", "J2930")},
+    "J2001": (dt.date(2024, 10, 1), ""), "J1170": (dt.date(2024, 10, 1), ""), "J0135": (dt.date(2025, 1, 1), ""),
+    "J1940": (dt.date(2025, 4, 1), ""), "J0171": (dt.date(2025, 7, 1), ""), "J2310": (dt.date(2025, 7, 1), ""),
+    "J3370": (dt.date(2025, 7, 1), ""), "J2780": (dt.date(2024, 7, 1), ""), "J2505": (dt.date(2022, 1, 1), ""),
 }
 # Where a deleted E/M has an obvious successor family, say so in the fix.
 SUCCESSOR = {

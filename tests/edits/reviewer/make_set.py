@@ -309,7 +309,7 @@ def clean_claims_2() -> list[dict[str, Any]]:
     a(claim("V-02", "fp", "aetna", person("Sid", "Vale", "1980-03-03", "M"), ["J06.9"],
             [ln("99213", "110.00", D3)], patient=kid("Sid", "Vale", "1980-03-03", "M", "18")))
     a(claim("V-03", "ortho", "medicare", person("Ty", "Cobb", "1946-04-04", "M"), ["M17.0"],
-            [ln("20610", "180.00", D3, mods=["50"]), ln("J1030", "10.00", D3, units=2)]))
+            [ln("20610", "180.00", D3, mods=["50"]), ln("J1010", "10.00", D3, units=80)]))
     a(claim("V-04", "fp", "bcbs", person("Uri", "Gell", "1977-05-05", "M"), ["L98.8", "B07.9"],
             [ln("99213", "110.00", D4, [1], ["25"]), ln("17110", "95.00", D4, [2])]))
     a(claim("V-05", "peds", "bcbs", person("Vera", "Wang", "1992-06-06", "F"), ["Z38.00"],
@@ -345,7 +345,7 @@ def clean_claims_2() -> list[dict[str, Any]]:
     a(claim("V-17", "fp", "medicare", person("Jan", "Kos", "1950-06-06", "F"), ["Z00.00"],
             [ln("G0438", "250.00", D4), ln("99497", "90.00", D4, mods=["33"])]))
     a(claim("V-18", "ortho", "bcbs", person("Kip", "Lam", "1980-07-07", "M"), ["M77.12"],
-            [ln("20605", "110.00", D1, mods=["LT"]), ln("J1030", "10.00", D1)]))
+            [ln("20605", "110.00", D1, mods=["LT"]), ln("J1010", "8.00", D1, units=40)]))
     a(claim("V-19", "peds", "aetna", person("Lu", "Ma", "1989-08-08", "F"), ["Z00.121", "R62.51"],
             [ln("99392", "160.00", D2, [1, 2])], patient=kid("Mo", "Ma", "2024-01-15", "M")))
     a(claim("V-20", "fp", "uhc", person("Nan", "Oz", "1949-09-09", "F"), ["M81.0", "Z79.83"],
@@ -647,6 +647,14 @@ def planted_claims(clean: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], d
           lambda c: (c.__setitem__("payer", copy.deepcopy(PAYERS["medicare"])), c.pop("patient"),
                      c["subscriber"].__setitem__("dob", "1950-01-01"), L(c, 1).__setitem__("procedure", "99397"),
                      L(c, 1).pop("modifiers"), c.__setitem__("diagnoses", ["Z00.00"])))
+    plant("Y-35", "V-18", "code", "CODE-PROC-INACTIVE", "J1030 methylprednisolone 40 mg, replaced by J1010 in 2024",
+          lambda c: (L(c, 2).__setitem__("procedure", "J1030"), L(c, 2).__setitem__("units", 1)))
+    plant("Y-36", "IN-01", "mce", "MCE-UNACCEPTABLE-PDX", "inpatient stay with an unacceptable principal dx",
+          setdx("Z91.010", "J18.9"))
+    plant("Y-37", "IN-02", "data", "DATA-FREQUENCY", "bill type 0137 (replacement) without the original claim",
+          lambda c: c.__setitem__("type_of_bill", "0137"))
+    plant("Y-38", "FP-02", "data", "DATA-TIMELY-FILING", "UHC 90 days passed, not yet sent (warning)",
+          lambda c: (c.pop("submitted_on"), [x.__setitem__("date_of_service", "2026-01-05") for x in c["lines"]]))
     plant("Y-34", "FP-06", "code", "CODE-PROC-INACTIVE", "G0505 cognitive assessment deleted 2018",
           lambda c: c["lines"].append(ln("G0505", "200.00", D2, [2])))
     return out, expected
