@@ -54,7 +54,10 @@ _NEUTRAL = {"unspecified": 0.15, "without": 0.3, "complication": 0.3, "site": 0.
 _LIGHT_WORDS = frozenset({"follow", "up", "visit", "symptom", "problem", "issue", "management", "review",
                           "positive", "negative", "confirmed", "known", "new", "child", "adult", "elderly",
                           "pediatric", "patient", "care", "kid", "toddler", "baby", "man", "woman", "male",
-                          "female", "boy", "girl", "year", "old", "month", "week", "day", "today", "mild", "need"})
+                          "female", "boy", "girl", "year", "old", "month", "week", "day", "today", "mild", "need",
+                          # the organ of a side-specific eye or ear code: the title often says only
+                          # "bilateral" or "right" (H10.33 bilateral conjunctivitis)
+                          "eye", "ear"})
 _ENCOUNTER_WORDS = frozenset({"initial", "subsequent", "sequela", "encounter", "routine", "healing", "delayed",
                               "nonunion", "malunion"})
 _EXTRA_COST = 0.035
@@ -209,10 +212,21 @@ class Encoder:
             else:
                 joined.append(toks[i])
                 i += 1
+        # typos first, then a second chance to join ('chiken pox' -> 'chicken pox' -> 'chickenpox')
+        fixed = [self.correct(t) for t in joined]
+        rejoined: list[str] = []
+        i = 0
+        while i < len(fixed):
+            if (i + 1 < len(fixed) and fixed[i] + fixed[i + 1] in vocab and fixed[i] != joined[i]
+                    and fixed[i] + fixed[i + 1] not in extra_alt.values()):
+                rejoined.append(fixed[i] + fixed[i + 1])
+                i += 2
+            else:
+                rejoined.append(fixed[i])
+                i += 1
         out: list[Concept] = []
         seen: set[str] = set()
-        for t in joined:
-            t = self.correct(t)
+        for t in rejoined:
             if t in seen:
                 continue
             seen.add(t)

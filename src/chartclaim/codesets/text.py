@@ -47,8 +47,13 @@ def words(text: str) -> list[str]:
 def tokens(text: str) -> list[str]:
     """Content tokens of a text, stemmed, stopwords dropped, order kept (duplicates removed)."""
     seen: dict[str, None] = {}
-    for w in words(text):
-        if w in STOPWORDS:
+    ws = words(text)
+    for i, w in enumerate(ws):
+        if w in STOPWORDS or w == "non":
+            continue
+        if i and ws[i - 1] == "non":
+            # 'non-diabetic' is not 'diabetic'
+            seen.setdefault("non" + stem(w), None)
             continue
         seen.setdefault(stem(w), None)
     return list(seen)
