@@ -95,3 +95,38 @@ def test_money_and_codes_rules_of_the_trade() -> None:
     assert not allowed(Role.BILLER, Perm.CODING_WRITE)
     assert allowed(Role.MANAGER, Perm.REPORTS_READ) and allowed(Role.MANAGER, Perm.AUDIT_READ)
     assert allowed(Role.ADMIN, Perm.USERS_WRITE) and not allowed(Role.ADMIN, Perm.PATIENTS_READ)
+
+
+# Reads that show no patient data (no audit row needed): the user's own record, user admin, the audit log,
+# the encoder, aggregate reports, payer-level remittance lists, coder agreement figures.
+NO_PATIENT_DATA = {"/api/v1/auth/me", "/api/v1/users", "/users", "/api/v1/audit", "/audit", "/api/v1/codes/search",
+                   "/api/v1/reports/ar-aging", "/api/v1/reports/denials", "/api/v1/reports/clean-claim-rate",
+                   "/api/v1/reports/summary", "/dashboard", "/api/v1/remittances", "/api/v1/denials/categories",
+                   "/api/v1/coding/accuracy"}
+
+
+def test_every_read_of_patient_data_is_audited(app: object, clients: dict[str, TestClient], ids: dict[str, int]) -> None:
+    from sqlalchemy import func, select
+
+    from chartclaim.web.tables import AuditEvent
+
+    values = {"encounter_id": ids["encounter1"], "claim_id": ids["claim2"], "patient_id": ids["patient0"],
+              "remittance_id": 1, "query_id": 1, "exception_id": 1, "user_id": 1, "plan_id": 1}
+    checked = 0
+    for method, path, perm in ROUTES:
+        if method != "GET" or path in NO_PATIENT_DATA or path in ("/api/v1/openapi.json",):
+            continue
+        role = next((r for r in ("biller", "coder", "manager") if perm is None or allowed(r, perm)), None)
+        if role is None:
+            continue
+        url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+        with app.state.sessionmaker() as db:  # type: ignore[attr-defined]
+            before = db.scalar(select(func.count()).select_from(AuditEvent))
+        r = clients[role].get(url, params={"q": "x"} if path.endswith("/search") else None)
+        if r.status_code != 200:
+            continue  # nothing was shown (e.g. no denial to write a letter for)
+        with app.state.sessionmaker() as db:  # type: ignore[attr-defined]
+            after = db.scalar(select(func.count()).select_from(AuditEvent))
+        assert after > before, f"GET {path} showed data without an audit event"
+        checked += 1
+    assert checked >= 20

@@ -369,6 +369,7 @@ def api_needing_next(page: PageParams = Depends(page_params), ctx: Ctx = need(Pe
 
     ids = claims_needing_next_payer(ctx.db)
     rows = csvc.claim_rows(ctx.db, ids[page.offset: page.offset + page.limit])
+    ctx.view("claim-list", None, None)
     return Page(items=_rows(ctx, rows), total=len(ids), limit=page.limit, offset=page.offset)
 
 
@@ -437,6 +438,7 @@ def api_submissions(claim_id: int | None = None, since: dt.datetime | None = Non
     if since is not None:
         stmt = stmt.where(ClaimTransition.at >= since)
     rows, total = fetch_page(ctx.db, stmt, page)
+    ctx.view("submission-list", None, None)
     return Page(items=[SubmissionOut(claim_id=r[0], claim_number=r[1], at=r[2], actor=r[3], detail=r[4]) for r in rows],
                 total=total, limit=page.limit, offset=page.offset)
 
@@ -453,6 +455,7 @@ def api_postings(claim_id: int | None = None, remittance_id: int | None = None,
     if outcome:
         stmt = stmt.where(ClaimPayment.outcome == outcome)
     rows, total = fetch_page(ctx.db, stmt, page)
+    ctx.view("posting-list", None, None)
     return Page(items=[PostingRow.model_validate(r[0]) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 
@@ -460,6 +463,7 @@ def api_postings(claim_id: int | None = None, remittance_id: int | None = None,
 def api_appeals(payer_id: int | None = None, page: PageParams = Depends(page_params),
                 ctx: Ctx = need(Perm.BILLING_READ)) -> Page[ClaimRow]:
     ids, total, capped = fetch_id_page(ctx.db, csvc.claims_ids("appealed", payer_id), page)
+    ctx.view("claim-list", None, None)
     return Page(items=_rows(ctx, csvc.claim_rows(ctx.db, ids)), total=total, limit=page.limit, offset=page.offset,
                 total_capped=capped)
 
@@ -521,6 +525,7 @@ def api_exceptions(reason: str | None = None, state: str | None = Query("open", 
                    remittance_id: int | None = None, page: PageParams = Depends(page_params),
                    ctx: Ctx = need(Perm.BILLING_READ)) -> Page[ExceptionOut]:
     rows, total = fetch_page(ctx.db, money.exceptions_stmt(reason, state, remittance_id), page)
+    ctx.view("posting-exception-list", None, None)
     return Page(items=[ExceptionOut.model_validate(r[0]) for r in rows], total=total, limit=page.limit,
                 offset=page.offset)
 
@@ -724,6 +729,7 @@ def remittances_page(request: Request, payer_id: int | None = None, trace: str |
                      ctx: Ctx = need(Perm.BILLING_READ)) -> Response:
     rows, total = fetch_page(ctx.db, money.remittances_stmt(payer_id, trace), page)
     exc_rows, exc_total = fetch_page(ctx.db, money.exceptions_stmt(), PageParams(50, 0))
+    ctx.view("posting-exception-list", None, None)
     return render(ctx, request, "remittances.html", remittances=[r[0] for r in rows], total=total, page=page,
                   exceptions=[r[0] for r in exc_rows], exceptions_total=exc_total, payers=money.payers(ctx.db),
                   filters={"payer_id": payer_id or "", "trace": trace or ""}, msg=msg, error=error,

@@ -249,6 +249,7 @@ def api_queries(status: str | None = Query(None, description="open | answered | 
                 encounter_id: int | None = None, page: PageParams = Depends(page_params),
                 ctx: Ctx = need(Perm.CLINICAL_READ)) -> Page[QueryOut]:
     rows, total = fetch_page(ctx.db, svc.queries_stmt(status, encounter_id), page)
+    ctx.view("physician-query-list", None, None)
     return Page(items=[QueryOut.model_validate(r[0]) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 
