@@ -9,10 +9,11 @@ from __future__ import annotations
 import io
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
-from chartclaim.x12 import read
+from chartclaim.x12 import X12Error, read
 from chartclaim.x12.remit import Remittance
 
 # E element, C component, R repetition, T terminator (placeholders replaced per variant)
@@ -194,3 +195,34 @@ def test_wrong_se_count_is_a_located_issue() -> None:
     res = read(io.StringIO(text))
     [t] = res.transactions
     assert any(i.element == "SE01" for i in t.issues)
+
+
+def test_every_chunk_boundary_reads_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tokeniser reads in chunks; a chunk may end inside an ISA, a CR/LF pair or a segment terminator."""
+    import chartclaim.x12.core as core
+
+    text = (era(control=1) + era("|", "^", "~", "\n", "", control=2) + era("*", ":", "^", "\r", "\n", control=3)
+            + era("!", ">", "^", "~", " \r\n", control=4))
+    expected = [summary(m)[2:] for m in read(io.StringIO(text)).models("835")]
+    assert len(expected) == 4
+    for chunk in [*range(1, 64), 101, 106, 107, 211, 1000]:
+        monkeypatch.setattr(core, "_CHUNK", chunk)
+        res = read(io.BytesIO(text.encode()))
+        assert res.ok and not res.issues, chunk
+        assert [summary(m)[2:] for m in res.models("835")] == expected, chunk
+
+
+def test_utf16_file_with_byte_order_mark_reads(tmp_path: Path) -> None:
+    f = tmp_path / "era.835"
+    f.write_text(era(), encoding="utf-16")
+    assert summary(read(f).models("835")[0]) == BASE
+    assert summary(read(io.BytesIO(era().encode("utf-16"))).models("835")[0]) == BASE
+
+
+def test_terminator_the_file_never_uses_is_an_error_not_an_empty_read() -> None:
+    text = era()
+    first = text.index("~")
+    damaged = text[: first + 1] + text[first + 1:].replace("~", "")
+    with pytest.raises(X12Error) as exc:
+        read(io.StringIO(damaged))
+    assert exc.value.position == 2 and "no transaction set" in exc.value.message

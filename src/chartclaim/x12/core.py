@@ -178,14 +178,31 @@ def gc_paused() -> Iterator[None]:
 # ---------------------------------------------------------------------------------------------- tokeniser
 
 
+def _encoding(head: bytes) -> str:
+    """UTF-8 unless the file says UTF-16 (Windows tools save "Unicode" text with a byte-order mark)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return "utf-8"
+
+
 def _open(source: str | os.PathLike[str] | IO[str] | IO[bytes]) -> tuple[IO[str], bool, str]:
     if isinstance(source, str | os.PathLike):
         path = Path(source)
-        return open(path, encoding="utf-8", errors="replace", newline=""), True, str(path)
+        with open(path, "rb") as probe:
+            enc = _encoding(probe.read(2))
+        return open(path, encoding=enc, errors="replace", newline=""), True, str(path)
     if isinstance(source, io.TextIOBase):
         return source, False, getattr(source, "name", "<stream>")
     # A binary stream: decode lazily without reading it whole.
-    wrapper = io.TextIOWrapper(cast(Any, source), encoding="utf-8", errors="replace", newline="")
+    raw = cast(Any, source)
+    enc = "utf-8"
+    if hasattr(raw, "peek"):
+        enc = _encoding(raw.peek(2)[:2])
+    elif raw.seekable():
+        pos = raw.tell()
+        enc = _encoding(raw.read(2))
+        raw.seek(pos)
+    wrapper = io.TextIOWrapper(raw, encoding=enc, errors="replace", newline="")
     return wrapper, False, getattr(source, "name", "<stream>")
 
 
@@ -268,6 +285,11 @@ def iter_segment_batches(
     fh, close, _name = _open(source)
     try:
         buf = fh.read(_CHUNK)
+        while len(buf) < _ISA_WINDOW:  # a stream may hand out less than asked: get enough to see the ISA
+            got = fh.read(_CHUNK)
+            if not got:
+                break
+            buf += got
         if buf.startswith("\ufeff"):
             buf = buf[1:]
         buf = buf.lstrip(_TRAILING_JUNK + "\ufeff")
