@@ -336,20 +336,25 @@ def _pos_lookup(cs: object | None) -> Callable[[str], bool]:
 
 def timely_filing(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
     limit = claim.payer.timely_filing_days
-    if limit is None and facts.medicare:
+    known = limit is not None or facts.medicare
+    if limit is None:
+        # Medicare: one calendar year. Any other payer whose limit is not on file: a year is the longest
+        # limit payers commonly allow, so a claim older than that is almost surely late (a warning).
         limit = 365
     if not limit:
         return
     sent: dt.date = claim.submitted_on or getattr(ctx, "today", None) or dt.date.today()
     # Without a submission date the claim is judged as if sent today: a warning, since it may go out later
     # or may already have been sent.
-    severity = "error" if claim.submitted_on else "warning"
+    severity = "error" if claim.submitted_on and known else "warning"
     oldest = min(claim.lines, key=lambda ln: ln.date_of_service)
     age = (sent - oldest.date_of_service).days
     if age > limit:
         late = [i for i, ln in enumerate(claim.lines, 1) if (sent - ln.date_of_service).days > limit]
         yield _e(claim, "DATA-TIMELY-FILING", late[0] if len(late) == 1 else None,
-                 f"Timely filing exceeded: {claim.payer.name} allows {limit} days from the date of service and "
+                 f"Timely filing exceeded: {claim.payer.name} allows "
+                 f"{f'{limit} days' if known else 'at most a year (its own limit is not on file)'} from the date "
+                 "of service and "
                  f"{oldest.date_of_service} is {age} days before submission ({sent}).",
                  "Submit only with proof of timely filing (an earlier clearinghouse acceptance report or payer "
                  "correspondence); otherwise the balance is a write-off, not billable to the patient.", severity)
