@@ -40,7 +40,9 @@ class ClaimFormatError(ValueError):
 
 
 class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # Numbers where a code is expected (POS 11, frequency 1, an NPI or payer ID typed as a number) are read
+    # as their digits rather than refused: JSON writers and spreadsheets emit them that way.
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
 
 
 class Address(_Record):

@@ -350,6 +350,12 @@ def clean_claims_2() -> list[dict[str, Any]]:
             [ln("99392", "160.00", D2, [1, 2])], patient=kid("Mo", "Ma", "2024-01-15", "M")))
     a(claim("V-20", "fp", "uhc", person("Nan", "Oz", "1949-09-09", "F"), ["M81.0", "Z79.83"],
             [ln("99214", "150.00", D3, [1, 2])], submitted=None))
+    # codes typed as JSON numbers by a spreadsheet export
+    c = claim("V-23", "uc", "cigna", person("Quin", "Roe", "1983-12-12", "F"), ["N39.0"],
+              [ln("99213", 110, D3), ln("81002", 10.5, D3)])
+    c.update(place_of_service=20, frequency=1)
+    c["payer"]["id"], c["billing_provider"]["npi"], c["billing_provider"]["tax_id"] = 62308, 1234567877, 371234570
+    a(c)
     # quality-data codes and the global-period follow-up are sent at $0.00 on purpose
     a(claim("V-21", "fp", "medicare", person("Ora", "Pike", "1948-10-10", "F"), ["E11.9", "I10"],
             [ln("99214", "150.00", D2, [1, 2]), ln("3044F", "0.00", D2, [1]), ln("3074F", "0.00", D2, [2]),
