@@ -58,6 +58,9 @@ _LIGHT_WORDS = frozenset({"follow", "up", "visit", "symptom", "problem", "issue"
                           # the organ of a side-specific eye or ear code: the title often says only
                           # "bilateral" or "right" (H10.33 bilateral conjunctivitis)
                           "eye", "ear"})
+_NOT_A_VACCINATION = frozenset({"adverse", "reaction", "complication", "infection", "allergy", "underimmunization",
+                                "refused", "refuse", "refusal", "declined", "decline", "status", "exposure", "delayed",
+                                "not", "contraindication"})
 _ENCOUNTER_WORDS = frozenset({"initial", "subsequent", "sequela", "encounter", "routine", "healing", "delayed",
                               "nonunion", "malunion"})
 _EXTRA_COST = 0.035
@@ -373,6 +376,10 @@ class Encoder:
                 for code, path, toks, req in rows:
                     if norm[code] in known:
                         consider(norm[code], "index", path.replace(" | ", ", "), toks, req)
+        # a vaccine given is always Z23, whatever the vaccine (ICD-10-CM has no per-vaccine codes)
+        words_in = {c.word for c in concepts}
+        if "immunization" in words_in and not words_in & _NOT_A_VACCINATION:
+            cands["Z23"] = Candidate("Z23", 1.0, "vaccination", "lex", set().union(*(c.alts for c in concepts)))
         return self._rank(cands, concepts, total, limit, dos)
 
     def _rank(self, cands: dict[str, Candidate], concepts: list[Concept], total: float, limit: int,
