@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text
@@ -48,3 +50,29 @@ def test_money_round_trips_exactly(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":  # stored as integer cents: sums can never drift
         with engine.connect() as conn:
             assert conn.execute(text("select small_balance_limit from organization")).scalar() == 7
+
+
+def test_get_session_commits_or_rolls_back(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import chartclaim.store.db as db
+
+    monkeypatch.setattr(db, "get_engine", lambda: engine)
+    gen = db.get_session()
+    s = next(gen)
+    s.add(Organization(name="Kept"))
+    with pytest.raises(StopIteration):
+        next(gen)  # the request finished: commit
+    gen = db.get_session()
+    s = next(gen)
+    s.add(Organization(name="Dropped"))
+    with pytest.raises(RuntimeError):
+        gen.throw(RuntimeError("request failed"))
+    with session_scope(engine) as s2:
+        assert s2.scalars(select(Organization.name)).all() == ["Kept"]
+
+
+def test_default_url_is_sqlite_in_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chartclaim.settings import Settings
+
+    st = Settings(data_dir=tmp_path / "data")
+    assert st.sqlalchemy_url == f"sqlite:///{tmp_path / 'data' / 'chartclaim.sqlite'}"
+    assert Settings(database_url="postgresql+psycopg://u@h/db").sqlalchemy_url.startswith("postgresql+psycopg")
