@@ -99,3 +99,19 @@ def test_documents_that_are_not_claims(data_dir: Path, tmp_path: Path) -> None:
     assert "Did you mean 'units'?" in typo["message"]
     assert [e["rule_id"] for e in out["C9"]] == ["DATA-REQUIRED"] and "service line" in out["C9"][0]["message"]
     assert out["C10"] == []
+
+
+def test_same_claim_in_two_files_keeps_its_id(data_dir: Path, tmp_path: Path) -> None:
+    """The same claim sent twice from two files: both results carry the claim id as written and their
+    source, and the second is the duplicate."""
+    a, b = tmp_path / "monday.json", tmp_path / "tuesday.json"
+    a.write_text(json.dumps(SAMPLE))
+    b.write_text(json.dumps([SAMPLE]))
+    r = CliRunner().invoke(app, ["claims", "scrub", str(a), str(b), "--json", "--today", "2026-11-27"])
+    assert r.exit_code == 1
+    first, second = json.loads(r.stdout)["claims"]
+    assert first["claim_id"] == second["claim_id"] == "C1001"
+    assert (first["source"], second["source"]) == (str(a), f"{b}[0]")
+    assert first["edits"] == [] and [e["rule_id"] for e in second["edits"]] == ["DATA-DUPLICATE-CLAIM"]
+    r = CliRunner().invoke(app, ["claims", "scrub", str(a), str(b), "--today", "2026-11-27"])
+    assert f"C1001 ({b}[0]): errors" in r.output

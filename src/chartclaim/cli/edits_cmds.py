@@ -111,7 +111,7 @@ def scrub_cmd(
 
     Example: chartclaim claims scrub claim.json --json
     """
-    from chartclaim.edits.documents import DocumentError, read_documents, scrub_documents
+    from chartclaim.edits.documents import DocumentError, read_documents, scrub_document_results
     from chartclaim.edits.engine import ScrubContext
     from chartclaim.edits.payer_rules import RuleFileError
 
@@ -138,13 +138,14 @@ def scrub_cmd(
     except ValueError:
         _die(f"--today '{today}' is not a date (YYYY-MM-DD)")
     # A document that is not a valid claim (a required field missing, a bad date) comes back as data edits.
-    results = scrub_documents(docs, ctx)
-    errors = sum(1 for edits in results.values() for e in edits if e.severity == "error")
-    warnings = sum(1 for edits in results.values() for e in edits if e.severity == "warning")
+    results = scrub_document_results(docs, ctx)
+    errors = sum(1 for r in results for e in r.edits if e.severity == "error")
+    warnings = sum(1 for r in results for e in r.edits if e.severity == "warning")
     if as_json:
         typer.echo(json.dumps({
-            "claims": [{"claim_id": cid, "clean": not any(e.severity == "error" for e in edits),
-                        "edits": [e.to_dict() for e in edits]} for cid, edits in results.items()],
+            "claims": [{"claim_id": r.claim_id, "source": r.source,
+                        "clean": not any(e.severity == "error" for e in r.edits),
+                        "edits": [e.to_dict() for e in r.edits]} for r in results],
             "errors": errors, "warnings": warnings,
             "data": {"ncci_mce_loaded": ctx.store is not None, "codesets_loaded": ctx.codesets is not None}},
             indent=2))
@@ -153,9 +154,10 @@ def scrub_cmd(
             typer.echo("note: no NCCI/MCE data imported; NCCI and MCE edits were skipped.", err=True)
         if ctx.codesets is None:
             typer.echo("note: code sets unavailable; ICD-10-CM convention edits were skipped.", err=True)
-        for cid, edits in results.items():
+        for r in results:
+            edits = r.edits
             status = "clean" if not edits else ("errors" if any(e.severity == "error" for e in edits) else "warnings")
-            typer.echo(f"{cid}: {status}")
+            typer.echo(f"{r.claim_id} ({r.source}): {status}" if r.claim_id != r.source else f"{r.source}: {status}")
             for e in edits:
                 where = f"line {e.line}" if e.line else "claim"
                 typer.echo(f"  {e.severity.upper():7} {e.rule_id} [{e.family}] {where}: {e.message}")

@@ -9,9 +9,9 @@ ncci-mue, ncci-addon, data (identifiers, required fields, dates, money, duplicat
 medical-necessity (LCD/NCD-style policies).
 """
 
-from chartclaim.edits.documents import read_documents, scrub_documents
+from chartclaim.edits.documents import DocumentResult, read_documents, scrub_document_results, scrub_documents
 from chartclaim.edits.engine import ScrubContext, scrub, scrub_many
 from chartclaim.edits.model import FAMILIES, Edit, Family, Severity, has_errors
 
-__all__ = ["FAMILIES", "Edit", "Family", "ScrubContext", "Severity", "has_errors", "read_documents", "scrub",
-           "scrub_documents", "scrub_many"]
+__all__ = ["FAMILIES", "DocumentResult", "Edit", "Family", "ScrubContext", "Severity", "has_errors", "read_documents",
+           "scrub", "scrub_document_results", "scrub_documents", "scrub_many"]

@@ -133,9 +133,19 @@ def _lower(text: str) -> str:
     return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in text.split())
 
 
-def scrub_documents(docs: Sequence[Document], ctx: ScrubContext) -> dict[str, list[Edit]]:
-    """Scrub parsed claims (with batch duplicate checks) and report unparsable ones as data edits; keys
-    are claim ids (or sources) in input order."""
+@dataclass(frozen=True, slots=True)
+class DocumentResult:
+    """The edits of one claim document: its claim id as written (or the source when it has none)."""
+
+    source: str
+    claim_id: str
+    edits: list[Edit]
+
+
+def scrub_document_results(docs: Sequence[Document], ctx: ScrubContext) -> list[DocumentResult]:
+    """Scrub parsed claims (with batch duplicate checks) and report unparsable ones as data edits, one
+    result per document in input order; a claim id used twice stays as written (the source tells them
+    apart)."""
     parsed: list[tuple[int, Claim]] = []
     failed: dict[int, tuple[str, list[Edit]]] = {}
     for i, doc in enumerate(docs):
@@ -144,17 +154,26 @@ def scrub_documents(docs: Sequence[Document], ctx: ScrubContext) -> dict[str, li
         except ClaimFormatError as exc:
             edits = format_edits(exc, doc.data)
             failed[i] = (edits[0].claim_id if edits else doc.source, edits)
-    results = iter(scrub_many([c for _, c in parsed], ctx).items())
-    out: dict[str, list[Edit]] = {}
-    ok = {i for i, _ in parsed}
-    for i in range(len(docs)):
-        if i in ok:
-            key, edits = next(results)
+    results = iter(scrub_many([c for _, c in parsed], ctx).values())
+    claims = dict(parsed)
+    out: list[DocumentResult] = []
+    for i, doc in enumerate(docs):
+        if i in claims:
+            out.append(DocumentResult(doc.source, claims[i].claim_id, next(results)))
         else:
-            key, edits = failed[i]
+            cid, edits = failed[i]
+            out.append(DocumentResult(doc.source, cid, edits))
+    return out
+
+
+def scrub_documents(docs: Sequence[Document], ctx: ScrubContext) -> dict[str, list[Edit]]:
+    """`scrub_document_results` keyed by claim id in input order (a repeated id gets '#' suffixes)."""
+    out: dict[str, list[Edit]] = {}
+    for r in scrub_document_results(docs, ctx):
+        key = r.claim_id
         while key in out:
             key += "#"
-        out[key] = edits
+        out[key] = r.edits
     return out
 
 
