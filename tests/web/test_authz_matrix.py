@@ -101,7 +101,7 @@ def test_money_and_codes_rules_of_the_trade() -> None:
 # the encoder, aggregate reports, payer-level remittance lists, coder agreement figures.
 NO_PATIENT_DATA = {"/api/v1/auth/me", "/api/v1/users", "/users", "/api/v1/audit", "/audit", "/api/v1/codes/search",
                    "/api/v1/reports/ar-aging", "/api/v1/reports/denials", "/api/v1/reports/clean-claim-rate",
-                   "/api/v1/reports/summary", "/dashboard", "/api/v1/remittances", "/api/v1/denials/categories",
+                   "/api/v1/reports/kpis", "/dashboard", "/api/v1/remittances", "/api/v1/denials/categories",
                    "/api/v1/coding/accuracy"}
 
 

@@ -141,20 +141,27 @@ def test_billing_pages_render(clients: dict[str, TestClient], ids: dict[str, int
     assert "Scrubber edits" in c.get(f"/claims/{ids['claim1']}").text
 
 
-def test_reports_and_dashboard(clients: dict[str, TestClient]) -> None:
+def test_reports_and_dashboard(app: FastAPI, clients: dict[str, TestClient]) -> None:
+    from chartclaim.billing import ledger
+
     m = clients["manager"]
     aging = m.get("/api/v1/reports/ar-aging").json()
     assert aging["total"] >= 1
     total_open = sum(Decimal(r["total"]) for r in aging["items"])
-    summary = m.get("/api/v1/reports/summary").json()
-    assert total_open == Decimal(summary["totals"]["balance"])
+    with app.state.sessionmaker() as db:
+        assert total_open == ledger.overall_totals(db).balance
     for r in aging["items"]:
         assert sum(Decimal(r[b]) for b in ("0-30", "31-60", "61-90", "91-120", "120+")) == Decimal(r["total"])
+    assert m.get("/api/v1/reports/ar-aging", params={"by": "patient"}).json()["total"] >= 1
+    assert m.get("/api/v1/reports/ar-aging", params={"by": "planet"}).status_code == 422
+    k = m.get("/api/v1/reports/kpis").json()
+    assert Decimal(k["ar_total"]) == total_open
     assert m.get("/api/v1/reports/denials").status_code == 200
-    rates = m.get("/api/v1/reports/clean-claim-rate").json()["items"]
-    assert all(0 <= (x["rate"] or 0) <= 1 for x in rates)
+    rates = m.get("/api/v1/reports/clean-claim-rate", params={"months": 3}).json()["items"]
+    assert len(rates) == 3 and all(x["rate"] is None or 0 <= Decimal(x["rate"]) <= 100 for x in rates)
     page = m.get("/dashboard")
     assert page.status_code == 200 and 'id="chart-aging"' in page.text and "<rect" in page.text
+    assert "Net collection rate" in page.text
 
 
 def test_277ca_accepts_and_rejects_claims(app: FastAPI, clients: dict[str, TestClient], ids: dict[str, int]) -> None:
