@@ -104,6 +104,31 @@ def _date_el(v: str) -> str | None:
 
 _SEX = {"F": "F", "M": "M", "U": "U"}
 
+# Every segment an 837 (professional, institutional, dental; 5010 and the 4010 guides before it) defines.
+# One of these out of its place is read past; a segment that is none of them means a damaged file.
+SEGMENTS_837 = frozenset({
+    "ST", "SE", "BHT", "REF", "NM1", "N2", "N3", "N4", "PER", "PRV", "HL", "SBR", "PAT", "DMG", "CUR", "CLM",
+    "DTP", "CL1", "PWK", "CN1", "DN1", "DN2", "AMT", "K3", "NTE", "CR1", "CR2", "CR3", "CR4", "CR5", "CR6",
+    "CR7", "CR8", "CRC", "HI", "HCP", "QTY", "MEA", "LX", "SV1", "SV2", "SV3", "SV4", "SV5", "SV6", "SV7",
+    "TOO", "PS1", "HSD", "LIN", "CTP", "SVD", "CAS", "OI", "MIA", "MOA", "LQ", "FRM", "UR", "DSB", "IMM", "INS",
+})
+
+
+def _check_dates(fmt: str, v: str, pos: int, seg: list[str], i: int) -> None:
+    """A D8 (CCYYMMDD) or RD8 (CCYYMMDD-CCYYMMDD) value must be real dates: a located error otherwise
+    (read silently as no date, it would drop a date of service or a birth date)."""
+    if fmt == "D8":
+        parts = [v]
+    elif fmt == "RD8":
+        parts = v.split("-")
+        if len(parts) != 2:
+            raise _err(f"not a date range (CCYYMMDD-CCYYMMDD): {v!r}", pos, seg, i)
+    else:
+        return
+    for p in parts:
+        if p.strip("0") and date_lenient(p) is None:
+            raise _err(f"not a date (CCYYMMDD): {p!r}", pos, seg, i)
+
 
 def parse_837(raw: RawTransaction) -> ClaimFile:
     d = raw.interchange.delimiters
@@ -161,6 +186,14 @@ def parse_837(raw: RawTransaction) -> ClaimFile:
     for idx, seg in enumerate(segs):
         pos = base + idx
         tag = seg[0]
+        if tag not in SEGMENTS_837:
+            raise _err(f"segment {tag} is not an 837 segment", pos, seg)
+        if tag == "DTP":
+            _check_dates(_e(seg, 2), _e(seg, 3), pos, seg, 3)
+        elif tag == "DMG" and _e(seg, 2):
+            _check_dates(_e(seg, 1) or "D8", _e(seg, 2), pos, seg, 2)
+        elif tag in ("AMT", "HCP") and _e(seg, 2):
+            _num(seg, 2, pos)
         if after_n3 and tag != "N4":
             raise _err("N3 must be followed by N4 (address city/state/ZIP)", pos, seg)
         after_n3 = False
@@ -312,6 +345,7 @@ def parse_837(raw: RawTransaction) -> ClaimFile:
             clm.data["clm"] = seg
             _req(seg, 1, pos)
             _req(seg, 2, pos)
+            _num(seg, 2, pos)
             if not _e(seg, 5):
                 raise _err("required element is missing", pos, seg, 5)
             target = None

@@ -1,0 +1,60 @@
+"""Reviewer regressions for the 837 reader: a bad amount, date or foreign segment is a located error, not a
+claim read with the value silently missing. The 837s are written here from the test claims."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from chartclaim.x12 import MemoryControlNumbers, read
+from tests.x12.factories import professional, secondary
+from tests.x12.test_write837 import OPTS, REC, SUB
+
+
+def _written() -> str:
+    from chartclaim.x12.write837 import write_837
+
+    return write_837([professional(), secondary()], OPTS, SUB, REC, MemoryControlNumbers(), one_st_per_claim=False)
+
+
+def _position(text: str, pattern: str) -> int:
+    segs = [s.strip() for s in text.split("~") if s.strip()]
+    return next(i for i, s in enumerate(segs, 1) if re.match(pattern, s))
+
+
+def test_written_file_reads() -> None:
+    res = read(io.StringIO(_written()))
+    assert res.ok and len(res.models()[0].claims) == 2
+
+
+@pytest.mark.parametrize(
+    ("pattern", "element", "bad"),
+    [
+        (r"CLM\*PCN1001\*", "CLM02", "19X.5"),     # claim total charge
+        (r"DMG\*D8\*", "DMG02", "19800231"),       # subscriber birth date
+        (r"DTP\*472\*D8\*", "DTP03", "20240301X"),  # line date of service
+        (r"DTP\*472\*RD8\*", "DTP03", "20240301-2024"),
+        (r"AMT\*D\*", "AMT02", "1O0"),             # COB payer paid amount
+    ],
+)
+def test_bad_value_rejects_the_set_at_its_segment(pattern: str, element: str, bad: str) -> None:
+    text = _written()
+    pos = _position(text, pattern)
+    segs = [s for s in text.split("~")]
+    k = [i for i, s in enumerate(segs) if s.strip()][pos - 1]
+    parts = segs[k].split("*")
+    parts[int(element[-2:])] = bad
+    segs[k] = "*".join(parts)
+    res = read(io.StringIO("~".join(segs)))
+    [t] = res.transactions
+    assert t.model is None and t.error is not None
+    assert (t.error.position, t.error.element) == (pos, element)
+
+
+def test_foreign_segment_rejects_the_set() -> None:
+    text = _written().replace("~\nLX*2~", "~\nZZQ*1~\nLX*2~", 1)
+    res = read(io.StringIO(text))
+    [t] = res.transactions
+    assert t.error is not None and t.error.segment_id == "ZZQ" and t.error.position == _position(text, r"ZZQ\*")
