@@ -409,7 +409,9 @@ def _retired(claim: Claim, ctx: ScrubContext, line: int, code: str, dos: dt.date
     if store is None or store.mue(code, dos) is not None:
         return
     end = ctx.cached(("retired", code, dos), lambda: store.ptp_retired(code, dos))
-    if end is not None:
+    # CMS reuses HCPCS numbers years after deleting them (G0299, G0071...) without new PTP edits, so edits
+    # that ended long ago say nothing about today's code: only a retirement within ten years counts.
+    if end is not None and (dos - end).days <= 3653:
         yield Edit("CODE-PROC-INACTIVE", F, "warning", claim.claim_id, line,
                    f"{code} on line {line} looks deleted: every NCCI edit for it ended on {end} and the current "
                    "MUE table does not list it.",
