@@ -139,6 +139,8 @@ def test_billing_pages_render(clients: dict[str, TestClient], ids: dict[str, int
         r = c.get(url)
         assert r.status_code == 200, (url, r.text[:300])
     assert "Scrubber edits" in c.get(f"/claims/{ids['claim1']}").text
+    assert 'class="mono">C2000</a>' in c.get(f"/encounters/{ids['encounter0']}").text  # the encounter's claims
+    assert f'href="/encounters/{ids["encounter0"]}"' in c.get(f"/patients/{ids['patient0']}").text
 
 
 def test_reports_and_dashboard(app: FastAPI, clients: dict[str, TestClient]) -> None:

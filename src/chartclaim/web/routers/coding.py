@@ -15,7 +15,7 @@ from sqlalchemy import select
 from chartclaim.store.models import Encounter, PatientRecord, Provider
 from chartclaim.web.deps import Ctx, need
 from chartclaim.web.pagination import Page, PageParams, fetch_id_page, fetch_page, page_params
-from chartclaim.web.policy import Perm
+from chartclaim.web.policy import Perm, allowed
 from chartclaim.web.render import render
 from chartclaim.web.schemas import (
     AccuracyOut,
@@ -345,8 +345,14 @@ def encounter_page(request: Request, encounter_id: int, error: str | None = None
         (Encounter.date_of_service > enc.date_of_service)
         | ((Encounter.date_of_service == enc.date_of_service) & (Encounter.id > enc.id))).limit(1))
     added = [d for d in detail.decisions if d.decision == "add"]
+    claims = []
+    if allowed(ctx.user.role, Perm.BILLING_READ):
+        from chartclaim.store.models import ClaimRecord
+
+        claims = list(ctx.db.execute(select(ClaimRecord.id, ClaimRecord.claim_number, ClaimRecord.status)
+                                     .where(ClaimRecord.encounter_id == enc.id).order_by(ClaimRecord.id)).all())
     return render(ctx, request, "encounter.html", enc=detail, patient=patient, provider=provider, error=error,
-                  msg=msg, next_id=nxt, added=added, returns=returns_for(ctx, enc.id))
+                  msg=msg, next_id=nxt, added=added, returns=returns_for(ctx, enc.id), claims=claims)
 
 
 def _back(encounter_id: int, error: str | None = None, msg: str | None = None) -> RedirectResponse:

@@ -344,7 +344,14 @@ def patient_page(request: Request, patient_id: int, msg: str | None = None, erro
                                        .order_by(PatientPayment.received_on.desc())))
         plans = [_plan_out(ctx, pl) for pl in ctx.db.scalars(select(PaymentPlan).where(PaymentPlan.patient_id == p.id)
                                                              .order_by(PaymentPlan.id.desc()))]
-    return render(ctx, request, "patient.html", p=detail, payer_names=payer_names, entries=entries,
+    encounters: list[Any] = []
+    if allowed(ctx.user.role, Perm.CLINICAL_READ):
+        from chartclaim.store.models import Encounter
+
+        encounters = list(ctx.db.execute(select(Encounter.id, Encounter.date_of_service, Encounter.coding_status)
+                                         .where(Encounter.patient_id == p.id)
+                                         .order_by(Encounter.date_of_service.desc()).limit(50)).all())
+    return render(ctx, request, "patient.html", p=detail, payer_names=payer_names, entries=entries, encounters=encounters,
                   entries_total=entries_total, ledger_offset=ledger_offset, payments=payments, plans=plans,
                   methods=sorted(METHODS), msg=msg, error=error, today=dt.date.today())
 
