@@ -377,7 +377,7 @@ def procedures(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[E
         else:
             yield Edit("CODE-PROC-INVALID", F, "error", claim.claim_id, i,
                        f"Line {i} procedure '{code}' is not a CPT or HCPCS code (5 characters: 5 digits, 4 digits + "
-                       "F/T/U/M, or a letter + 4 digits).", "Enter the CPT/HCPCS code billed for the service.",
+                       "A/F/T/U/M, or a letter + 4 digits).", "Enter the CPT/HCPCS code billed for the service.",
                        "CPT/HCPCS")
         if len(ln.modifiers) > 4:
             yield Edit("CODE-MODIFIER", F, "error", claim.claim_id, i,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-CPT_SHAPE = re.compile(r"^\d{4}[0-9FTUM]$")        # Category I (5 digits), II (F), III (T), PLA (U), MAAA (M)
+CPT_SHAPE = re.compile(r"^\d{4}[0-9AFTUM]$")   # Category I (5 digits; vaccine admin 0001A...), II (F), III (T), PLA (U), MAAA (M)
 HCPCS_SHAPE = re.compile(r"^[A-V]\d{4}$")
 MODIFIER_SHAPE = re.compile(r"^[0-9A-Z]{2}$")
 

@@ -664,6 +664,8 @@ def planted_claims(clean: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], d
     plant("Y-39", "FP-02", "data", "DATA-TIMELY-FILING", "payer without a limit on file, sent 14 months late",
           lambda c: (c["payer"].pop("timely_filing_days"), c.__setitem__("submitted_on", "2026-11-20"),
                      [x.__setitem__("date_of_service", "2025-09-08") for x in c["lines"]]))
+    plant("Y-40", "FP-05", "code", "CODE-PROC-INACTIVE", "COVID vaccine admin 0001A (retired 2023) from an old template",
+          lambda c: L(c, 2).__setitem__("procedure", "0001A"))
     plant("Y-34", "FP-06", "code", "CODE-PROC-INACTIVE", "G0505 cognitive assessment deleted 2018",
           lambda c: c["lines"].append(ln("G0505", "200.00", D2, [2])))
     return out, expected
