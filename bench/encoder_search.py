@@ -22,6 +22,7 @@ QUERIES = ROOT / "tests" / "codesets" / "encoder_queries.tsv"
 ROUND2 = ROOT / "tests" / "codesets" / "encoder_queries_round2.tsv"
 ROUND3 = ROOT / "tests" / "codesets" / "encoder_queries_round3.tsv"
 ROUND4 = ROOT / "tests" / "codesets" / "encoder_queries_round4.tsv"
+ROUND5 = ROOT / "tests" / "codesets" / "encoder_queries_round5.tsv"
 HOLDOUT = ROOT / "tests" / "codesets" / "encoder_queries_holdout.tsv"
 
 
@@ -54,7 +55,7 @@ def main() -> None:
     cs = get_codesets()
     cs.search("warm up")
     sets = [("dev", QUERIES), ("round2 (tuned-on)", ROUND2), ("round3 (tuned-on)", ROUND3),
-            ("round4 (tuned-on)", ROUND4)] + ([("holdout", HOLDOUT)] if HOLDOUT.exists() else [])
+            ("round4 (tuned-on)", ROUND4), ("round5 (tuned-on)", ROUND5)] + ([("holdout", HOLDOUT)] if HOLDOUT.exists() else [])
     if args.queries:
         sets = [(args.queries.name, args.queries)]
     all_times: list[float] = []

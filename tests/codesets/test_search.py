@@ -13,6 +13,7 @@ QUERIES = Path(__file__).with_name("encoder_queries.tsv")
 ROUND2 = Path(__file__).with_name("encoder_queries_round2.tsv")
 ROUND3 = Path(__file__).with_name("encoder_queries_round3.tsv")
 ROUND4 = Path(__file__).with_name("encoder_queries_round4.tsv")
+ROUND5 = Path(__file__).with_name("encoder_queries_round5.tsv")
 HOLDOUT = Path(__file__).with_name("encoder_queries_holdout.tsv")
 MIN_TOP3 = 0.90
 
@@ -28,7 +29,7 @@ def load_queries(path: Path = QUERIES) -> list[tuple[str, set[str], str]]:
 
 
 def all_queries() -> list[tuple[str, set[str], str]]:
-    return [q for p in (QUERIES, ROUND2, ROUND3, ROUND4, HOLDOUT) if p.exists() for q in load_queries(p)]
+    return [q for p in (QUERIES, ROUND2, ROUND3, ROUND4, ROUND5, HOLDOUT) if p.exists() for q in load_queries(p)]
 
 
 def test_query_set_is_large_and_valid(cs: CodeSets) -> None:
