@@ -84,9 +84,13 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+REQUESTS: list[str] = []
+
+
 def _login(browser: object, base: str, user: str):  # type: ignore[no-untyped-def]
     ctx = browser.new_context(viewport={"width": 1366, "height": 768})  # type: ignore[attr-defined]
     page = ctx.new_page()
+    page.on("request", lambda req: REQUESTS.append(req.url))
     page.goto(f"{base}/login")
     page.fill('input[name="username"]', user)
     page.fill('input[name="password"]', PASSWORD)
@@ -180,3 +184,15 @@ def test_manager_dashboard(server: tuple[str, dict[str, int], Path], browser: ob
     assert "login" in page.inner_text("table.grid tbody")
     _shot(page, "09-audit-log")
     ctx.close()
+
+
+def test_nothing_is_loaded_from_elsewhere(server: tuple[str, dict[str, int], Path], browser: object) -> None:
+    base, ids, _ = server
+    ctx, page = _login(browser, base, "coder")
+    page.wait_for_url(f"{base}/coding")
+    page.goto(f"{base}/encounters/{ids['encounter1']}")
+    page.fill("input[data-code-search]", "bronch")
+    page.wait_for_selector("#search-out li")
+    assert "J20.9" in page.inner_text("#search-out")
+    ctx.close()
+    assert REQUESTS and all(u.startswith(base) for u in REQUESTS), [u for u in REQUESTS if not u.startswith(base)]
