@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from chartclaim.billing import lifecycle
 from chartclaim.billing.control_numbers import next_control_number
 from chartclaim.claim import Claim, ClaimFormatError, parse_claim
-from chartclaim.store.models import ClaimRecord, Organization
+from chartclaim.store.models import ClaimRecord, Organization, PayerRecord
 from chartclaim.web.services.claims import SubmitResult
 
 
@@ -66,8 +66,11 @@ def submit_via_clearinghouse(db: Session, claims: list[ClaimRecord], actor: str,
         except ClaimFormatError as e:
             res.refused.append((c.claim_number, str(e)))
             continue
+        # The payer's own route (practice data) when the routes file defines it, else the routing table.
+        payer = db.get(PayerRecord, c.payer_id)
+        own = payer.clearinghouse_route if payer is not None else None
         try:
-            route = routes.route_name(doc.payer.id)
+            route: str = own if own and own in routes.clearinghouses else routes.route_name(doc.payer.id)
         except Exception as e:
             res.refused.append((c.claim_number, str(e)))
             continue
