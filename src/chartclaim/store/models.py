@@ -423,7 +423,8 @@ class WebUser(Base):
 
 class AuditEvent(Base):
     """Append-only record of every view of and change to patient data: who, what, when. The migration adds
-    triggers that refuse UPDATE and DELETE; the ORM refuses them too. `detail` holds ids and field names only."""
+    triggers that refuse UPDATE and DELETE; the ORM refuses them too. `detail` holds ids, codes, states and the
+    reasons users typed; never names, birth dates or note text."""
 
     __tablename__ = "audit_event"
     __table_args__ = (
