@@ -52,9 +52,13 @@ def test_train_learns_practice_terms_and_round_trips(coder: Coder, tmp_path: Pat
     loaded = CoderModel.load(path.parent)
     assert loaded.threshold == model.threshold and loaded.coef == model.coef
     trained = coder.with_model(loaded)
-    res = trained.code("Exam today: blue toe syndrome, right foot. Mild tiredness.", profile="abstraction")
+    text = "Vital signs were stable. Exam showed blue toe syndrome of the right foot. Reports mild tiredness."
+    res = trained.code(text, profile="abstraction")
     codes = [c.code for c in res.codes]
     assert "I75.021" in codes
+    # ranked by the re-ranker: the learned code beats codes the practice never gives for this note
+    everything = trained.code(text, profile="abstraction", threshold=0.0)
+    assert everything.codes[0].code == "I75.021"
     c = next(c for c in res.codes if c.code == "I75.021")
     assert c.evidence and all(0.0 <= x.score <= 1.0 for x in res.codes)
     neg = trained.code("No blue toe syndrome.", profile="abstraction")

@@ -136,6 +136,22 @@ def ngram_keys(toks: list[Tok], max_n: int) -> list[tuple[tuple[str, ...], int, 
     return out
 
 
+def ngram_spans(toks: list[Tok], max_n: int) -> list[tuple[tuple[str, ...], int, int, tuple[int, ...]]]:
+    """As :func:`ngram_keys`, with the token indices of each run (for subsumption between runs)."""
+    keep = [i for i, t in enumerate(toks) if not t.norm.isdigit() or len(t.norm) < 3]
+    out = []
+    for a in range(len(keep)):
+        for n in range(1, max_n + 1):
+            if a + n > len(keep):
+                break
+            run = keep[a:a + n]
+            key = tuple(sorted({toks[i].norm for i in run}))
+            if all(k in GENERIC or k.isdigit() for k in key):
+                continue
+            out.append((key, toks[run[0]].start, toks[run[-1]].end, tuple(run)))
+    return out
+
+
 def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[str, Entry]] = ()) -> TermDictionary:
     d = TermDictionary(lexicon)
     for code, info in term.codes.items():

@@ -106,6 +106,7 @@ class CoderModel:
     _dict: TermDictionary | None = None
     _by_key: dict[tuple[str, ...], list[tuple[str, float]]] | None = None
     _folded: tuple[float, list[float]] | None = None
+    _static_cache: dict[str, tuple[float, ...]] = field(default_factory=dict)
 
     def classify(self, keys: Iterable[tuple[str, ...]]) -> dict[str, tuple[float, tuple[str, ...] | None]]:
         """P(code | note) for every code with a classifier, and the present key that supports it most."""
@@ -137,65 +138,116 @@ class CoderModel:
             self._dict = d
         return self._dict
 
+    def trivial(self, c: Candidate, an: Analysis) -> bool:
+        """A candidate supported only by weak learned phrases (no terminology match, no alignment with the
+        code's own words, a low classifier probability) is never coded: skip the re-ranker for it."""
+        if an.clf.get(c.code, 0.0) >= 0.1:
+            return False
+        st = self.stats
+        for m in c.mentions:
+            if m.entry.source != "learned":
+                return False
+            pos, occ = st.learned.get(m.key, {}).get(c.code, (0, 0))
+            if pos / (occ + 1.0) >= 0.2 or (m.key, c.code) in st.overlap:
+                return False
+        return True
+
+    def _static(self, code_dotted: str, coder: Coder) -> tuple[float, ...]:
+        """Features that depend on the code only (cached): prior, base precision, category statistics."""
+        got = self._static_cache.get(code_dotted)
+        if got is None:
+            st = self.stats
+            code = nodot(code_dotted)
+            bpos, bprop = st.base_code.get(code_dotted, (0, 0))
+            prior = math.log((st.code_count.get(code_dotted, 0) + 0.1) / (st.n_docs + 1.0))
+            bprec = (bpos + 1.0) / (bprop + 2.0)
+            cat = code[:3]
+            cpos, cprop = st.cat_base.get(cat, (0, 0))
+            info = coder.term.codes.get(code_dotted)
+            got = (prior, bprec, math.log1p(bprop), float(code.startswith("R")), float(code.startswith("Z")),
+                   float(bool(info and "unspecified" in info.description.lower())),
+                   math.log((st.cat_count.get(cat, 0) + 0.1) / (st.n_docs + 1.0)), (cpos + 1.0) / (cprop + 2.0))
+            if len(self._static_cache) < 100_000:
+                self._static_cache[code_dotted] = got
+        return got
+
     def features(self, c: Candidate, an: Analysis, coder: Coder,
                  prefixes: Counter[str] | None = None) -> list[float]:
         st = self.stats
         ms = c.mentions
         n = max(1, len(ms))
-        srcs = {m.entry.source for m in ms}
-        base = [m for m in ms if m.entry.source != "learned"]
-        learned = [m for m in ms if m.entry.source == "learned"]
-        cats = Counter(cat for m in ms for cat in m.assertion.categories)
-        lp, lpos, locc = 0.0, 0.0, 0.0
+        code_d = c.code
+        has = {"tabular": 0.0, "index": 0.0, "inclusion": 0.0, "learned": 0.0, "lexicon": 0.0}
+        neg = pos_ = hist = fam = hyp = res = 0
+        lp = lpos = locc = 0.0
         miss = 1.0
-        lkeys = set()
-        ovl_best, lp_ovl, al_pos = 0.0, 0.0, 0.0
-        for m in learned:
-            pos, occ = st.learned.get(m.key, {}).get(c.code, (0, 0))
-            p = pos / (occ + 1.0)
-            ov = st.overlap.get((m.key, c.code), 0.0)
-            if ov > ovl_best:
-                ovl_best = ov
-            if p * ov > lp_ovl:
-                lp_ovl, al_pos = p * ov, math.log1p(pos)
-            if m.key not in lkeys:
-                lkeys.add(m.key)
-                miss *= 1.0 - p
-            if p > lp:
-                lp, lpos, locc = p, math.log1p(pos), math.log1p(occ)
-        bpos, bprop = st.base_code.get(c.code, (0, 0))
-        kp, kocc = 0.0, 0.0
-        for m in base:
-            pos, occ = st.base_key.get((m.key, c.code), (0, 0))
-            p = (pos + 0.5) / (occ + 1.0)
-            if p > kp:
-                kp, kocc = p, math.log1p(occ)
-        prior = math.log((st.code_count.get(c.code, 0) + 0.1) / (st.n_docs + 1.0))
-        code = nodot(c.code)
+        lkeys: set[tuple[str, ...]] = set()
+        ovl_best = lp_ovl = al_pos = 0.0
+        kp = kocc = 0.0
+        key_len = 0
+        ambig = False
+        completed = False
+        all_clf = True
+        sentences = set()
+        for m in ms:
+            src = m.entry.source
+            has[src] = 1.0
+            cats = m.assertion.categories
+            if cats:
+                neg += "negated" in cats
+                pos_ += "possible" in cats
+                hist += "historical" in cats
+                fam += "family" in cats
+                hyp += "hypothetical" in cats
+                res += "resolved" in cats
+            sentences.add(m.sentence)
+            if m.ambiguity > 1:
+                ambig = True
+            if m.rule != "term":
+                completed = True
+                if not m.rule.startswith("document classifier"):
+                    all_clf = False
+            else:
+                all_clf = False
+            if src == "learned":
+                pos, occ = st.learned.get(m.key, {}).get(code_d, (0, 0))
+                p = pos / (occ + 1.0)
+                ov = st.overlap.get((m.key, code_d), 0.0)
+                if ov > ovl_best:
+                    ovl_best = ov
+                if p * ov > lp_ovl:
+                    lp_ovl, al_pos = p * ov, math.log1p(pos)
+                if m.key not in lkeys:
+                    lkeys.add(m.key)
+                    miss *= 1.0 - p
+                if p > lp:
+                    lp, lpos, locc = p, math.log1p(pos), math.log1p(occ)
+            else:
+                if len(m.key) > key_len:
+                    key_len = len(m.key)
+                kpos, kocc_ = st.base_key.get((m.key, code_d), (0, 0))
+                p = (kpos + 0.5) / (kocc_ + 1.0)
+                if p > kp:
+                    kp, kocc = p, math.log1p(kocc_)
+        prior, bprec, lbprop, chap_r, chap_z, unspec, cat_prior, cat_prec = self._static(code_d, coder)
+        code = nodot(code_d)
         if prefixes is None:
             prefixes = code_prefixes(an)
-        info = coder.term.codes.get(c.code)
-        bprec = (bpos + 1.0) / (bprop + 2.0)
-        cat = code[:3]
-        cpos, cprop = st.cat_base.get(cat, (0, 0))
-        clf = an.clf.get(c.code, 0.0)
-        negf = cats["negated"] / n
+        clf = an.clf.get(code_d, 0.0)
+        negf = neg / n
+        learned_any = has["learned"]
+        only_learned = float(learned_any == 1.0 and not (has["tabular"] or has["index"] or has["inclusion"]
+                                                          or has["lexicon"]))
         return [
-            float("tabular" in srcs), float("index" in srcs), float("inclusion" in srcs), float("learned" in srcs),
-            float(srcs == {"learned"}), float(max((len(m.key) for m in base), default=0)), math.log1p(len(ms)),
-            math.log1p(len({m.sentence for m in ms})), cats["negated"] / n, cats["possible"] / n,
-            cats["historical"] / n, cats["family"] / n, cats["hypothetical"] / n, cats["resolved"] / n, prior,
-            lp, lpos, locc, bprec, math.log1p(bprop), kp, kocc,
-            float(max((m.ambiguity for m in ms), default=1) > 1), float(any("combination" in r for r in c.rules)),
-            float(any(m.rule != "term" for m in ms)), float(code.startswith("R")), float(code.startswith("Z")),
+            has["tabular"], has["index"], has["inclusion"], learned_any, only_learned, float(key_len),
+            math.log1p(len(ms)), math.log1p(len(sentences)), negf, pos_ / n, hist / n, fam / n, hyp / n, res / n,
+            prior, lp, lpos, locc, bprec, lbprop, kp, kocc, float(ambig),
+            float(any("combination" in r for r in c.rules)), float(completed), chap_r, chap_z,
             min(ms[0].sentence / max(1, an.n_sentences), 1.0) if ms else 1.0,
             float(prefixes[code] > 1),
-            float(any(code[:i] in an_codes(prefixes) for i in range(3, len(code)))), math.log1p(len(an.candidates)),
-            float(bool(info and "unspecified" in info.description.lower())), lp * float("learned" in srcs),
-            prior * bprec, an.clf.get(c.code, 0.0), float(c.code in an.clf),
-            float(all(m.rule.startswith("document classifier") for m in ms)),
-            math.log((st.cat_count.get(cat, 0) + 0.1) / (st.n_docs + 1.0)), (cpos + 1.0) / (cprop + 2.0),
-            math.log1p(len(lkeys)), 1.0 - miss, clf * lp, kp * float("index" in srcs), math.sqrt(lp),
+            float(any(("=" + code[:i]) in prefixes for i in range(3, len(code)))), math.log1p(len(an.candidates)),
+            unspec, lp * learned_any, prior * bprec, clf, float(code_d in an.clf), float(all_clf and bool(ms)),
+            cat_prior, cat_prec, math.log1p(len(lkeys)), 1.0 - miss, clf * lp, kp * has["index"], math.sqrt(lp),
             math.sqrt(clf), negf * bprec, ovl_best, lp_ovl, al_pos,
         ]
 
@@ -207,6 +259,9 @@ class CoderModel:
         b, w = self._folded
         pre = code_prefixes(an)
         for c in an.candidates.values():
+            if self.trivial(c, an):
+                c.score = 0.0
+                continue
             x = self.features(c, an, coder, pre)
             z = b + sum(map(operator.mul, w, x))
             c.features = x
@@ -472,6 +527,8 @@ def train(coder: Coder, docs: Sequence[Doc], folds: int = 5, seed: int = 13,
         for i in (i for i in range(len(prep)) if fold_of[i] == fold):
             an = fc.analyse(prep[i].doc.text)
             for c in an.candidates.values():
+                if m.trivial(c, an):
+                    continue
                 X.append(m.features(c, an, coder))
                 y.append(int(credited(c.code, prep[i].gold)))
                 groups.append(i)

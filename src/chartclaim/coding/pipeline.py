@@ -12,7 +12,7 @@ from pathlib import Path
 
 from chartclaim.coding.assign import Assigner, encounter_of
 from chartclaim.coding.context import Assertion, ContextRules, default_rules
-from chartclaim.coding.dictionary import Entry, Match, TermDictionary, build_dictionary, ngram_keys
+from chartclaim.coding.dictionary import Entry, Match, TermDictionary, build_dictionary, ngram_spans
 from chartclaim.coding.lexicon import Lexicon, Tok, default_lexicon
 from chartclaim.coding.resources import read_table
 from chartclaim.coding.result import CodeSuggestion, CodingResult, Evidence, Rejected
@@ -20,6 +20,7 @@ from chartclaim.coding.terminology import Terminology, in_ranges, nodot
 from chartclaim.coding.text import find_sections, normalise, split_sentences
 
 PROFILES = ("us-outpatient", "us-inpatient", "abstraction")
+MAX_LEARNED_N = 3
 CLASSIFIER_MIN = 0.1     # a document-classifier code below this is not even a candidate
 _SOURCE_RANK = {"lexicon": 4, "index": 3, "tabular": 2, "inclusion": 2, "learned": 0}
 
@@ -138,16 +139,21 @@ class Coder:
                 triggers = self.context.triggers(norm, sent.start, sent.end)
                 ctx_norms = frozenset(t.norm for t in toks)
                 enc = encounter_of(norm[sent.start:sent.end])
-                for dic, learned in ((self.base, False), (self.learned, True)):
-                    if dic is None:
-                        continue
-                    for m in self._maximal(dic.match(toks), rejected, text):
+                for m in self._maximal(self.base.match(toks), rejected, text):
+                    self._assign(m, toks, text, norm, triggers, ctx_norms, enc, sec.name, n_sent,
+                                 False, cands, rejected)
+                if self.learned is not None:
+                    # learned phrases are runs of 1-3 words: one dictionary lookup per run
+                    grams = ngram_spans(toks, MAX_LEARNED_N)
+                    terms = self.learned.terms
+                    found = [Match(k, terms[k], idx, s, e) for k, s, e, idx in grams if k in terms]
+                    for m in self._maximal(found, rejected, text):
                         self._assign(m, toks, text, norm, triggers, ctx_norms, enc, sec.name, n_sent,
-                                     learned, cands, rejected)
-                if use_clf:
-                    for k, s, e in ngram_keys(toks, 2):
-                        if k not in keys:
-                            keys[k] = (s, e, n_sent, sec.name, triggers)
+                                     True, cands, rejected)
+                    if use_clf:
+                        for k, s, e, _idx in grams:
+                            if len(k) <= 2 and k not in keys:
+                                keys[k] = (s, e, n_sent, sec.name, triggers)
                 n_sent += 1
         self._combine(cands, rejected, text)
         an = Analysis(text, norm, cands, rejected, n_sent)
@@ -403,13 +409,16 @@ class Coder:
         """Score order, then the conventions: a 'code first' etiology precedes its manifestation, a code
         with 'use additional code' precedes the added code, and a manifestation is never first-listed."""
         order = list(final)
-        for _ in range(2):
-            for i in range(len(order)):
-                for j in range(i + 1, len(order)):
-                    a, b = order[i], order[j]
-                    if in_ranges(b.code, self._notes(a.code, "code_first")) or \
-                            in_ranges(a.code, self._notes(b.code, "use_additional")):
-                        order.insert(i, order.pop(j))
+        # only codes that carry a code-first or use-additional note can move anything
+        movers = {c.code for c in order if self._notes(c.code, "code_first") or self._notes(c.code, "use_additional")}
+        if movers:
+            for _ in range(2):
+                for i in range(len(order)):
+                    for j in range(i + 1, len(order)):
+                        a, b = order[i], order[j]
+                        if (a.code in movers and in_ranges(b.code, self._notes(a.code, "code_first"))) or \
+                                (b.code in movers and in_ranges(a.code, self._notes(b.code, "use_additional"))):
+                            order.insert(i, order.pop(j))
         if order and self.term.is_manifestation(order[0].code):
             k = next((i for i, c in enumerate(order) if not self.term.is_manifestation(c.code)), None)
             if k is not None:
