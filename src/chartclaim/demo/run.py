@@ -353,8 +353,11 @@ class DemoRun:
         if row is not None:
             row.document = claim.model_dump(mode="json", exclude_none=True)
             row.frequency = claim.frequency
-            for ln_row, ln in zip(row.lines, claim.lines, strict=False):
-                ln_row.modifiers = ":".join(ln.modifiers)
+            by_lcn = {ln.line_control_number: ln for ln in claim.lines}
+            for ln_row in row.lines:
+                ln = by_lcn.get(ln_row.line_control_number)
+                if ln is not None:
+                    ln_row.modifiers = ":".join(ln.modifiers)
 
     # ------------------------------------------------------------------------------------------- scrub
     def _scrub(self) -> None:
@@ -385,6 +388,7 @@ class DemoRun:
                 claim, changed = self._biller_fixes(self.claims[cid], edits)
                 if changed:
                     fixed += 1
+                    self._remove_lines(cid, claim, self.submit_on[cid])
                     self._save_document(cid, claim)
                 if n % 50 == 0:
                     self.progress("scrub", n + 1, len(ids))
@@ -418,6 +422,18 @@ class DemoRun:
                 st.note += ("; NCCI tables not imported (chartclaim edits import ncci PATH), so NCCI pairs were "
                             "not checked before submission")
 
+    def _remove_lines(self, cid: str, claim: Claim, on: dt.date) -> None:
+        """Services the biller took off the claim (bundled by NCCI) are written off: they are not billable."""
+        from chartclaim.billing import ledger
+
+        keep = {ln.line_control_number for ln in claim.lines}
+        row = self._row(cid)
+        for ln in row.lines:
+            if ln.line_control_number not in keep:
+                ledger.adjust(self.session, ln, ln.charge, row.payer_id, on, "NCCI", group_code="CO", kind="writeoff",
+                              actor="demo-biller", memo="bundled service removed from the claim (NCCI, no modifier allowed)")
+                self.counts["lines_removed_ncci"] += 1
+
     def _write_off(self, cid: str, on: dt.date, reason: str, why: str) -> None:
         """The practice absorbs a charge it cannot bill (the payer would deny it; the patient does not owe it)."""
         from chartclaim.billing import ledger
@@ -435,19 +451,22 @@ class DemoRun:
         lines = list(claim.lines)
         changed = False
         text = " ".join(f"{e.message} {e.fix}" for e in edits)
+        drop: set[int] = set()
         for e in edits:
             if e.family != "ncci-ptp" or e.line is None or not (1 <= e.line <= len(lines)):
                 continue
-            target = e.line - 1
-            # the edit may name the column-1 line; the modifier goes on the column-2 code (an E/M gets 25)
-            em = [i for i, ln in enumerate(lines) if ln.procedure in EM_CODES]
-            if em and "25" in f"{e.message} {e.fix}":
-                target = em[0]
-            ln = lines[target]
-            mod = "25" if ln.procedure in EM_CODES else "59"
+            ln = lines[e.line - 1]
+            if e.rule_id.endswith("-0") or e.fix.startswith("Remove"):
+                drop.add(e.line - 1)  # no modifier overrides the pair: the bundled service comes off the claim
+                continue
+            # the edit sits on the line that needs the change: the E/M gets 25, another column-2 code 59
+            mod = "25" if "modifier 25" in e.message else "59"
             if mod not in ln.modifiers and len(ln.modifiers) < 4:
-                lines[target] = ln.model_copy(update={"modifiers": (*ln.modifiers, mod)})
+                lines[e.line - 1] = ln.model_copy(update={"modifiers": (*ln.modifiers, mod)})
                 changed = True
+        if drop and len(drop) < len(lines):
+            lines = [ln for i, ln in enumerate(lines) if i not in drop]
+            changed = True
         for e in edits:
             # telehealth: the payer wants modifier 95 on services billed at POS 02/10
             if e.line is not None and 1 <= e.line <= len(lines) and "modifier 95" in e.fix:
@@ -962,7 +981,7 @@ class DemoRun:
                 buckets[3] if age <= 120 else buckets[4])
             key = self.practice.payer(names[payer_id]).name if payer_id is not None else "Patients"
             out[key][b] += Decimal(bal)
-        return sorted(out.items(), key=lambda kv: kv[0])
+        return sorted(((k, v) for k, v in out.items() if any(v.values())), key=lambda kv: kv[0])
 
 
     def close(self) -> None:

@@ -169,15 +169,17 @@ class SimulatedPayer:
         earlier = self.adjudicated.get((claim.claim_id, contract.payer.id))
         if claim.frequency in ("7", "8") and earlier is not None:
             # A replacement (7) or void (8): the payer takes back what it did with the original claim first,
-            # on this check run, and pays the replacement on the next one.
-            self.pending.append(_Pending(pay_on, reverse(earlier)))
+            # on this check run, and pays the replacement on the next one. What it has not paid out yet it
+            # simply withdraws.
+            if not self._withdraw(earlier):
+                self.pending.append(_Pending(pay_on, reverse(earlier)))
             self.paid.pop(claim.claim_id, None)
             del self.adjudicated[(claim.claim_id, contract.payer.id)]
             if earlier.crossover_to is not None:
                 # the supplemental payer takes back its crossover adjudication too
                 sec_key = (claim.claim_id, earlier.crossover_to[0])
                 sec_earlier = self.adjudicated.pop(sec_key, None)
-                if sec_earlier is not None:
+                if sec_earlier is not None and not self._withdraw(sec_earlier):
                     self.pending.append(_Pending(self._pay_date(self.payers[sec_key[1]], received_on),
                                                  reverse(sec_earlier)))
             if claim.frequency == "8":
@@ -205,6 +207,14 @@ class SimulatedPayer:
                     sec_pay += dt.timedelta(days=7)  # after the supplemental payer's own reversal
                 self.pending.append(_Pending(sec_pay, sec))
                 self.adjudicated[(claim.claim_id, sec_payer_id)] = sec
+
+    def _withdraw(self, result: ClaimResult) -> bool:
+        """Drop a result that is still waiting for its check run (nothing to reverse: it was never sent)."""
+        for i, p in enumerate(self.pending):
+            if p.result is result:
+                del self.pending[i]
+                return True
+        return False
 
     def _pay_date(self, payer: PayerProfile, received_on: dt.date) -> dt.date:
         # Medicare may not pay a clean electronic claim before day 14 (the payment floor); others take a week+.
