@@ -223,3 +223,24 @@ def test_cli_json_keeps_the_cas_group_code(tmp_path: Path) -> None:
     doc = json.loads(out.output)
     line = doc["transactions"][0]["model"]["claims"][0]["services"][1]
     assert [(a["group"], a["reason"], a["amount"]) for a in line["adjustments"]] == [("PR", "1", "100"), ("CO", "45", "100")]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "element"),
+    [
+        ("CAS*CO*45*30~", "CAS*CO*45*30" + "*" * 16 + "*9~", "CAS20"),
+        ("SVC*HC:99213:25*200*150**1~", "SVC*HC:99213:25*200*150**1***X~", "SVC08"),
+        ("CLP*C-1*1*200*150*20*12*PCN-1~", "CLP*C-1*1*200*150*20*12*PCN-1" + "*" * 8 + "*X~", "CLP16"),
+        ("LX*1~", "LX*1*2~", "LX02"),
+    ],
+)
+def test_content_beyond_a_segments_last_element_is_an_error(old: str, new: str, element: str) -> None:
+    text = era()
+    assert old in text
+    t = _one(text.replace(old, new))
+    assert t.error is not None and t.error.element == element
+
+
+def test_trailing_empty_elements_are_tolerated() -> None:
+    text = era().replace("LX*1~", "LX*1***~").replace("CAS*CO*45*30~", "CAS*CO*45*30" + "*" * 20 + "~")
+    assert _one(text).model is not None

@@ -461,6 +461,29 @@ def _checked_date(v: str, seg: list[str], i: int, pos: int, issues: list[Issue])
     return d
 
 
+# The most elements each 835 segment has (X12 5010 segment dictionary). An element with content beyond it is
+# a syntax error (a 999 would say "too many data elements"): usually a stray separator inside free text or a
+# damaged segment, whose values would otherwise be read from the wrong positions. Checked on every segment the
+# read splits (the unsplit REF/NM1/PER/LQ/DTM of the hot path are not counted: a count per segment costs more
+# than the rest of their handling).
+MAX_ELEMENTS_835 = {
+    "ST": 3, "SE": 2, "BPR": 21, "NTE": 2, "TRN": 4, "CUR": 21, "REF": 4, "DTM": 6, "N1": 6, "N2": 2, "N3": 2,
+    "N4": 7, "PER": 9, "RDM": 3, "LX": 1, "TS3": 24, "TS2": 19, "CLP": 14, "CAS": 19, "NM1": 12, "MIA": 24,
+    "MOA": 9, "AMT": 3, "QTY": 4, "SVC": 7, "LQ": 2, "PLB": 14,
+}
+
+
+def _too_many(seg: list[str], pos: int) -> None:
+    """Raise when an element beyond the segment's last one has content (trailing empty ones are tolerated)."""
+    most = MAX_ELEMENTS_835.get(seg[0])
+    if most is None or len(seg) <= most + 1:
+        return
+    for k in range(most + 1, len(seg)):
+        if seg[k].strip():
+            raise X12Error(f"{seg[0]} has at most {most} elements; element {k} has {seg[k].strip()!r}",
+                           position=pos, segment_id=seg[0], element=f"{seg[0]}{k:02d}")
+
+
 def _unexpected(tag: str, pos: int, where: str, issues: list[Issue]) -> None:
     if tag not in SEGMENTS_835:
         raise X12Error(f"segment {tag} is not an 835 segment", position=pos, segment_id=tag)
@@ -653,6 +676,7 @@ def parse_835(raw: RawTransaction) -> Remittance:
         pos = base + i
         if tag in ("LX", "CLP", "PLB", "TS3", "TS2"):
             break
+        _too_many(seg, pos)
         if tag == "BPR":
             s = Seg(seg, pos, d)
             bpr16 = s[16]
@@ -766,6 +790,8 @@ def parse_835(raw: RawTransaction) -> Remittance:
                 raise X12Error("CAS outside a claim (no CLP before it)", position=base + i, segment_id="CAS")
             # fast path: well-formed CAS (group, then reason/amount/quantity triplets); anything odd takes the
             # checked path, which raises the located error or returns the same total
+            if len(seg) > 20:
+                _too_many(seg, base + i)  # outside the try: an X12Error is a ValueError
             try:
                 k = len(seg)
                 if k < 4 or seg[1] not in groups or not seg[2]:
@@ -796,6 +822,8 @@ def parse_835(raw: RawTransaction) -> Remittance:
                 close_line()
             s_pos = base + i
             k = len(seg)
+            if k > 8:
+                _too_many(seg, s_pos)
             if k < 4 or not seg[1].strip():
                 raise X12Error("SVC01 procedure is missing", position=s_pos, segment_id="SVC", element="SVC01")
             try:
@@ -818,6 +846,8 @@ def parse_835(raw: RawTransaction) -> Remittance:
             if c_start >= 0:
                 close_claim(i)
             pos = base + i
+            if len(seg) > 15:
+                _too_many(seg, pos)
             if len(seg) < 5 or not seg[1].strip():
                 raise X12Error("CLP01 patient control number is missing", position=pos, segment_id="CLP", element="CLP01")
             if not seg[2].strip():
@@ -833,6 +863,8 @@ def parse_835(raw: RawTransaction) -> Remittance:
                 _opt_num(seg, 12, pos)
                 _opt_num(seg, 13, pos)
         elif tag in ("AMT", "QTY"):
+            if len(seg) > 5:
+                _too_many(seg, base + i)
             if c_start < 0:
                 raise X12Error(f"{tag} outside a claim (no CLP before it)", position=base + i, segment_id=tag)
             try:
@@ -841,6 +873,7 @@ def parse_835(raw: RawTransaction) -> Remittance:
             except (ValueError, ArithmeticError, IndexError):
                 _req_num(seg, 2, base + i)
         elif tag == "LX":
+            _too_many(seg, base + i)
             if c_start >= 0:
                 close_claim(i)
             if ts3 or ts2:
@@ -848,10 +881,12 @@ def parse_835(raw: RawTransaction) -> Remittance:
                 ts3 = ts2 = ()
             header_number = _e(seg, 1)
         elif tag == "PLB":
+            _too_many(seg, base + i)
             if c_start >= 0:
                 close_claim(i)
             plbs.append(_plb(seg, base + i, comp))
         elif tag in ("TS3", "TS2"):
+            _too_many(seg, base + i)
             if c_start >= 0:
                 close_claim(i)
             if tag == "TS3":
@@ -859,6 +894,7 @@ def parse_835(raw: RawTransaction) -> Remittance:
             else:
                 ts2 = tuple(x.strip() for x in seg[1:])
         elif tag in ("MIA", "MOA"):
+            _too_many(seg, base + i)
             if c_start < 0:
                 raise X12Error(f"{tag} outside a claim (no CLP before it)", position=base + i, segment_id=tag)
             if s_seg is not None:
