@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, HTTPException, Request
@@ -38,7 +38,6 @@ class Ctx:
     db: Session
     user: User
     session: SessionData
-    _audited: list[AuditEvent] = field(default_factory=list)
 
     @property
     def csrf_token(self) -> str:
@@ -46,7 +45,7 @@ class Ctx:
 
     def audit(self, action: str, entity: str, entity_id: Any = None, patient_id: int | None = None,
               **detail: Any) -> None:
-        """Record a view or change. Changes commit with the change itself; call `commit_view` for reads."""
+        """Record a change; it commits with the change itself (one transaction). Reads use `view`."""
         ev = AuditEvent(
             user_id=self.user.id, username=self.user.username, role=self.user.role, action=action,
             entity=entity, entity_id=None if entity_id is None else str(entity_id), patient_id=patient_id,
@@ -54,9 +53,9 @@ class Ctx:
             ip=(self.request.client.host if self.request.client else "")[:64],
         )
         self.db.add(ev)
-        self._audited.append(ev)
 
     def view(self, entity: str, entity_id: Any = None, patient_id: int | None = None, **detail: Any) -> None:
+        """Record a read of patient data and commit it at once."""
         self.audit("view", entity, entity_id, patient_id, **detail)
         self.db.commit()
 
