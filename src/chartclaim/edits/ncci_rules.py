@@ -39,7 +39,11 @@ def _bypassed(col1: ServiceLine, col2: ServiceLine) -> bool:
         return bool(EM_BYPASS & (set(col1.modifiers) | set(col2.modifiers)))
     if em1 or em2:
         em = col2 if em2 else col1
-        return bool(EM_BYPASS & set(em.modifiers))
+        if EM_BYPASS & set(em.modifiers):
+            return True
+        # A service bundled INTO the E/M (E/M in column 1, e.g. 99214/G0444) is unbundled by a distinct-
+        # service modifier on that service itself; 59/X{EPSU} are never valid on the E/M line.
+        return em1 and bool(DISTINCT & set(col2.modifiers))
     m1, m2 = set(col1.modifiers), set(col2.modifiers)
     if (DISTINCT | GLOBAL_SURGERY | {"91"}) & (m1 | m2):
         return True
@@ -80,8 +84,9 @@ def ptp(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
                                f"bundles {c2} into {c1}{why}.")
                         fix = (f"If the visit was significant and separately identifiable from {other} (its own "
                                f"documented history/exam/decision-making), add modifier 25 to {em} on line {em_line}"
-                               f" (57 if the visit was the decision for major surgery); otherwise remove {c2}, "
-                               f"which NCCI counts as part of {c1}.")
+                               f" (57 if the visit was the decision for major surgery)"
+                               + (f", or XU/59 on {c2} (line {j}) if it was a distinct service" if em == c1 else "")
+                               + f"; otherwise remove {c2}, which NCCI counts as part of {c1}.")
                     else:
                         msg = (f"{c1} and {c2} on the same day: NCCI bundles {c2} into {c1} unless a modifier "
                                f"shows they were distinct{why}.")

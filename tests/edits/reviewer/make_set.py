@@ -350,6 +350,11 @@ def clean_claims_2() -> list[dict[str, Any]]:
             [ln("99392", "160.00", D2, [1, 2])], patient=kid("Mo", "Ma", "2024-01-15", "M")))
     a(claim("V-20", "fp", "uhc", person("Nan", "Oz", "1949-09-09", "F"), ["M81.0", "Z79.83"],
             [ln("99214", "150.00", D3, [1, 2])], submitted=None))
+    # depression screening with a problem visit: 99214/G0444 is an indicator-1 pair with the E/M in column 1
+    a(claim("V-24", "fp", "medicare", person("Rex", "Sol", "1951-01-21", "M"), ["I10", "Z13.31"],
+            [ln("99214", "150.00", D3, [1], ["25"]), ln("G0444", "20.00", D3, [2])]))
+    a(claim("V-25", "fp", "medicare", person("Sal", "Tam", "1952-02-22", "F"), ["E78.5", "Z13.31"],
+            [ln("99213", "110.00", D4, [1]), ln("G0444", "20.00", D4, [2], ["XU"])]))
     # codes typed as JSON numbers by a spreadsheet export
     c = claim("V-23", "uc", "cigna", person("Quin", "Roe", "1983-12-12", "F"), ["N39.0"],
               [ln("99213", 110, D3), ln("81002", 10.5, D3)])
@@ -666,6 +671,8 @@ def planted_claims(clean: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], d
                      [x.__setitem__("date_of_service", "2025-09-08") for x in c["lines"]]))
     plant("Y-40", "FP-05", "code", "CODE-PROC-INACTIVE", "COVID vaccine admin 0001A (retired 2023) from an old template",
           lambda c: L(c, 2).__setitem__("procedure", "0001A"))
+    plant("Y-41", "V-24", "ncci-ptp", "NCCI-PTP-1", "99214 + G0444 without any modifier",
+          lambda c: L(c, 1).pop("modifiers"))
     plant("Y-34", "FP-06", "code", "CODE-PROC-INACTIVE", "G0505 cognitive assessment deleted 2018",
           lambda c: c["lines"].append(ln("G0505", "200.00", D2, [2])))
     return out, expected
