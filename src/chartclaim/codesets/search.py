@@ -55,6 +55,7 @@ _LIGHT_WORDS = frozenset({"follow", "up", "visit", "symptom", "problem", "issue"
                           "positive", "negative", "confirmed", "known", "new", "child", "adult", "elderly",
                           "pediatric", "patient", "care", "kid", "toddler", "baby", "man", "woman", "male",
                           "female", "boy", "girl", "year", "old", "month", "week", "day", "today", "mild", "need",
+                          "complaint", "treatment", "diagnosis",
                           # the organ of a side-specific eye or ear code: the title often says only
                           # "bilateral" or "right" (H10.33 bilateral conjunctivitis)
                           "eye", "ear"})
@@ -193,7 +194,14 @@ class Encoder:
         return str(best[0][0])
 
     def concepts(self, query: str) -> list[Concept]:
-        raw = [w for w in self.rewrite(query) if w not in STOPWORDS and w != "with"]
+        rw = self.rewrite(query)
+        # an age ('45 yo', '6 month old') says who, not what: drop its number
+        # (weeks stay when not followed by 'old': '12 weeks' pregnant is Z3A.12)
+        rw = [w for i, w in enumerate(rw) if not (
+            w.isdigit() and i + 1 < len(rw) and (
+                rw[i + 1] in ("year", "years", "month", "months", "day", "days")
+                or (rw[i + 1] in ("week", "weeks") and i + 2 < len(rw) and rw[i + 2] == "old")))]
+        raw = [w for w in rw if w not in STOPWORDS and w != "with"]
         vocab = self.vocab()
         toks = [stem(w) for w in raw]
         # words split by the typist ('osteo arthritis', 'chicken pox'): when both halves are words of their
