@@ -304,7 +304,9 @@ def _required_use_additional(e: Any) -> list[Any]:
     out = []
     notes = list(e.use_additional)
     for idx, n in enumerate(notes):
-        if not n.ranges or n.at.replace(".", "") != e.nodot:
+        at = n.at.replace(".", "")
+        # the code's own notes and its subcategory's (O99.21 -> O99.210), not category/chapter-wide lists
+        if not n.ranges or not (at == e.nodot or (len(at) >= 4 and e.nodot.startswith(at))):
             continue
         text = n.text.strip().lower()
         if not text.startswith(("code to identify", "code to indicate")) or text.endswith(":"):
