@@ -58,3 +58,22 @@ def test_foreign_segment_rejects_the_set() -> None:
     res = read(io.StringIO(text))
     [t] = res.transactions
     assert t.error is not None and t.error.segment_id == "ZZQ" and t.error.position == _position(text, r"ZZQ\*")
+
+
+def test_payer_city_state_zip_without_street_line_is_an_issue_not_a_rejection() -> None:
+    text = _written()
+    # drop the payer's street line (loop 2010BB): real senders send N4 alone there
+    m = re.search(r"NM1\*PR\*2\*ACME HEALTH PLAN\*\*\*\*\*PI\*87726~\nN3\*[^~]*~\n", text)
+    assert m is not None
+    text = text.replace(m.group(0), m.group(0).split("\n")[0] + "\n", 1)
+    res = read(io.StringIO(text))
+    assert res.ok, [str(e) for e in res.errors]
+    assert any("N4 without N3" in i.message for i in res.models()[0].issues)
+
+
+def test_ta1_position_is_the_ta1_segment() -> None:
+    text = ("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*^*00501*000000001*0*P*:~"
+            "TA1*000000101*240101*1159*A*000~TA1*000000102*240101*1159*R*022~IEA*0*000000001~")
+    res = read(io.StringIO(text))
+    assert [t.position for t in res.transactions] == [2, 3]
+    assert [t.model.status for t in res.transactions] == ["A", "R"]

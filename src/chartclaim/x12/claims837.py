@@ -292,6 +292,12 @@ def parse_837(raw: RawTransaction) -> ClaimFile:
             if target is None:
                 issues.append(Issue("N4 outside a name loop; ignored", pos, tag))
                 continue
+            if "address" not in target and target_name != "85":
+                # a payer or other party with city/state/ZIP but no street line (seen in real files): not an
+                # address the claim can carry, but no reason to refuse the claims; the billing provider's
+                # address (2010AA) is required whole
+                issues.append(Issue("N4 without N3 (address line) before it; ignored", pos, tag))
+                continue
             a = target.setdefault("address", {"line1": ""})
             a.update({"city": _e(seg, 1), "state": _e(seg, 2), "zip": _e(seg, 3)})
             if not a.get("line1"):

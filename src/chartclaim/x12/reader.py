@@ -130,7 +130,9 @@ def _result(raw: RawTransaction, kinds: set[str] | None,
     kind = transaction_kind(raw)
     if kinds is not None and kind not in kinds:
         return None
-    res = TransactionResult(kind, raw.control_number, raw.start, issues=list(raw.issues),
+    # a TA1 has no ST: its pseudo transaction starts one before the TA1 segment, whose position is reported
+    res = TransactionResult(kind, raw.control_number, raw.start + 1 if kind == "TA1" else raw.start,
+                            issues=list(raw.issues),
                             implementation=raw.implementation,
                             group_control_number=raw.group.control_number if raw.group else "",
                             interchange_control_number=raw.interchange.control_number)
