@@ -115,3 +115,14 @@ def test_same_claim_in_two_files_keeps_its_id(data_dir: Path, tmp_path: Path) ->
     assert first["edits"] == [] and [e["rule_id"] for e in second["edits"]] == ["DATA-DUPLICATE-CLAIM"]
     r = CliRunner().invoke(app, ["claims", "scrub", str(a), str(b), "--today", "2026-11-27"])
     assert f"C1001 ({b}[0]): errors" in r.output
+
+
+def test_unreadable_file_does_not_hide_the_others(data_dir: Path, tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(SAMPLE))
+    bad.write_text("{not json")
+    r = CliRunner().invoke(app, ["claims", "scrub", str(bad), str(good), "--json", "--today", "2026-11-27"])
+    assert r.exit_code == 2
+    out = json.loads(r.stdout)
+    assert [c["claim_id"] for c in out["claims"]] == ["C1001"]
+    assert len(out["unreadable"]) == 1 and "bad.json" in out["unreadable"][0] and "line 1" in out["unreadable"][0]

@@ -107,7 +107,8 @@ def scrub_cmd(
                                        help="Claims already submitted (JSON files): a repeat is a duplicate claim."),
 ) -> None:
     """Scrub claims before submission; prints every edit with a fix. Exit status 1 when any error, 2 when a
-    file is not JSON. A document missing required fields is reported as data edits naming each field.
+    file is not JSON (the other files are still scrubbed and printed). A document missing required fields is
+    reported as data edits naming the file and each field.
 
     Example: chartclaim claims scrub claim.json --json
     """
@@ -116,11 +117,16 @@ def scrub_cmd(
     from chartclaim.edits.payer_rules import RuleFileError
 
     docs = []
+    unreadable: list[str] = []   # files that are not JSON: named, the others still scrubbed, exit status 2
     for f in files:
         try:
             docs.extend(read_documents(f))
         except DocumentError as exc:
-            _die(str(exc))
+            unreadable.append(str(exc))
+    if unreadable and not docs:
+        for msg in unreadable:
+            typer.echo(f"error: {msg}", err=True)
+        raise typer.Exit(2)
     from chartclaim.claim import ClaimFormatError, load_claims
     from chartclaim.edits.data_rules import claim_fingerprint
 
@@ -146,7 +152,7 @@ def scrub_cmd(
             "claims": [{"claim_id": r.claim_id, "source": r.source,
                         "clean": not any(e.severity == "error" for e in r.edits),
                         "edits": [e.to_dict() for e in r.edits]} for r in results],
-            "errors": errors, "warnings": warnings,
+            "errors": errors, "warnings": warnings, "unreadable": unreadable,
             "data": {"ncci_mce_loaded": ctx.store is not None, "codesets_loaded": ctx.codesets is not None}},
             indent=2))
     else:
@@ -163,5 +169,9 @@ def scrub_cmd(
                 typer.echo(f"  {e.severity.upper():7} {e.rule_id} [{e.family}] {where}: {e.message}")
                 typer.echo(f"          fix: {e.fix}")
         typer.echo(f"{len(results)} claim(s), {errors} error(s), {warnings} warning(s)")
+    for msg in unreadable:
+        typer.echo(f"error: {msg} (file not scrubbed)", err=True)
+    if unreadable:
+        raise typer.Exit(2)
     if errors:
         raise typer.Exit(1)
