@@ -880,9 +880,17 @@ class DemoRun:
             out_dir.mkdir(exist_ok=True)
             made = 0
             due = ZERO
+            failed = ""
             for n, pid in enumerate(owing):
-                data = (builder(self.session, pid, as_of=as_of) if builder is not None
-                        else statement_for(self.session, pid, as_of, info, labels))
+                data = None
+                if builder is not None:
+                    try:
+                        data = builder(self.session, pid, practice=info, as_of=as_of)
+                    except Exception as exc:  # the billing core's builder is new: fall back, and say so
+                        failed = f"{type(exc).__name__}: {exc}"
+                        builder = None
+                if data is None:
+                    data = statement_for(self.session, pid, as_of, info, labels)
                 if data is None:
                     continue
                 (out_dir / f"{data.account_number}.pdf").write_bytes(render_statement(data))
@@ -892,7 +900,9 @@ class DemoRun:
             self.counts["statements"] = made
             self.summary.money["statements_due"] = due
             st.note = (f"{made} patient statements (PDF) in the sandbox's statements/ folder"
-                       + ("" if builder is not None else "; statement data assembled by the demo from the ledger"))
+                       + ("; statement data from chartclaim.billing.statements" if builder is not None
+                          else "; statement data assembled by the demo from the ledger")
+                       + (f" (the billing core's builder failed: {failed})" if failed else ""))
 
     def _web_users(self) -> None:
         """Sign-ins for browsing the sandbox in the web application (demo only: the password is printed)."""
