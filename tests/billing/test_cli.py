@@ -53,6 +53,7 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     assert "balance now 0.00" in _run("claims", "patient-payment", account, "20.00", "--method", "card", *url)
     assert "0 open" in _run("claims", "exceptions", *url)
     assert json.loads(_run("claims", "denials", "--json", *url)) == []
+    assert json.loads(_run("claims", "timely-filing", "--json", *url)) == []
 
 
 def test_cli_errors_are_clear(tmp_path: Path) -> None:

@@ -57,3 +57,17 @@ def test_coverage_dates_pick_the_next_payer(engine: Engine) -> None:
             practice.add_provider(s, ids["org"], "123", "X")
         with pytest.raises(practice.PracticeError, match="priority"):
             practice.add_coverage(s, ids["patient"], supp, "S2", priority=4)
+
+
+def test_timely_filing_queue(engine: Engine) -> None:
+    with Session(engine) as s:
+        ids = setup_practice(s)  # ACME: 90 days to file
+        for n, dos in (("TF1", dt.date(2025, 1, 10)), ("TF2", dt.date(2025, 3, 1)), ("TF3", dt.date(2024, 12, 1))):
+            practice.create_claim(s, practice.ClaimInput(
+                patient_id=ids["patient"], payer_id=ids["acme"], claim_number=n,
+                lines=[practice.LineInput("99213", D("50"), dos)]))
+        sent = submitted_claim(s, ids, "TF4", [("99213", "50.00")], dos=dt.date(2025, 1, 1))
+        q = workqueues.timely_filing_queue(s, dt.date(2025, 4, 1), within_days=15)
+        assert [(i.claim_number, i.deadline, i.days_left) for i in q] == [
+            ("TF3", "2025-03-01", -31), ("TF1", "2025-04-10", 9)]
+        assert sent.claim_number not in {i.claim_number for i in q}  # already with the payer

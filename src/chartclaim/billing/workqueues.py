@@ -2,12 +2,14 @@
 
 * `denial_queue`: every denied amount still open with its payer, with the category and the next step from
   chartclaim.billing.denials (appeal, correct and resubmit, bill the patient, write off).
+* `timely_filing_queue`: unsent or rejected claims close to (or past) the payer's filing limit.
 * `secondary_queue`: claims whose next payer owes something and has not been billed (see billing.secondary).
 * The posting exception queue is `billing.posting.open_exceptions`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
@@ -93,6 +95,43 @@ def denial_queue(session: Session, category: str | None = None) -> list[DenialIt
             open_with_payer=still, category=adj.denial_category or ex.category,
             action=ex.action, appealable=ex.appealable, correctable=ex.correctable))
     return out
+
+
+@dataclass(frozen=True)
+class TimelyFilingItem:
+    claim_id: int
+    claim_number: str
+    status: str
+    payer: str
+    first_date_of_service: str
+    deadline: str
+    days_left: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def timely_filing_queue(session: Session, as_of: dt.date, within_days: int = 30) -> list[TimelyFilingItem]:
+    """Claims not yet accepted by the payer (draft, scrubbed, ready, rejected, corrected) whose filing deadline —
+    first date of service + the payer's timely-filing days — falls within `within_days` (or has passed),
+    soonest first. Payers without a timely-filing limit are left out."""
+    rows = session.execute(
+        select(ClaimRecord.id, ClaimRecord.claim_number, ClaimRecord.status, PayerRecord.name,
+               PayerRecord.timely_filing_days, func.min(ClaimLine.date_of_service))
+        .join(PayerRecord, PayerRecord.id == ClaimRecord.payer_id)
+        .join(ClaimLine, ClaimLine.claim_id == func.coalesce(ClaimRecord.primary_claim_id, ClaimRecord.id))
+        .where(ClaimRecord.status.in_(("draft", "scrubbed", "ready", "rejected", "corrected")),
+               PayerRecord.timely_filing_days.is_not(None))
+        .group_by(ClaimRecord.id, ClaimRecord.claim_number, ClaimRecord.status, PayerRecord.name,
+                  PayerRecord.timely_filing_days)
+    ).all()
+    out = []
+    for cid, number, status, payer, days, dos in rows:
+        deadline = dos + dt.timedelta(days=days or 0)
+        left = (deadline - as_of).days
+        if left <= within_days:
+            out.append(TimelyFilingItem(cid, number, status, payer, dos.isoformat(), deadline.isoformat(), left))
+    return sorted(out, key=lambda i: (i.days_left, i.claim_number))
 
 
 def secondary_queue(session: Session) -> list[int]:

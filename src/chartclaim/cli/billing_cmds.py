@@ -219,6 +219,23 @@ def claims_denials(category: str | None = typer.Option(None, "--category"), as_j
     typer.echo(f"{len(items)} open denials")
 
 
+@apps.claims.command("timely-filing")
+def claims_timely_filing(within: int = typer.Option(30, "--within", help="Days to the deadline."),
+                         as_of: str | None = ASOF, as_json: bool = JSON, database_url: str | None = URL) -> None:
+    """Unsent or rejected claims close to (or past) the payer's timely-filing limit, soonest first."""
+    from chartclaim.billing.workqueues import timely_filing_queue
+
+    with _session(database_url) as s:
+        items = timely_filing_queue(s, _date(as_of) or dt.date.today(), within)
+    if as_json:
+        _emit([i.as_dict() for i in items], True)
+        return
+    for i in items:
+        typer.echo(f"{i.claim_number:<14} {i.status:<10} {i.payer[:24]:<24} DOS {i.first_date_of_service}  "
+                   f"deadline {i.deadline} ({i.days_left} days)")
+    typer.echo(f"{len(items)} claims")
+
+
 @apps.claims.command("resolve")
 def claims_resolve(exception_id: int, note: str = typer.Option(..., "--note"), actor: str = ACTOR,
                    database_url: str | None = URL) -> None:
