@@ -244,3 +244,13 @@ def test_content_beyond_a_segments_last_element_is_an_error(old: str, new: str, 
 def test_trailing_empty_elements_are_tolerated() -> None:
     text = era().replace("LX*1~", "LX*1***~").replace("CAS*CO*45*30~", "CAS*CO*45*30" + "*" * 20 + "~")
     assert _one(text).model is not None
+
+
+def test_lq_before_the_service_lines_stays_with_the_claim() -> None:
+    text = era().replace("DTM*232*20250102~", "DTM*232*20250102~\nLQ*HE*MA130~")
+    m = _one(text).model
+    assert m is not None
+    first = m.claims[0]
+    assert [r.code for r in first.claim_remarks] == ["MA130"] and "MA130" in first.remarks
+    assert [r.code for r in first.services[0].remarks] == ["N130"]
+    assert any(i.segment_id == "LQ" for i in m.issues)

@@ -262,6 +262,8 @@ class ClaimPayment:
     services: tuple[ServicePayment, ...] = ()
     header_number: str = ""  # LX01 of the 2000 loop it belongs to
     position: int = field(default=0, compare=False)
+    # LQ sent before any SVC (the guide puts LQ on lines only; some payers put the claim's RARCs there)
+    claim_remarks: tuple[Remark, ...] = ()
 
     @property
     def status_label(self) -> str:
@@ -320,13 +322,13 @@ class ClaimPayment:
 
     @property
     def remarks(self) -> tuple[str, ...]:
-        """Claim-level remark codes from MIA/MOA."""
+        """Claim-level remark codes from MIA/MOA (and any LQ sent before the service lines)."""
         out: tuple[str, ...] = ()
         if self.inpatient:
             out += self.inpatient.remarks
         if self.outpatient:
             out += self.outpatient.remarks
-        return out
+        return out + tuple(r.code for r in self.claim_remarks)
 
     @property
     def adjustment_total(self) -> Decimal:
@@ -777,6 +779,8 @@ def parse_835(raw: RawTransaction) -> Remittance:
                 if tag in ("NM1", "LQ"):
                     raise X12Error(f"{tag} outside a claim (no CLP before it)", position=base + i, segment_id=tag)
                 issues.append(Issue(f"{tag} outside a claim; ignored", base + i, tag))
+            elif t[0] == "L" and s_seg is None:
+                issues.append(Issue("LQ before any service line; read as a claim-level remark", base + i, "LQ"))
             elif t[0] == "D" and date_hit(t[8:]) is None:
                 seg = t.split(sep)
                 if len(seg) < 3 or _date(seg[2]) is None:
@@ -944,6 +948,7 @@ def _build_claim(texts: list[str], start: int, end: int, base: int, comp: str, s
     s_amts: list[tuple[str, Decimal]] = []
     s_qtys: list[tuple[str, Decimal]] = []
     s_lq: list[Remark] = []
+    c_lq: list[Remark] = []
 
     def close_service() -> None:
         assert svc is not None
@@ -987,7 +992,7 @@ def _build_claim(texts: list[str], start: int, end: int, base: int, comp: str, s
         elif tag == "QTY":
             (s_qtys if svc is not None else c_qtys).append((seg[1].strip(), Decimal(seg[2])))
         elif tag == "LQ":
-            s_lq.append(Remark(_e(seg, 1), _e(seg, 2)))
+            (s_lq if svc is not None else c_lq).append(Remark(_e(seg, 1), _e(seg, 2)))
         elif tag == "NM1":
             c_names.append(_name(seg))
         elif tag == "PER":
@@ -1006,7 +1011,7 @@ def _build_claim(texts: list[str], start: int, end: int, base: int, comp: str, s
         c[1].strip(), c[2].strip(), Decimal(c[3]), Decimal(c[4]), _opt_num(c, 5, clp_pos),
         _e(c, 6), _e(c, 7), _e(c, 8), _e(c, 9), _e(c, 11), _opt_num(c, 12, clp_pos), _opt_num(c, 13, clp_pos),
         tuple(c_cas), tuple(c_names), c_mia, c_moa, tuple(c_refs), tuple(c_dates), tuple(c_pers),
-        tuple(c_amts), tuple(c_qtys), tuple(services), header_number, clp_pos,
+        tuple(c_amts), tuple(c_qtys), tuple(services), header_number, clp_pos, tuple(c_lq),
     )
 
 
