@@ -258,8 +258,10 @@ def parse_999(raw: RawTransaction) -> ImplementationAck:
                 int(p[2]) if len(p) > 2 and p[2].isdigit() else None, _e(seg, 2), _e(seg, 3), _e(seg, 4)))
         elif tag == "CTX":
             if seg_errs:
+                # CTX05/06 are composites: kept with ':' between components whatever the file's separator, as
+                # write_999 writes them, so the model does not depend on the sender's delimiters
                 seg_errs[-1]["ctx"].append(tuple(x.strip() for x in _e(seg, 1).split(d.component)) + tuple(
-                    x.strip() for x in seg[2:]))
+                    x.strip().replace(d.component, ":") if k >= 5 else x.strip() for k, x in enumerate(seg[2:], 2)))
         elif tag == "IK5":
             if cur is None:
                 raise X12Error("IK5 outside an AK2 loop", position=pos, segment_id="IK5")
