@@ -131,6 +131,13 @@ def required(claim: Claim, facts: ClaimFacts, ctx: object) -> Iterator[Edit]:
         yield _e(claim, "DATA-REQUIRED", None, "Subscriber (patient) address is missing; the 837 needs it "
                  "(loop 2010BA N3/N4).", "Enter the subscriber's street, city, state and ZIP from the "
                  "registration.", "warning")
+    # An independent laboratory bills tests other providers ordered: payers (Medicare's ordering/referring
+    # edits among them) reject lab claims that do not name the ordering provider (837P 2310A / 2420E).
+    if (claim.claim_type == "professional" and (bp.taxonomy or "").upper().startswith(("291U", "293D"))
+            and claim.referring_provider is None):
+        yield _e(claim, "DATA-REQUIRED", None, "The ordering (referring) provider is missing: a laboratory claim "
+                 "must name who ordered the tests.", "Enter the ordering provider's name and NPI from the "
+                 "requisition in the referring provider field.", "warning")
     if claim.is_subscriber_patient:
         # A patient block with relationship 18 describes the same person: its DOB/sex count too.
         same = claim.patient

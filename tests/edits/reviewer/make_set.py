@@ -98,6 +98,8 @@ def claim(cid: str, prac: str, payer: str, sub: dict[str, Any], dx: list[str], l
         c["patient"] = patient
     c["diagnoses"] = dx
     c["lines"] = lines
+    if prac == "lab" and extra.get("claim_type") != "institutional":
+        c["referring_provider"] = {"npi": "1245319599", "first_name": "Ana", "last_name": "Diaz"}
     c.update(extra)
     return c
 
@@ -673,6 +675,8 @@ def planted_claims(clean: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], d
           lambda c: L(c, 2).__setitem__("procedure", "0001A"))
     plant("Y-41", "V-24", "ncci-ptp", "NCCI-PTP-1", "99214 + G0444 without any modifier",
           lambda c: L(c, 1).pop("modifiers"))
+    plant("Y-42", "LB-03", "data", "DATA-REQUIRED", "lab claim without the ordering provider (warning)",
+          lambda c: c.pop("referring_provider"))
     plant("Y-34", "FP-06", "code", "CODE-PROC-INACTIVE", "G0505 cognitive assessment deleted 2018",
           lambda c: c["lines"].append(ln("G0505", "200.00", D2, [2])))
     return out, expected
