@@ -787,8 +787,14 @@ def post_835_file(
         if rem is None:
             res = PostingResult(fingerprint=fp, source=str(path))
             res.exceptions.append(("unreadable", error or "unreadable 835"))
-            session.add(PostingException(reason="unreadable", detail=f"{path}: {error}"[:4000]))
-            session.commit()
+            tag = f"[835 {fp[:20]}]"  # the same unreadable transaction read again is not queued twice
+            seen = session.scalar(select(PostingException.id).where(PostingException.reason == "unreadable",
+                                                                    PostingException.detail.startswith(tag)))
+            if seen is None:
+                session.add(PostingException(reason="unreadable", detail=f"{tag} {path}: {error}"[:4000]))
+                session.commit()
+            else:
+                res.duplicate = True
             results.append(res)
             continue
         try:
