@@ -164,7 +164,15 @@ def addon(claim: Claim, facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Edit]:
                 continue
             types = {t for _, t in rows}
             sample = ", ".join(sorted(listed)[:8]) + (" ..." if len(listed) > 8 else "")
-            if 1 in types:
+            if 1 not in types and not codes - {ln.procedure}:
+                # Whatever primaries the contractor accepts (types 2 and 3), an add-on code is never billed
+                # alone: CPT defines it as performed in addition to a primary service.
+                yield Edit("NCCI-ADDON", "ncci-addon", "error", claim.claim_id, i,
+                           f"{ln.procedure} is an add-on code billed with no other service on {dos}; an add-on "
+                           "is only paid together with its primary procedure.",
+                           f"Bill the primary procedure {ln.procedure} was added to on the same date (same "
+                           f"provider), or remove {ln.procedure}.", src)
+            elif 1 in types:
                 yield Edit("NCCI-ADDON", "ncci-addon", "error", claim.claim_id, i,
                            f"{ln.procedure} is an add-on code but its primary procedure is not billed on {dos}"
                            f" (eligible primaries: {sample}).",

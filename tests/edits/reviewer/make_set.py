@@ -677,6 +677,8 @@ def planted_claims(clean: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], d
           lambda c: L(c, 1).pop("modifiers"))
     plant("Y-42", "LB-03", "data", "DATA-REQUIRED", "lab claim without the ordering provider (warning)",
           lambda c: c.pop("referring_provider"))
+    plant("Y-43", "UC-09", "ncci-addon", "NCCI-ADDON", "76937 (contractor-defined primaries) billed alone",
+          lambda c: c.__setitem__("lines", [ln("76937", "60.00", D1)]))
     plant("Y-34", "FP-06", "code", "CODE-PROC-INACTIVE", "G0505 cognitive assessment deleted 2018",
           lambda c: c["lines"].append(ln("G0505", "200.00", D2, [2])))
     return out, expected
