@@ -79,3 +79,20 @@ def test_demo_routes(tmp_path: Path) -> None:
     ch = demo_routes(tmp_path).for_payer("99999")
     assert isinstance(ch, DirectoryDrop)
     assert ch.outbox == tmp_path / "mailboxes" / "simulated" / "outbound"
+
+
+def test_load_routes_from_a_file(tmp_path: Path) -> None:
+    from chartclaim.payer.clearinghouse import load_routes
+
+    good = tmp_path / "routes.yaml"
+    good.write_text("clearinghouses:\n  main: {kind: directory, root: mb, fsync: false}\nroutes: {default: main}\n")
+    ch = load_routes(good, tmp_path).for_payer("60054")
+    assert isinstance(ch, DirectoryDrop) and ch.root == tmp_path / "mb" and ch.durable is False
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("clearinghouses: [unclosed\n")
+    with pytest.raises(ClearinghouseError, match=r"bad\.yaml: not valid YAML"):
+        load_routes(bad, tmp_path)
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("routes: {}\n")
+    with pytest.raises(ClearinghouseError, match=r"empty\.yaml: expected a mapping with 'clearinghouses'"):
+        load_routes(empty, tmp_path)
