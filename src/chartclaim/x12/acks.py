@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chartclaim.x12.claims837 import ClaimFile
-from chartclaim.x12.core import Delimiters, Issue, RawTransaction, X12Error
+from chartclaim.x12.core import Delimiters, Issue, RawTransaction, X12Error, check_known
 from chartclaim.x12.envelope import ControlNumberSource, EnvelopeOptions, clean, default_numbers, interchange
 from chartclaim.x12.status import ClaimAck, parse_277ca  # noqa: F401  (re-exported: 277CA is an acknowledgment)
 
@@ -231,6 +231,7 @@ def parse_999(raw: RawTransaction) -> ImplementationAck:
     for idx, seg in enumerate(raw.segments):
         pos = base + idx
         tag = seg[0]
+        check_known("999", seg, pos)
         if tag in ("AK3", "AK4", "AK5"):
             # 997-style segments inside a 999 (some senders mix them): same layout, read as IK3/IK4/IK5
             issues.append(Issue(f"{tag} read as I{tag[1:]} (997 segment in a 999)", pos, tag))

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from chartclaim.claim import Claim, normalize_icd10
-from chartclaim.x12.core import Delimiters, Issue, RawTransaction, X12Error, date_lenient
+from chartclaim.x12.core import Delimiters, Issue, RawTransaction, X12Error, check_dates, date_lenient
 
 _ALT_COMPONENTS = (":", ">", "^", "|", "\\")
 
@@ -114,22 +114,6 @@ SEGMENTS_837 = frozenset({
 })
 
 
-def _check_dates(fmt: str, v: str, pos: int, seg: list[str], i: int) -> None:
-    """A D8 (CCYYMMDD) or RD8 (CCYYMMDD-CCYYMMDD) value must be real dates: a located error otherwise
-    (read silently as no date, it would drop a date of service or a birth date)."""
-    if fmt == "D8":
-        parts = [v]
-    elif fmt == "RD8":
-        parts = v.split("-")
-        if len(parts) != 2:
-            raise _err(f"not a date range (CCYYMMDD-CCYYMMDD): {v!r}", pos, seg, i)
-    else:
-        return
-    for p in parts:
-        if p.strip("0") and date_lenient(p) is None:
-            raise _err(f"not a date (CCYYMMDD): {p!r}", pos, seg, i)
-
-
 def parse_837(raw: RawTransaction) -> ClaimFile:
     d = raw.interchange.delimiters
     segs = raw.segments
@@ -188,10 +172,8 @@ def parse_837(raw: RawTransaction) -> ClaimFile:
         tag = seg[0]
         if tag not in SEGMENTS_837:
             raise _err(f"segment {tag} is not an 837 segment", pos, seg)
-        if tag == "DTP":
-            _check_dates(_e(seg, 2), _e(seg, 3), pos, seg, 3)
-        elif tag == "DMG" and _e(seg, 2):
-            _check_dates(_e(seg, 1) or "D8", _e(seg, 2), pos, seg, 2)
+        if tag == "DTP" or tag == "DMG":
+            check_dates(seg, pos)
         elif tag in ("AMT", "HCP") and _e(seg, 2):
             _num(seg, 2, pos)
         if after_n3 and tag != "N4":

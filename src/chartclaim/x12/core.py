@@ -686,3 +686,55 @@ def date_lenient(v: str) -> dt.date | None:
     except ValueError:
         return None
     return None
+
+
+def check_dates(seg: Segment, pos: int) -> None:
+    """Impossible dates in a DTP (D8, RD8, DT, RDT formats in DTP03) or DMG (DMG02) segment are located
+    errors: read as "no date" they would silently drop a date of service, a plan date or a birth date.
+    All-zero dates (some senders' "none") pass; other formats are not looked at."""
+    tag = seg[0]
+    if tag == "DTP":
+        fmt, i = (seg[2].strip() if len(seg) > 2 else ""), 3
+    elif tag == "DMG":
+        fmt, i = (seg[1].strip() if len(seg) > 1 else "") or "D8", 2
+    else:
+        return
+    v = seg[i].strip() if i < len(seg) else ""
+    if not v:
+        return
+    if fmt in ("D8", "DT"):
+        parts = [v]
+    elif fmt in ("RD8", "RDT"):
+        parts = v.split("-")
+        if len(parts) != 2:
+            raise X12Error(f"not a date range ({fmt}): {v!r}", position=pos, segment_id=tag, element=f"{tag}{i:02d}")
+    else:
+        return
+    for part in parts:
+        digits = part[:8]
+        if part.strip("0") and (date_lenient(digits) is None or (fmt in ("D8", "RD8") and len(part) != 8)
+                                or not part.isdigit()):
+            raise X12Error(f"not a date ({fmt}): {part!r}", position=pos, segment_id=tag, element=f"{tag}{i:02d}")
+
+
+# The segments each transaction set's guides define (5010, and 4010 where they differ). One of these out of its
+# place is read past with an issue by the parsers; a segment that is none of them means a damaged or mislabelled
+# file and rejects the set (``check_known``).
+SEGMENTS = {
+    "999": frozenset({"ST", "SE", "AK1", "AK2", "IK3", "CTX", "IK4", "IK5", "AK9", "AK3", "AK4", "AK5"}),
+    "277": frozenset({"ST", "SE", "BHT", "HL", "NM1", "TRN", "STC", "REF", "DTP", "QTY", "AMT", "SVC", "PER", "DMG",
+                      "N3", "N4", "PRV"}),
+    "276": frozenset({"ST", "SE", "BHT", "HL", "NM1", "TRN", "REF", "AMT", "DTP", "SVC", "DMG", "PER", "N3", "N4",
+                      "PRV"}),
+    "270": frozenset({"ST", "SE", "BHT", "HL", "TRN", "NM1", "REF", "N2", "N3", "N4", "PER", "PRV", "DMG", "INS",
+                      "HI", "DTP", "MPI", "EQ", "AMT", "III", "AAA", "EB", "HSD", "MSG", "LS", "LE"}),
+}
+SEGMENTS["271"] = SEGMENTS["270"]
+SEGMENTS["277CA"] = SEGMENTS["277"]
+
+
+def check_known(kind: str, seg: Segment, pos: int) -> None:
+    """Raise when ``seg`` is no segment of transaction set ``kind`` at all."""
+    known = SEGMENTS.get(kind)
+    if known is not None and seg[0] not in known:
+        raise X12Error(f"segment {seg[0]} is not a {kind} segment", position=pos, segment_id=seg[0])

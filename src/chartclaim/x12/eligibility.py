@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from chartclaim.x12.core import Delimiters, Issue, RawTransaction, X12Error, date_lenient
+from chartclaim.x12.core import (
+    Delimiters,
+    Issue,
+    RawTransaction,
+    X12Error,
+    check_dates,
+    check_known,
+    date_lenient,
+)
 from chartclaim.x12.envelope import (
     ControlNumberSource,
     EnvelopeOptions,
@@ -276,6 +284,9 @@ def parse_271(raw: RawTransaction) -> EligibilityResponse:
 
     for idx, seg in enumerate(raw.segments):
         pos = base + idx
+        check_known("271", seg, pos)
+        if seg[0] == "DTP" or seg[0] == "DMG":
+            check_dates(seg, pos)
         tag = seg[0]
         if tag == "BHT":
             reference, created = _e(seg, 3), date_lenient(_e(seg, 4))
@@ -378,6 +389,9 @@ def parse_270(raw: RawTransaction) -> EligibilityInquiry:
 
     for idx, seg in enumerate(raw.segments):
         pos = raw.start + 1 + idx
+        check_known("270", seg, pos)
+        if seg[0] == "DTP" or seg[0] == "DMG":
+            check_dates(seg, pos)
         tag = seg[0]
         if tag == "BHT":
             reference = _e(seg, 3)

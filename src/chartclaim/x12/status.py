@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from chartclaim.x12.core import Delimiters, Issue, RawTransaction, X12Error, date_lenient
+from chartclaim.x12.core import (
+    Delimiters,
+    Issue,
+    RawTransaction,
+    X12Error,
+    check_dates,
+    check_known,
+    date_lenient,
+)
 from chartclaim.x12.envelope import (
     ControlNumberSource,
     EnvelopeOptions,
@@ -222,8 +230,13 @@ def _stc(seg: list[str], pos: int, d: Delimiters) -> StatusInfo:
         if v:
             p = [*_split(v, d), "", "", ""]
             more.append((p[0], p[1], p[2]))
+    stc02 = _e(seg, 2)
+    date = date_lenient(stc02)
+    if stc02 and date is None and stc02.strip("0"):
+        raise X12Error(f"not a date (CCYYMMDD): {stc02!r}", position=pos, segment_id="STC", element="STC02")
+    _dec(seg, 5, pos)  # STC05 claim payment amount: not kept, but a non-number is damage
     return StatusInfo(first[0], first[1] if len(first) > 1 else "", first[2] if len(first) > 2 else "",
-                      date_lenient(_e(seg, 2)), _e(seg, 3), _dec(seg, 4, pos), tuple(more), _e(seg, 12))
+                      date, _e(seg, 3), _dec(seg, 4, pos), tuple(more), _e(seg, 12))
 
 
 def _dates(v: str) -> tuple[dt.date | None, dt.date | None]:
@@ -284,6 +297,9 @@ def _parse_277(raw: RawTransaction, kind: str) -> ClaimStatusReport:
 
     for idx, seg in enumerate(raw.segments):
         pos = base + idx
+        check_known(kind, seg, pos)
+        if seg[0] == "DTP" or seg[0] == "DMG":
+            check_dates(seg, pos)
         tag = seg[0]
         if tag == "BHT":
             reference, created = _e(seg, 3), date_lenient(_e(seg, 4))
@@ -401,6 +417,9 @@ def parse_276(raw: RawTransaction) -> ClaimStatusInquiry:
 
     for idx, seg in enumerate(raw.segments):
         pos = base + idx
+        check_known("276", seg, pos)
+        if seg[0] == "DTP" or seg[0] == "DMG":
+            check_dates(seg, pos)
         tag = seg[0]
         if tag == "BHT":
             reference = _e(seg, 3)
