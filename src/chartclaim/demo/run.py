@@ -820,9 +820,9 @@ class DemoRun:
                 line=i, payer_id=primary.payer.id, paid=s.paid, procedure=s.procedure.code,
                 modifiers=tuple(s.procedure.modifiers), units=s.units or Decimal(1),
                 adjustments=tuple(ClaimAdjustment(group=a.group, reason=a.reason, amount=a.amount) for a in s.adjustments),
-                adjudicated_on=rem_date(cp, day)))
+                adjudicated_on=day))
         other = OtherPayer(payer=primary.payer, subscriber=primary.subscriber, relationship="18", responsibility="P",
-                           paid=cp.paid, adjudicated_on=rem_date(cp, day),
+                           paid=cp.paid, adjudicated_on=day,
                            claim_control_number=cp.payer_claim_control_number, line_adjudications=tuple(line_adj))
         payer = self.practice.payer(cov.payer_id)
         from chartclaim.claim import Payer
@@ -998,10 +998,6 @@ class DemoRun:
         if hasattr(self, "session"):
             self.session.close()
             self.engine.dispose()
-
-
-def rem_date(cp: Any, day: dt.date) -> dt.date:
-    return day
 
 
 def run_demo(data_dir: Path, seed: int = 7, n_patients: int = 200, n_encounters: int = 1000,
