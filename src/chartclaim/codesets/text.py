@@ -7,6 +7,7 @@ import unicodedata
 
 _WORD = re.compile(r"[a-z0-9]+")
 _PAREN = re.compile(r"\([^()]*\)")
+_HYPHENATED = re.compile(r"\b([a-z]{2,})-([a-z]{3,})\b")
 # Function words only. 'with'/'without' are handled by the search itself: ICD titles turn on them.
 _STOP = "a an and are as at be by for from in into is its of on or the to than that this which was were due elsewhere classified not nos nec s"
 STOPWORDS = frozenset(_STOP.split())
@@ -56,6 +57,10 @@ def tokens(text: str) -> list[str]:
             seen.setdefault("non" + stem(w), None)
             continue
         seen.setdefault(stem(w), None)
+    # hyphenated words are also typed joined: 'pre-eclampsia' ~ 'preeclampsia', 'x-ray' ~ 'xray'
+    for a, b in _HYPHENATED.findall(fold(text)):
+        if a != "non":
+            seen.setdefault(stem(a + b), None)
     return list(seen)
 
 
