@@ -226,3 +226,11 @@ def test_terminator_the_file_never_uses_is_an_error_not_an_empty_read() -> None:
     with pytest.raises(X12Error) as exc:
         read(io.StringIO(damaged))
     assert exc.value.position == 2 and "no transaction set" in exc.value.message
+
+
+def test_missing_first_st_points_at_the_first_orphan_segment() -> None:
+    text = era()
+    damaged = re.sub(r"ST\*835\*0001~\n", "", text)
+    with pytest.raises(X12Error) as exc:
+        read(io.StringIO(damaged))
+    assert (exc.value.position, exc.value.segment_id) == (3, "BPR")

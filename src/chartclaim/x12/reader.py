@@ -181,8 +181,8 @@ def read(
     if not result.transactions and kinds is None and result.issues:
         # an ISA and then no transaction set, with a damaged envelope (e.g. a segment terminator that the
         # file never uses): nothing was read, which must not pass for an empty but good file
-        first = result.issues[0]
-        raise X12Error(f"no transaction set read; {first.message}", position=first.position,
+        first = min(result.issues, key=lambda i: i.position or 0)  # the earliest damage, e.g. a missing ST
+        raise X12Error(f"no transaction set read; {first.message.removesuffix('; ignored')}", position=first.position,
                        segment_id=first.segment_id, element=first.element, source=name)
     return result
 
