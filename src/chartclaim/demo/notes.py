@@ -462,7 +462,7 @@ def scenario_chronic(rng: random.Random, p: DemoPatient, dos: dt.date) -> Visit:
         if k == "htn" and any(x in _CKD_KEYS for x in p.problems):
             heading = "Hypertension with CKD"
         if k == "obesity" and p.bmi is not None:
-            heading = f"{heading}, BMI {p.bmi}"
+            heading = f"{heading}, BMI {p.bmi:.1f}"
         v.assessment.append((heading, plan))
         if c.labs and rng.random() < 0.6:
             for lab in c.labs:
@@ -1124,7 +1124,7 @@ def _vitals(rng: random.Random, p: DemoPatient, dos: dt.date, v: Visit) -> str:
     sbp = rng.randint(132, 152) if hypert else rng.randint(108, 134)
     dbp = rng.randint(78, 94) if hypert else rng.randint(64, 84)
     temp = "101.8" if "febrile" in " ".join(t for _, t in v.exam) else rng.choice(("98.2", "98.6", "97.9", "98.4"))
-    bmi = f", BMI {p.bmi}" if p.bmi is not None else f", BMI {stable(p, 'bmi', tuple(f'{b / 10:.1f}' for b in range(195, 295, 3)))}"
+    bmi = f", BMI {p.bmi:.1f}" if p.bmi is not None else f", BMI {stable(p, 'bmi', tuple(f'{b / 10:.1f}' for b in range(195, 295, 3)))}"
     return f"BP {sbp}/{dbp}, HR {rng.randint(60, 96)}, T {temp} F, RR {rng.randint(12, 18)}, SpO2 {rng.randint(94, 99)}% RA{bmi}"
 
 
