@@ -44,7 +44,7 @@ _NEUTRAL = {"unspecified": 0.15, "without": 0.3, "complication": 0.3, "site": 0.
             "stress": 3.0, "pathological": 3.0, "fatigue": 3.0, "periprosthetic": 3.0, "osteoporosis": 2.0,
             "neoplastic": 2.0,
             # 'history of X' is personal history; a secondary (metastatic) neoplasm must be asked for
-            "family": 2.0, "personal": 0.3, "history": 2.0, "secondary": 2.5, "situ": 2.0,
+            "family": 2.0, "personal": 0.3, "history": 2.0, "secondary": 2.5, "situ": 2.0, "recurrent": 2.0,
             # eponymous and special fracture patterns are never the default fracture
             "galeazzi": 3.0, "colle": 3.0, "colles": 3.0, "monteggia": 3.0, "smith": 3.0, "barton": 3.0,
             "bennett": 3.0,
