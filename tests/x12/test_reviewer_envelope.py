@@ -234,3 +234,9 @@ def test_missing_first_st_points_at_the_first_orphan_segment() -> None:
     with pytest.raises(X12Error) as exc:
         read(io.StringIO(damaged))
     assert (exc.value.position, exc.value.segment_id) == (3, "BPR")
+
+
+def test_isa_inside_an_element_is_not_an_interchange_with_newline_terminators() -> None:
+    text = era("*", ":", "^", "\n", "").replace("N1*PR*ACME HEALTH", "N1*PR*ACME ISA*XV*PLAN9")
+    m = one_835(text)
+    assert m.payer.name == "ACME ISA" and m.payer.id == "PLAN9"

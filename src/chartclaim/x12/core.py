@@ -259,7 +259,10 @@ def _next_isa(text: str, term: str) -> int:
         if nxt and not nxt.isalnum() and nxt not in " \r\n":
             before = text[:i]
             body = before.rstrip(" \t\r\n\x00")
-            if not body or body.endswith(term) or (term in "\r\n" and len(body) < len(before)):
+            gap = before[len(body):]
+            # at a segment start: after the terminator (blanks allowed), or after a line break when lines end
+            # segments ("... BLUE CROSS ISA*..." inside an element is not one)
+            if not body or body.endswith(term) or (term in "\r\n" and ("\n" in gap or "\r" in gap)):
                 return i
         i = text.find("ISA", i + 3)
     return -1
