@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/chartclaim demo
+	$(BIN)/chartclaim demo --serve
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
