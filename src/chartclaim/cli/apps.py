@@ -16,7 +16,6 @@ claims = typer.Typer(help="Scrub claims, print CMS-1500s, work the claim lifecyc
 x12 = typer.Typer(help="Read, validate and write X12 5010 files.", no_args_is_help=True)
 report = typer.Typer(help="A/R and revenue-cycle reports.", no_args_is_help=True)
 db = typer.Typer(help="Database: migrate, status.", no_args_is_help=True)
-fhir = typer.Typer(help="FHIR R4 import and export.", no_args_is_help=True)
 
 app.add_typer(codesets, name="codesets")
 app.add_typer(codes, name="codes")
@@ -26,4 +25,3 @@ app.add_typer(claims, name="claims")
 app.add_typer(x12, name="x12")
 app.add_typer(report, name="report")
 app.add_typer(db, name="db")
-app.add_typer(fhir, name="fhir")
