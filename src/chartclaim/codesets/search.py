@@ -156,6 +156,17 @@ class Encoder:
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
+        if len(tok) >= 5:
+            # a word cut short ('hoarse' for 'hoarseness'): the commonest word it begins
+            if self._sorted_vocab is None:
+                self._sorted_vocab = sorted(vocab)
+            i = bisect.bisect_left(self._sorted_vocab, tok)
+            longer: list[str] = []
+            while i < len(self._sorted_vocab) and self._sorted_vocab[i].startswith(tok) and len(longer) < 50:
+                longer.append(self._sorted_vocab[i])
+                i += 1
+            if longer:
+                return max(longer, key=lambda f: (vocab.get(f, 0), -len(f)))
         if len(tok) >= 8:
             # a long word with a known stem is another form of it ('dislocated' -> 'dislocation'),
             # not a typo of some other word
