@@ -54,3 +54,15 @@ def test_999_foreign_segment_is_an_error() -> None:
     bad = ack.replace("~\nAK9*", "~\nZZQ*1~\nAK9*", 1)
     [t] = read(io.StringIO(bad)).transactions
     assert t.error is not None and t.error.segment_id == "ZZQ"
+
+
+def test_4010_997_reads_as_a_functional_acknowledgment() -> None:
+    text = ("ISA*00*          *00*          *ZZ*RECEIVER       *ZZ*SENDER         *240101*1200*U*00401*000000011*0*P*>~"
+            "GS*FA*RECEIVER*SENDER*20240101*1200*11*X*004010~ST*997*0001~AK1*HC*17~AK2*837*0001~AK5*A~"
+            "AK2*837*0002~AK3*CLM*22**8~AK4*2*782*1~AK5*R*5~AK9*P*2*2*1~SE*10*0001~GE*1*11~IEA*1*000000011~")
+    res = read(io.StringIO(text))
+    assert res.ok and not res.issues
+    [ack] = res.models("997")
+    assert ack.partially_accepted and [t.status for t in ack.transactions] == ["A", "R"]
+    seg = ack.transactions[1].segment_errors[0]
+    assert (seg.segment_id, seg.position) == ("CLM", 22) and seg.elements[0].reference == "782"

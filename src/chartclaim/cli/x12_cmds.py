@@ -60,7 +60,7 @@ def _summary(kind: str, m: Any) -> list[str]:
             out.append(f"    {c.claim_id}: {c.payer.name} ({c.payer.id}), {len(c.lines)} line(s), charge {c.total_charge}")
         if len(m.claims) > 20:
             out.append(f"    ... {len(m.claims) - 20} more")
-    elif kind == "999":
+    elif kind in ("999", "997"):
         out.append(f"  group {m.functional_id} {m.group_control_number}: {m.status_label}"
                    f" ({m.accepted_count} of {m.received} accepted)")
         for t in m.transactions:

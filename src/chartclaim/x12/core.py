@@ -198,7 +198,7 @@ def _open(source: str | os.PathLike[str] | IO[str] | IO[bytes]) -> tuple[IO[str]
     enc = "utf-8"
     if hasattr(raw, "peek"):
         enc = _encoding(raw.peek(2)[:2])
-    elif raw.seekable():
+    elif getattr(raw, "seekable", lambda: False)():
         pos = raw.tell()
         enc = _encoding(raw.read(2))
         raw.seek(pos)
@@ -725,6 +725,7 @@ def check_dates(seg: Segment, pos: int) -> None:
 # file and rejects the set (``check_known``).
 SEGMENTS = {
     "999": frozenset({"ST", "SE", "AK1", "AK2", "IK3", "CTX", "IK4", "IK5", "AK9", "AK3", "AK4", "AK5"}),
+    "997": frozenset({"ST", "SE", "AK1", "AK2", "AK3", "AK4", "AK5", "AK9"}),
     "277": frozenset({"ST", "SE", "BHT", "HL", "NM1", "TRN", "STC", "REF", "DTP", "QTY", "AMT", "SVC", "PER", "DMG",
                       "N3", "N4", "PRV"}),
     "276": frozenset({"ST", "SE", "BHT", "HL", "NM1", "TRN", "REF", "AMT", "DTP", "SVC", "DMG", "PER", "N3", "N4",

@@ -79,6 +79,7 @@ _PARSERS = {
     "837P": ("claims837", "parse_837"),
     "837I": ("claims837", "parse_837"),
     "999": ("acks", "parse_999"),
+    "997": ("acks", "parse_999"),  # the 4010 functional acknowledgment: same loops, AK3/AK4/AK5 read as IK3/IK4/IK5
     "277CA": ("status", "parse_277ca"),
     "TA1": ("acks", "parse_ta1"),
     "270": ("eligibility", "parse_270"),
