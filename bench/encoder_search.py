@@ -25,6 +25,7 @@ ROUND4 = ROOT / "tests" / "codesets" / "encoder_queries_round4.tsv"
 ROUND5 = ROOT / "tests" / "codesets" / "encoder_queries_round5.tsv"
 ROUND7 = ROOT / "tests" / "codesets" / "encoder_queries_round7.tsv"
 ROUND8 = ROOT / "tests" / "codesets" / "encoder_queries_round8.tsv"
+ROUND9 = ROOT / "tests" / "codesets" / "encoder_queries_round9.tsv"
 HOLDOUT = ROOT / "tests" / "codesets" / "encoder_queries_holdout.tsv"
 
 
@@ -59,7 +60,8 @@ def main() -> None:
     sets = [("dev", QUERIES), ("round2 (tuned-on)", ROUND2), ("round3 (tuned-on)", ROUND3),
             ("round4 (tuned-on)", ROUND4), ("round5 (tuned-on)", ROUND5),
             ("round7 (held out)", ROUND7),
-            ("round8 (held out)", ROUND8)] + ([("round6 (held out, 3 misses seen)", HOLDOUT)] if HOLDOUT.exists() else [])
+            ("round8 (held out, 2 misses seen)", ROUND8),
+            ("round9 (held out)", ROUND9)] + ([("round6 (held out, 3 misses seen)", HOLDOUT)] if HOLDOUT.exists() else [])
     if args.queries:
         sets = [(args.queries.name, args.queries)]
     all_times: list[float] = []
