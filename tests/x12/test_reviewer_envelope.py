@@ -240,3 +240,11 @@ def test_isa_inside_an_element_is_not_an_interchange_with_newline_terminators() 
     text = era("*", ":", "^", "\n", "").replace("N1*PR*ACME HEALTH", "N1*PR*ACME ISA*XV*PLAN9")
     m = one_835(text)
     assert m.payer.name == "ACME ISA" and m.payer.id == "PLAN9"
+
+
+def test_damaged_later_isa_is_an_envelope_error_at_its_position() -> None:
+    first = era(control=1)
+    res = read(io.StringIO(first + "ISA*00*BROKEN~" + era(control=2)))
+    assert [t.ok for t in res.transactions] == [True] and not res.ok
+    [err] = res.envelope_errors
+    assert (err.position, err.segment_id) == (first.count("~") + 1, "ISA")

@@ -541,7 +541,19 @@ def iter_raw_transactions(
     current = ("", "")
     bad_id: re.Pattern[str] | None = None
     envelope_starts: tuple[str, ...] = ()
-    for d, batch in iter_segment_batches(source, delimiters):
+    batches = iter_segment_batches(source, delimiters)
+    while True:
+        try:
+            item = next(batches, None)
+        except X12Error as exc:
+            if pos and exc.segment_id == "ISA":
+                # a later ISA that cannot be read: the tokeniser counts no positions, the walker does
+                exc.position = pos + 1
+                exc.args = (exc.describe(),)
+            raise
+        if item is None:
+            break
+        d, batch = item
         sep = d.element
         if (sep, d.segment) != current:
             current = (sep, d.segment)
