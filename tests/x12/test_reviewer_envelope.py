@@ -248,3 +248,19 @@ def test_damaged_later_isa_is_an_envelope_error_at_its_position() -> None:
     assert [t.ok for t in res.transactions] == [True] and not res.ok
     [err] = res.envelope_errors
     assert (err.position, err.segment_id) == (first.count("~") + 1, "ISA")
+
+
+def test_no_cut_of_a_file_reads_as_complete_without_a_word() -> None:
+    """Cut a two-interchange file after every segment and inside every segment: each cut is either an error,
+    or reported (truncated envelope, missing SE), or the whole content."""
+    text = era(control=1) + era("|", "^", "~", "\n", "", control=2)
+    ends = [i + 1 for i, ch in enumerate(text) if ch == "~"]
+    cuts = sorted(set(ends[:-1] + [e - 3 for e in ends[2:]]))
+    for cut in cuts:
+        if text[:cut].rstrip().rsplit("\n", 1)[-1].startswith("IEA"):
+            continue  # a whole interchange: a complete file in its own right
+        try:
+            res = read(io.StringIO(text[:cut]))
+        except X12Error:
+            continue
+        assert not res.ok or res.issues, (cut, text[max(0, cut - 30):cut])
