@@ -264,3 +264,9 @@ def test_no_cut_of_a_file_reads_as_complete_without_a_word() -> None:
         except X12Error:
             continue
         assert not res.ok or res.issues, (cut, text[max(0, cut - 30):cut])
+
+
+def test_files_concatenated_with_their_byte_order_marks_and_eof_marks() -> None:
+    for second in (era(control=2), era("|", "^", "~", "\n", "", control=2)):
+        res = read(io.StringIO("\ufeff" + era(control=1) + "\x1a\ufeff" + second))
+        assert res.ok and not res.issues and len(res.models("835")) == 2

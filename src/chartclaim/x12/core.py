@@ -25,7 +25,9 @@ from typing import IO, Any, cast
 Segment = list[str]
 """A segment as read: ``[id, e01, e02, ...]`` (elements are plain strings, '' when empty)."""
 
-_TRAILING_JUNK = " \t\r\n\x00\x0b\x0c\x1a"  # whitespace, NUL padding and the DOS end-of-file mark
+# whitespace, NUL padding, the DOS end-of-file mark and the byte-order mark (files concatenated with `cat`
+# carry each one's BOM into the middle of the result)
+_TRAILING_JUNK = " \t\r\n\x00\x0b\x0c\x1a\ufeff"
 _CHUNK = 1 << 18  # characters per read: bounds memory (segment lists cost ~10x their text)
 
 
@@ -258,7 +260,7 @@ def _next_isa(text: str, term: str) -> int:
         nxt = text[i + 3: i + 4]
         if nxt and not nxt.isalnum() and nxt not in " \r\n":
             before = text[:i]
-            body = before.rstrip(" \t\r\n\x00")
+            body = before.rstrip(" \t\r\n\x00\x1a\ufeff")
             gap = before[len(body):]
             # at a segment start: after the terminator (blanks allowed), or after a line break when lines end
             # segments ("... BLUE CROSS ISA*..." inside an element is not one)
