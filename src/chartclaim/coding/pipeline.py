@@ -436,11 +436,31 @@ class Coder:
                                 m.assertion.triggers, m.section))
         return tuple(out)
 
+    def _strongest(self, c: Candidate, limit: int = 5) -> list[Mention]:
+        """The mentions that defend a code best: terminology matches first, then learned phrases by how
+        reliably the practice coded them; weak learned phrases are shown only when nothing better exists."""
+        stats = self.model.stats if self.model is not None else None
+
+        def strength(m: Mention) -> float:
+            if m.entry.source != "learned":
+                return 10.0 + _SOURCE_RANK.get(m.entry.source, 0) + len(m.key)
+            if stats is None:
+                return 0.0
+            pos, occ = stats.learned.get(m.key, {}).get(c.code, (0, 0))
+            return pos / (occ + 1.0) + stats.overlap.get((m.key, c.code), 0.0)
+
+        ranked = sorted(c.mentions, key=strength, reverse=True)
+        strong = [m for m in ranked if strength(m) >= 0.5]
+        return (strong or ranked[:1])[:limit]
+
     def _suggestion(self, c: Candidate, text: str) -> CodeSuggestion:
         info = self.term.codes.get(c.code)
         rule = "; ".join(dict.fromkeys(c.rules)) or "term"
-        ctx = tuple(dict.fromkeys(t for m in c.mentions for t in m.assertion.triggers))
-        return CodeSuggestion(c.code, "ICD-10-CM", max(0.0, min(1.0, c.score)), self._evidence(c.mentions, text),
+        best = self._strongest(c)
+        if best and best[0].entry.source == "learned" and rule == "term":
+            rule = best[0].rule if best[0].rule != "term" else "learned from coded history"
+        ctx = tuple(dict.fromkeys(t for m in best for t in m.assertion.triggers))
+        return CodeSuggestion(c.code, "ICD-10-CM", max(0.0, min(1.0, c.score)), self._evidence(best, text),
                               rule, info.description if info else "", ctx)
 
 
