@@ -77,3 +77,23 @@ def test_ta1_position_is_the_ta1_segment() -> None:
     res = read(io.StringIO(text))
     assert [t.position for t in res.transactions] == [2, 3]
     assert [t.model.status for t in res.transactions] == ["A", "R"]
+
+
+def test_837_naming_no_guide_is_told_by_its_lines() -> None:
+    from tests.x12.factories import institutional
+
+    inst = write_837_text([institutional()])
+    bare = re.sub(r"005010X22[23]A\d", "005010", inst)
+    assert "X223" not in bare
+    res = read(io.StringIO(bare))
+    assert res.ok, [str(e) for e in res.errors]
+    assert [t.kind for t in res.transactions] == ["837I"]
+    assert res.models()[0].claims[0].lines[0].revenue_code
+    prof = re.sub(r"005010X222A\d", "005010", _written())
+    assert [t.kind for t in read(io.StringIO(prof)).transactions] == ["837P"]
+
+
+def write_837_text(claims: list) -> str:  # type: ignore[type-arg]
+    from chartclaim.x12.write837 import write_837
+
+    return write_837(claims, OPTS, SUB, REC, MemoryControlNumbers())

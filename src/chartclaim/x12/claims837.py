@@ -17,7 +17,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from chartclaim.claim import Claim, normalize_icd10
-from chartclaim.x12.core import Delimiters, Issue, RawTransaction, X12Error, check_dates, date_lenient
+from chartclaim.x12.core import (
+    Delimiters,
+    Issue,
+    RawTransaction,
+    X12Error,
+    check_dates,
+    claim_kind,
+    date_lenient,
+)
 
 _ALT_COMPONENTS = (":", ">", "^", "|", "\\")
 
@@ -118,7 +126,7 @@ def parse_837(raw: RawTransaction) -> ClaimFile:
     d = raw.interchange.delimiters
     segs = raw.segments
     base = raw.start + 1
-    inst = "X223" in raw.implementation.upper()
+    inst = claim_kind(raw) == "837I"
     issues: list[Issue] = list(raw.issues)
     reference = ""
     created: dt.date | None = None

@@ -756,3 +756,25 @@ def check_known(kind: str, seg: Segment, pos: int) -> None:
     known = SEGMENTS.get(kind)
     if known is not None and seg[0] not in known:
         raise X12Error(f"segment {seg[0]} is not a {kind} segment", position=pos, segment_id=seg[0])
+
+
+def claim_kind(raw: RawTransaction) -> str:
+    """837P, 837I or 837D for an 837: from the guide named in ST03/GS08, else (a bare "005010") from what its
+    service lines and claim segments are (SV2/CL1 institutional, SV3/TOO dental, SV1 professional)."""
+    impl = raw.implementation.upper()
+    if "X223" in impl:
+        return "837I"
+    if "X224" in impl:
+        return "837D"
+    if "X222" in impl:
+        return "837P"
+    sep = raw.interchange.delimiters.element
+    inst, dental, prof = ("SV2" + sep, "CL1" + sep), ("SV3" + sep, "TOO" + sep), "SV1" + sep
+    for t in raw.texts:
+        if t.startswith(inst):
+            return "837I"
+        if t.startswith(dental):
+            return "837D"
+        if t.startswith(prof):
+            return "837P"
+    return "837P"

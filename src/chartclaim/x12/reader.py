@@ -7,7 +7,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, cast
 
-from chartclaim.x12.core import Delimiters, Issue, RawTransaction, X12Error, gc_paused, iter_raw_transactions
+from chartclaim.x12.core import (
+    Delimiters,
+    Issue,
+    RawTransaction,
+    X12Error,
+    claim_kind,
+    gc_paused,
+    iter_raw_transactions,
+)
 
 
 @dataclass(slots=True)
@@ -62,11 +70,7 @@ def transaction_kind(raw: RawTransaction) -> str:
     st = raw.transaction_type.upper()
     impl = raw.implementation.upper()
     if st == "837":
-        if "X223" in impl:
-            return "837I"
-        if "X224" in impl:
-            return "837D"
-        return "837P"
+        return claim_kind(raw)
     if st == "277":
         if "X214" in impl or (raw.group is not None and raw.group.functional_id == "HN" and "X212" not in impl):
             return "277CA"
