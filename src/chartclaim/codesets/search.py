@@ -17,6 +17,7 @@ Pipeline (each step small and separately testable):
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import math
 import re
@@ -64,6 +65,30 @@ _NOT_A_VACCINATION = frozenset({"adverse", "reaction", "complication", "infectio
                                 "not", "contraindication"})
 _ENCOUNTER_WORDS = frozenset({"initial", "subsequent", "sequela", "encounter", "routine", "healing", "delayed",
                               "nonunion", "malunion"})
+_CLAUSE_END = re.compile(r"[,;:()]|\bwith\b|\band\b")
+
+
+@functools.lru_cache(maxsize=65536)
+def negated_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(words inside a 'without ...' clause, words outside any) of a title: a clause ends at a comma or
+    the next 'with'/'and' ('Preterm labor without delivery, third trimester': 'third' is not negated)."""
+    neg: set[str] = set()
+    pos: set[str] = set()
+    pieces = re.split(r"\bwithout\b", text.lower())
+    for i, piece in enumerate(pieces):
+        if i == 0:
+            pos.update(stem_word(w) for w in words(piece))
+            continue
+        m = _CLAUSE_END.search(piece)
+        head, tail = (piece[:m.start()], piece[m.start():]) if m else (piece, "")
+        # a clause names one thing: its first two content words ('without foreign body of right hand')
+        content = [stem_word(w) for w in words(head) if w not in STOPWORDS]
+        neg.update(content[:2])
+        pos.update(content[2:])
+        pos.update(stem_word(w) for w in words(tail))
+    return frozenset(neg), frozenset(pos)
+
+
 _EXTRA_COST = 0.035
 _EXTRA_CAP = 0.35
 _FIELD_WEIGHT = {"desc": 1.0, "incl": 0.97, "lex": 1.0, "index": 0.95}
@@ -305,7 +330,8 @@ class Encoder:
         return ids
 
     def _score_text(self, concepts: list[Concept], total: float, toks: set[str], required: list[str],
-                    ordered: list[str] | None = None, negated_ok: bool = False) -> tuple[float, set[str]]:
+                    ordered: list[str] | None = None, negated_ok: bool = False,
+                    text: str = "") -> tuple[float, set[str]]:
         matched_w = 0.0
         matched: set[str] = set()
         for c in concepts:
@@ -317,10 +343,10 @@ class Encoder:
             return 0.0, matched
         cost = 0.0
         # words of a 'without ...' phrase describe the default state ('without foreign body'): cheap
-        quiet: set[str] = set()
+        quiet: frozenset[str] = frozenset()
+        outside: frozenset[str] = frozenset()
         if ordered and "without" in ordered:
-            k = ordered.index("without")
-            quiet = set(ordered[k + 1:k + 4])
+            quiet, outside = negated_words(text)
         for t in required:
             if t not in matched:
                 cost += 0.3 if t in quiet else _NEUTRAL.get(t, 1.0)
@@ -328,8 +354,7 @@ class Encoder:
         if ordered:
             # 'without abnormal findings' when the query asked for abnormal findings: the opposite code
             if not negated_ok and "without" in ordered:
-                k = ordered.index("without")
-                if any(t in matched for t in ordered[k + 1:k + 3]):
+                if any(t in matched and t not in outside for t in quiet):
                     score -= 0.08
             elif negated_ok and "with" in ordered and "without" not in ordered:
                 # the query says 'without X', the title 'with X': the opposite code
@@ -365,7 +390,8 @@ class Encoder:
 
         def consider(code: str, fld: str, text: str, toks: str, required: str) -> None:
             ordered = toks.split()
-            s, matched = self._score_text(concepts, total, set(ordered), required.split(), ordered, negated_ok)
+            s, matched = self._score_text(concepts, total, set(ordered), required.split(), ordered, negated_ok,
+                                          text)
             if s <= 0:
                 return
             s *= _FIELD_WEIGHT.get(fld, 1.0)
@@ -437,9 +463,11 @@ class Encoder:
             # the code's own title says 'without X' for an X the query asked for (K21.9 for 'gerd with
             # esophagitis' reached through a lexicon line): the opposite code
             if not negated_ok and " without " in f" {_desc.lower()} ":
-                dt = [stem_word(w) for w in words(_desc)]
-                wi = dt.index("without")
-                if any(any(t in x.alts for x in concepts) for t in dt[wi + 1:wi + 3]):
+                neg, _pos = negated_words(_desc)
+                # a hit reached through an alias that says the word plainly ('Acute pulmonary embolism NOS'
+                # for I26.99 '... without acute cor pulmonale') is not the opposite code
+                alias_pos = negated_words(c.matched)[1] if c.source_field != "desc" else frozenset()
+                if any(any(t in x.alts for x in concepts) and t not in alias_pos for t in neg):
                     s -= 0.08
             if stem is not None and not billable:
                 unmatched = [x for x in concepts if not (x.alts & c.matched_tokens)]
