@@ -280,3 +280,53 @@ def test_iter_remittances_text_reads_stream() -> None:
     got = list(posting.iter_remittances_text(text))
     assert [r.trace.number for r, _fp, _e in got if r and r.trace] == ["X1", "X2"]
     assert got[0][1] != got[1][1]
+
+
+def test_reversal_and_corrected_payment_in_one_835_after_another_accepted_claim(engine: Engine,
+                                                                                  tmp_path: Path) -> None:
+    """Regression: moves were grouped by status pair, so an earlier claim's accepted → paid ran before this
+    claim's paid → accepted and the 835 failed with "cannot go from 'accepted' to 'paid'"."""
+    from chartclaim.billing.lifecycle import history, transition
+
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        claim = submitted_claim(s, ids, "CLM1", [("99213:25", "150.00"), ("36415", "20.00")])
+        other = submitted_claim(s, ids, "CLM2", [("99213", "100.00")])
+        transition(s, other, "accepted", "tester", "277CA")
+        s.commit()
+        posting.post_835_file(s, _file(tmp_path, [_standard_era()]))
+        era = syn.Era("TRC9", [
+            syn.ClaimPay("CLM2", [syn.LinePay("99213", D("100"), D("70"), [("CO", "45", D("30"))],
+                                              date_of_service=DOS)]),
+            syn.ClaimPay("CLM1", [
+                syn.LinePay("99213", D("-150"), D("-80"), [("CO", "45", D("-50")), ("PR", "2", D("-20"))],
+                            modifiers=["25"]),
+                syn.LinePay("36415", D("-20"), D("-12"), [("CO", "45", D("-3")), ("PR", "3", D("-5"))]),
+            ], status="22", payer_claim_number="PCNCLM1"),
+            syn.ClaimPay("CLM1", [
+                syn.LinePay("99213", D("150"), D("90"), [("CO", "45", D("50")), ("PR", "2", D("10"))],
+                            modifiers=["25"]),
+                syn.LinePay("36415", D("20"), D("12"), [("CO", "45", D("8"))]),
+            ], payer_claim_number="PCNCLM1B"),
+        ])
+        [res] = posting.post_835_file(s, _file(tmp_path, [era], "rev.835"))
+        assert (res.claims_reversed, res.claims_posted, res.exceptions) == (1, 2, [])
+        s.refresh(claim)
+        s.refresh(other)
+        assert (claim.status, other.status) == ("paid", "paid")
+        # both of CLM1's moves are recorded, in file order
+        moves = [(t.from_status, t.to_status) for t in history(s, claim.id) if t.remittance_id is not None]
+        assert moves == [("submitted", "paid"), ("paid", "accepted"), ("accepted", "paid")]
+        assert ledger.claim_totals(s, claim.id).payments == D("102.00")
+        assert ledger.claim_totals(s, other.id).payments == D("70.00")
+
+
+def test_bulk_transition_refuses_a_broken_chain(engine: Engine) -> None:
+    from chartclaim.billing.lifecycle import IllegalTransition, bulk_transition
+
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        claim = submitted_claim(s, ids, "CLM1", [("99213", "100.00")])
+        s.commit()
+        with pytest.raises(IllegalTransition, match="already moved to 'paid'"):
+            bulk_transition(s, [(claim.id, "submitted", "paid"), (claim.id, "accepted", "denied")], "t", None)

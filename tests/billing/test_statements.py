@@ -55,3 +55,22 @@ def test_statement_needs_an_address(engine: Engine) -> None:
         ids = setup_practice(s)
         with pytest.raises(patient.PatientBillingError, match="mailing address"):
             statements.statement_data(s, ids["patient"], None)
+
+
+def test_statement_sender_defaults_to_the_organisation_record(engine: Engine) -> None:
+    from chartclaim.store.models import Organization, PatientRecord
+
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        pat = s.get(PatientRecord, ids["patient"])
+        assert pat is not None
+        pat.address = {"line1": "9 ELM ST", "city": "TOWN", "state": "MN", "zip": "55555"}
+        submitted_claim(s, ids, "S1", [("99213", "150.00")])
+        with pytest.raises(patient.PatientBillingError, match="no address for the statement"):
+            statements.statement_data(s, ids["patient"], as_of=dt.date(2025, 5, 1))
+        org = s.get(Organization, ids["org"])
+        assert org is not None
+        org.address, org.phone = {"line1": "1 MAIN", "city": "TOWN", "state": "mn", "zip": "55555"}, "6125551212"
+        data = statements.statement_data(s, ids["patient"], as_of=dt.date(2025, 5, 1))
+        assert data.practice.name == "Clinic" and data.practice.address.state == "MN"
+        assert documents.render_statement(data).startswith(b"%PDF")

@@ -130,3 +130,35 @@ def test_cli_demo_json(tmp_path: Path) -> None:
     figures = json.loads(res.stdout[res.stdout.index("{"):])
     assert figures["counts"]["claims"] == figures["counts"]["encounters"] >= 12
     assert figures["ledger_balanced"] is True
+
+
+@pytest.mark.parametrize("same_run", [True, False])
+def test_reversals_with_corrected_payment_post_cleanly(tmp_path: Path, same_run: bool) -> None:
+    """A payer taking back payments and paying them again corrected, in the same 835 (X12's recommended
+    practice, the simulator's default) or on a later check run: every reversal posts, the claim ends
+    adjudicated, nothing lands in the exception queue for it, and the ledger balances."""
+    from chartclaim.store.models import ClaimPayment, PostingException
+
+    runner = DemoRun(tmp_path, SEED, PATIENTS, ENCOUNTERS, measure_coder=False,
+                     payer_options={"reversal_rate": 0.6, "correction_same_run": same_run})
+    try:
+        s = runner.run()
+        session = runner.session
+        assert s.counts["claim_payments_reversed"] >= 3
+        assert s.ledger_balanced
+        reasons = set(session.scalars(select(PostingException.reason)))
+        assert not reasons & {"illegal_status", "reversal_unmatched"}, reasons
+        reversals = session.scalars(select(ClaimPayment).where(ClaimPayment.status_code == "22")).all()
+        assert reversals and all(r.outcome == "reversal" for r in reversals)
+        together = 0
+        for r in reversals:
+            claim = session.get(ClaimRecord, r.claim_id)
+            assert claim is not None and claim.status != "accepted", claim.claim_number
+            # the corrected payment follows in the same remittance, or in a later one
+            after = session.scalars(select(ClaimPayment).where(
+                ClaimPayment.claim_id == r.claim_id, ClaimPayment.id > r.id, ClaimPayment.outcome == "posted")).all()
+            assert after, claim.claim_number
+            together += any(a.remittance_id == r.remittance_id for a in after)
+        assert (together == len(reversals)) if same_run else together == 0
+    finally:
+        runner.close()

@@ -115,3 +115,16 @@ def test_mailbox_exchange_answers_a_broken_837_with_a_rejecting_999(tmp_path) ->
     ca = x12.read(io.BytesIO(back["277CA"].content)).models("277CA")[0]
     assert len(ca.claims) == 2  # the two readable claims were acknowledged claim by claim
     assert pyx12_validate(back["277CA"].text).ok
+
+
+def test_reversal_is_followed_by_its_correction_in_the_same_835_by_default(
+        simulated: tuple[SimulatedPayer, list[tuple[object, str]]]) -> None:
+    sim, _files = simulated
+    assert sim.correction_same_run
+    reversed_runs = [r for r in sim.runs if any(c.status == "22" for c in r.claims)]
+    assert reversed_runs
+    for run in reversed_runs:
+        order = [(c.claim_id, c.status) for c in run.claims]
+        for i, (cid, status) in enumerate(order):
+            if status == "22":
+                assert any(c == cid and st != "22" for c, st in order[i + 1:]), (cid, order)

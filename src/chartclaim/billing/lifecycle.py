@@ -84,18 +84,30 @@ def bulk_transition(
     remittance_id: int | None = None,
 ) -> int:
     """Many (claim_id, current, target) moves at once (835 posting); each is checked like `transition`.
-    The UPDATE is guarded by the current status so a concurrent change is not silently overwritten."""
+    A claim may move more than once (a reversal, CLP02 22, then its corrected payment in the same 835): its moves
+    are applied in the order given, each must start where the previous one ended, and the claim's row is updated
+    once, from its first state to its last. The UPDATE is guarded by that first state so a concurrent change is
+    not silently overwritten."""
     now = dt.datetime.now(dt.UTC)
     rows: list[dict[str, Any]] = []
-    by_pair: dict[tuple[str, str], list[int]] = {}
+    span: dict[int, list[str]] = {}  # claim id → [first state, last state], in the order the moves came
     for claim_id, current, target in moves:
         if current == target:
             continue
         if not can_transition(current, target):
             raise IllegalTransition(str(claim_id), current, target)
-        by_pair.setdefault((current, target), []).append(claim_id)
+        seen = span.get(claim_id)
+        if seen is None:
+            span[claim_id] = [current, target]
+        elif seen[1] != current:
+            raise IllegalTransition(f"{claim_id} (already moved to {seen[1]!r} in this batch)", current, target)
+        else:
+            seen[1] = target
         rows.append({"claim_id": claim_id, "from_status": current, "to_status": target, "at": now,
                      "actor": actor, "reason": reason, "remittance_id": remittance_id})
+    by_pair: dict[tuple[str, str], list[int]] = {}
+    for claim_id, (first, last) in span.items():
+        by_pair.setdefault((first, last), []).append(claim_id)
     for (current, target), ids in by_pair.items():
         for start in range(0, len(ids), 5000):
             chunk = ids[start : start + 5000]
@@ -104,7 +116,7 @@ def bulk_transition(
                 .values(status=target).execution_options(synchronize_session="evaluate")
             )
             if res.rowcount != len(chunk):  # type: ignore[attr-defined]
-                raise IllegalTransition(f"one of {len(chunk)} claims", current, target)
+                raise IllegalTransition(f"one of {len(chunk)} claims (changed meanwhile)", current, target)
     insert_rows(session, ClaimTransition.__table__, rows)  # type: ignore[arg-type]
     return len(rows)
 

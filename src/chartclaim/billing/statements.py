@@ -22,6 +22,7 @@ from chartclaim.store.models import (
     ClaimLine,
     ClaimRecord,
     LedgerEntry,
+    Organization,
     PatientRecord,
     PayerRecord,
     PaymentPlan,
@@ -31,17 +32,32 @@ ZERO = Decimal("0.00")
 PR_NOTES = {"1": "Deductible", "2": "Coinsurance", "3": "Copay", "96": "Not covered by your plan"}
 
 
+def practice_info(session: Session) -> Any:
+    """The statement's sender (a PracticeInfo) from the organisation record: who the patient pays."""
+    from chartclaim.billing.documents.statement import PracticeInfo
+
+    org = session.scalars(select(Organization).order_by(Organization.id)).first()
+    if org is None:
+        raise PatientBillingError("no organisation on file: a statement needs the practice's name and address")
+    if not org.address:
+        raise PatientBillingError(f"organisation {org.name}: no address for the statement's remit-to")
+    if not org.phone:
+        raise PatientBillingError(f"organisation {org.name}: no phone number for the statement's questions line")
+    return PracticeInfo(org.name, Address.model_validate(org.address), org.phone, tax_id=org.tax_id)
+
+
 def statement_data(
     session: Session,
     patient_id: int,
-    practice: Any,
+    practice: Any = None,
     as_of: dt.date | None = None,
     due_in_days: int = 21,
     statement_number: str | None = None,
     messages: tuple[str, ...] = (),
 ) -> Any:
     """A `StatementData` (chartclaim.billing.documents.statement) for every service line of the patient with
-    money still open (owed by the patient or pending with a payer, or a credit). `practice` is a PracticeInfo."""
+    money still open (owed by the patient or pending with a payer, or a credit). `practice` is a PracticeInfo;
+    without one the statement comes from the practice's organisation record (`practice_info`)."""
     from chartclaim.billing.documents.statement import PaymentPlanInfo, StatementData, StatementLine
 
     as_of = as_of or dt.date.today()
@@ -50,6 +66,8 @@ def statement_data(
         raise PatientBillingError(f"no patient #{patient_id}")
     if not pat.address:
         raise PatientBillingError(f"patient {pat.account_number}: no mailing address for a statement")
+    if practice is None:
+        practice = practice_info(session)
     rows = session.execute(
         select(LedgerEntry.claim_line_id, LedgerEntry.kind, LedgerEntry.amount, LedgerEntry.payer_id,
                LedgerEntry.reason_code, LedgerEntry.group_code, LedgerEntry.posted_on)

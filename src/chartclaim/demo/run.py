@@ -107,7 +107,7 @@ def _strip_biller_modifiers(procs: tuple[TruthProcedure, ...]) -> tuple[TruthPro
 class DemoRun:
     def __init__(self, data_dir: Path, seed: int = 7, n_patients: int = 200, n_encounters: int = 1000,
                  progress: Progress | None = None, coding: str = "reviewed", days_after: int = 75,
-                 measure_coder: bool = True) -> None:
+                 measure_coder: bool = True, payer_options: dict[str, Any] | None = None) -> None:
         self.root = Path(data_dir) / "demo"
         self.seed = seed
         self.n_patients = n_patients
@@ -116,6 +116,7 @@ class DemoRun:
         self.coding = coding
         self.days_after = days_after
         self.measure_coder = measure_coder
+        self.payer_options = dict(payer_options or {})  # SimulatedPayer keywords (reversal_rate, ...)
         self.summary = Summary(seed)
         self.counts: Counter[str] = Counter()
         self.held_reasons: Counter[str] = Counter()  # why claims wait in the biller's work queue
@@ -511,7 +512,7 @@ class DemoRun:
             self.summary.mailbox = str(getattr(self.ch, "root", ""))
             # The sandbox is recreated every run, so in-memory control numbers are unique within it (and repeatable).
             self.numbers = MemoryControlNumbers()
-            self.sim = SimulatedPayer(self.practice, self.seed)
+            self.sim = SimulatedPayer(self.practice, self.seed, **self.payer_options)
             self.sim_numbers = MemoryControlNumbers(start=500000)
             org = self.practice.organisation
             self.submitter = Submitter(org.name, "OAKPRAIRIE01", "Billing Office", org.phone)

@@ -109,7 +109,7 @@ class SimulatedPayer:
     """All the demo's payers behind one simulated clearinghouse."""
 
     def __init__(self, practice: DemoPractice, seed: int = 7, *, reversal_rate: float = 0.02,
-                 interest_rate: float = 0.15, recovery_rate: float = 0.08, correction_same_run: bool = False) -> None:
+                 interest_rate: float = 0.15, recovery_rate: float = 0.08, correction_same_run: bool = True) -> None:
         self.practice = practice
         self.rng = random.Random(seed)
         self.payers = {p.id: p for p in practice.payers}
@@ -123,7 +123,8 @@ class SimulatedPayer:
         self.paid: dict[str, ClaimResult] = {}  # last primary result per claim id, for reversals
         self.adjudicated: dict[tuple[str, str], ClaimResult] = {}  # (claim id, payer id) → standing result
         self.reversal_rate = reversal_rate
-        # Payers send a reversal's corrected payment in the same ERA or a later one; both happen.
+        # X12's recommended practice (RFIs 791, 2616) is the reversal and its correction in the same 835, reversal
+        # first; some payers still send the correction on a later check run (`correction_same_run=False`).
         self.correction_same_run = correction_same_run
         # no new take-backs after this date (a simulation that stops should not stop between a reversal and
         # its corrected payment)
