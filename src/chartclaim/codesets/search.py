@@ -89,6 +89,32 @@ def negated_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(neg), frozenset(pos)
 
 
+# The encounter (7th character) axis: these words choose the character, they do not name the condition
+# ('black eye initial' must not find titles with 'initial' in them). As content they stay ('initial
+# prescription of contraceptives'): only at the end of the query or before 'encounter'/'visit' are they
+# the axis.
+_ENCOUNTER_AXIS = frozenset({"initial", "subsequent", "sequela", "sequelae"})
+_ENCOUNTER_TAIL = frozenset({"encounter", "visit", "encounters", "visits", "care", "episode", "treatment"})
+_ENCOUNTER_BONUS = 0.06
+
+
+def split_encounter(concepts: list[Concept]) -> tuple[list[Concept], frozenset[str]]:
+    """(the concepts that name the condition, the encounter words the query names)."""
+    axis: set[str] = set()
+    keep: list[Concept] = []
+    for i, c in enumerate(concepts):
+        nxt = concepts[i + 1].word if i + 1 < len(concepts) else None
+        if c.word in _ENCOUNTER_AXIS and (nxt is None or nxt in _ENCOUNTER_TAIL or nxt in _ENCOUNTER_AXIS):
+            axis.add("sequela" if c.word == "sequelae" else c.word)
+            continue
+        if axis and c.word in _ENCOUNTER_TAIL and concepts[i - 1].word in _ENCOUNTER_AXIS:
+            continue
+        keep.append(c)
+    if not keep:
+        return concepts, frozenset()
+    return keep, frozenset(axis)
+
+
 _EXTRA_COST = 0.035
 _EXTRA_CAP = 0.35
 _FIELD_WEIGHT = {"desc": 1.0, "incl": 0.97, "lex": 1.0, "index": 0.95}
@@ -383,6 +409,7 @@ class Encoder:
         concepts = self.concepts(q)
         if not concepts:
             return []
+        concepts, encounter = split_encounter(concepts)
         total = sum(c.weight for c in concepts)
         cands: dict[str, Candidate] = {}
 
@@ -425,10 +452,10 @@ class Encoder:
         words_in = {c.word for c in concepts}
         if "immunization" in words_in and not words_in & _NOT_A_VACCINATION:
             cands["Z23"] = Candidate("Z23", 1.0, "vaccination", "lex", set().union(*(c.alts for c in concepts)))
-        return self._rank(cands, concepts, total, limit, dos)
+        return self._rank(cands, concepts, total, limit, dos, encounter)
 
     def _rank(self, cands: dict[str, Candidate], concepts: list[Concept], total: float, limit: int,
-              dos: date | None) -> list[SearchHit]:
+              dos: date | None, encounter: frozenset[str] = frozenset()) -> list[SearchHit]:
         scored: list[tuple[float, str, Candidate]] = []
         negated_ok = "without" in {c.word for c in concepts}
         pre = sorted(cands.values(), key=lambda c: -c.score)[: max(60, limit * 4)]
@@ -446,6 +473,20 @@ class Encoder:
                     pre.append(cands[k])
         light.update(self._icd.light([k for kids in defaults.values() for k in kids[:1] if k not in light]))
         self._refine_in_family(cands, pre, light, concepts, total)
+        if encounter:
+            # a 7th-character code reached through an alias ('black eye' -> S00.10XA) hands its score to its
+            # stem, so the encounter the query names chooses the character
+            stems: list[str] = []
+            for c in list(pre):
+                n = light.get(c.code)
+                if n is None or not n[2] or n[3] is None or not n[4]:
+                    continue
+                p = n[4]
+                if p not in cands or cands[p].score < c.score:
+                    cands[p] = Candidate(p, c.score, c.matched, c.source_field, c.matched_tokens)
+                    pre.append(cands[p])
+                    stems.append(p)
+            light.update(self._icd.light([p for p in stems if p not in light]))
         sevenths = self._icd.seventh_children_many(
             {c.code: light[c.code][0] for c in sorted(pre, key=lambda c: -c.score)[:40]
              if c.code in light and light[c.code][3] is not None and not light[c.code][2]})
@@ -469,6 +510,9 @@ class Encoder:
                 alias_pos = negated_words(c.matched)[1] if c.source_field != "desc" else frozenset()
                 if any(any(t in x.alts for x in concepts) and t not in alias_pos for t in neg):
                     s -= 0.08
+            if encounter and stem is not None and billable and not encounter & {
+                    stem_word(w) for w in words(_desc)}:
+                s -= _ENCOUNTER_BONUS
             if stem is not None and not billable:
                 unmatched = [x for x in concepts if not (x.alts & c.matched_tokens)]
                 best = None
@@ -479,7 +523,8 @@ class Encoder:
                     # guideline defaults: initial encounter; closed fracture; routine healing
                     prior = (0.02 if text.startswith("initial") else 0.0) + (
                         0.01 if "open" not in text else 0.0) + (
-                        0.015 if "routine healing" in text else 0.0) - (0.005 * len(text) / 40)
+                        0.015 if "routine healing" in text else 0.0) - (0.005 * len(text) / 40) + (
+                        _ENCOUNTER_BONUS if encounter & ttoks else 0.0)
                     cs = c.score + gain + prior + 0.03 + lex_bonus
                     if best is None or cs > best[0]:
                         best = (cs, code)
