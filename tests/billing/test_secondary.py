@@ -148,3 +148,54 @@ def _write_837(s: Session, doc: Claim) -> None:
     assert sum(x.startswith("SVD*ACME1*") for x in segs) == 2  # 2430 per line
     assert any(x.startswith("CAS*CO*45*50") for x in segs)
     assert numbers.next("ISA") == 2  # the writer took number 1 from the database
+
+
+def test_dependent_secondary_carries_registration_addresses_and_writes(engine: Engine) -> None:
+    """Regression: the secondary document had no 2010CA patient address (the 837 writer refused it) when the
+    claim was built from practice data for a dependent."""
+    from chartclaim.store.models import Organization, PayerRecord
+
+    child_addr = {"line1": "9 ELM ST", "city": "TOWN", "state": "MN", "zip": "55555"}
+    with Session(engine) as s:
+        org = practice.add_organization(s, "CLINIC", npi="1234567893", tax_id="123456789",
+                                        address={"line1": "1 MAIN ST", "city": "TOWN", "state": "MN",
+                                                 "zip": "555551234"})
+        acme = practice.get_or_add_payer(s, "ACME1", "ACME HEALTH")
+        supp = practice.get_or_add_payer(s, "SUPP1", "SUPPLEMENTAL MUTUAL")
+        sp = s.get(PayerRecord, supp.id)
+        assert sp is not None
+        sp.address = {"line1": "PO BOX 1", "city": "CITY", "state": "MN", "zip": "55401"}
+        kid = practice.add_patient(s, "TIM", "DOE", account_number="A1", dob=dt.date(2015, 2, 3), sex="M",
+                                   address=child_addr)
+        parent = {"first_name": "JANE", "last_name": "DOE", "dob": "1980-05-04", "sex": "F"}
+        c1 = practice.add_coverage(s, kid.id, acme.id, "M0001", priority=1, relationship_code="19",
+                                   subscriber=parent)
+        practice.add_coverage(s, kid.id, supp.id, "S0001", priority=2, relationship_code="19", subscriber=parent)
+        claim = practice.create_claim(s, practice.ClaimInput(
+            patient_id=kid.id, payer_id=acme.id, coverage_id=c1.id, claim_number="SEC1",
+            lines=[practice.LineInput(procedure="99213", charge=D("150.00"), date_of_service=DOS),
+                   practice.LineInput(procedure="36415", charge=D("20.00"), date_of_service=DOS)]))
+        for st in ("scrubbed", "ready", "submitted"):
+            transition(s, claim, st, "biller")
+        assert claim.document is None and s.get(Organization, org.id) is not None
+        _post(s, PRIMARY)
+        sec = secondary.build_next_claim(s, claim.id, actor="biller")
+        doc = Claim.model_validate(sec.document)
+        assert doc.patient is not None and doc.patient.address is not None
+        assert (doc.patient.address.line1, doc.patient.relationship) == ("9 ELM ST", "19")
+        assert doc.subscriber.first_name == "JANE" and doc.subscriber.address is None  # the parent's is not guessed
+        assert doc.payer.address is not None and doc.payer.address.line1 == "PO BOX 1"
+        _write_837(s, doc)
+
+
+def test_secondary_refused_when_registration_lacks_the_address(engine: Engine) -> None:
+    from chartclaim.store.models import PatientRecord
+
+    with Session(engine) as s:
+        claim, _acme, _supp = _setup(s)
+        _post(s, PRIMARY)
+        pat = s.get(PatientRecord, claim.patient_id)
+        assert pat is not None
+        pat.address = None
+        with pytest.raises(secondary.SecondaryClaimError, match="subscriber address"):
+            secondary.build_next_claim(s, claim.id)

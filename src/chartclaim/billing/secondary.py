@@ -80,8 +80,7 @@ def claim_document(session: Session, claim: ClaimRecord) -> Claim:
     return Claim(
         claim_id=claim.claim_number, claim_type=claim.claim_type, frequency=claim.frequency,
         original_claim_number=claim.payer_claim_number if claim.frequency in ("7", "8") else None,
-        payer=Payer(id=payer.payer_code, name=payer.name, filing_indicator=payer.filing_indicator,
-                    timely_filing_days=payer.timely_filing_days),
+        payer=_payer(payer),
         payer_responsibility=claim.responsibility,
         billing_provider=BillingProvider(npi=org.npi, tax_id=org.tax_id, name=org.name, taxonomy=org.taxonomy,
                                          address=Address(**org.address)),
@@ -96,8 +95,12 @@ def claim_document(session: Session, claim: ClaimRecord) -> Claim:
 
 
 def _subscriber(cov: Coverage | None, pat: PatientRecord) -> Subscriber:
+    """2010BA from the coverage: the subscriber recorded on it, else the patient (self). A patient who is the
+    subscriber needs N3/N4, so the patient's registration address fills it when the coverage has none; another
+    person's address is never guessed (N3/N4 is then optional and left out)."""
     sub: dict[str, Any] = dict(cov.subscriber or {}) if cov else {}
-    addr = sub.get("address") or (pat.address if not sub else None)
+    is_self = cov is None or cov.relationship_code == "18" or not sub
+    addr = sub.get("address") or (pat.address if is_self else None)
     return Subscriber(member_id=cov.member_id if cov else "", group_number=cov.group_number if cov else None,
                       first_name=sub.get("first_name", pat.first_name), last_name=sub.get("last_name", pat.last_name),
                       dob=sub.get("dob", pat.dob), sex=sub.get("sex", pat.sex),
@@ -105,10 +108,34 @@ def _subscriber(cov: Coverage | None, pat: PatientRecord) -> Subscriber:
 
 
 def _patient(cov: Coverage | None, pat: PatientRecord) -> Patient | None:
+    """2010CA for a dependent (relationship other than self): name, birth date, sex and address, all required
+    by the 837 there, from the patient's registration."""
     if cov is None or cov.relationship_code == "18":
         return None
     return Patient(first_name=pat.first_name, last_name=pat.last_name, dob=pat.dob, sex=pat.sex,
-                   relationship=cov.relationship_code)
+                   relationship=cov.relationship_code, address=Address(**pat.address) if pat.address else None)
+
+
+def _payer(payer: PayerRecord) -> Payer:
+    return Payer(id=payer.payer_code, name=payer.name, filing_indicator=payer.filing_indicator,
+                 timely_filing_days=payer.timely_filing_days,
+                 address=Address(**payer.address) if payer.address else None)
+
+
+def _registration_gaps(doc: Claim) -> list[str]:
+    """What the 837 will refuse for want of registration data (2010BA when self, 2010CA otherwise)."""
+    gaps = []
+    if doc.patient is None:
+        if doc.subscriber.address is None:
+            gaps.append("subscriber address")
+        if doc.subscriber.dob is None:
+            gaps.append("subscriber date of birth")
+    else:
+        if doc.patient.address is None:
+            gaps.append("patient address")
+        if doc.patient.dob is None:
+            gaps.append("patient date of birth")
+    return gaps
 
 
 def _adjudication(session: Session, claim: ClaimRecord, primary: ClaimRecord, payer: PayerRecord,
@@ -205,12 +232,15 @@ def build_next_claim(session: Session, claim_id: int, actor: str = "system", on:
     number = f"{primary.claim_number[:34]}{resp}{next_control_number(session, 'secondary:' + primary.claim_number)}"
     doc = base.model_copy(update={
         "claim_id": number, "payer_responsibility": resp, "frequency": "1", "original_claim_number": None,
-        "payer": Payer(id=next_payer.payer_code, name=next_payer.name, filing_indicator=next_payer.filing_indicator,
-                       timely_filing_days=next_payer.timely_filing_days),
+        "payer": _payer(next_payer),
         "subscriber": _subscriber(nxt, pat), "patient": _patient(nxt, pat), "other_payers": tuple(others),
         "submitted_on": None,
     })
     doc = Claim.model_validate(doc.model_dump())  # re-validate the assembled document
+    gaps = _registration_gaps(doc)
+    if gaps:
+        raise SecondaryClaimError(f"claim {claim.claim_number}: the next payer's 837 needs the "
+                                  f"{' and '.join(gaps)} (patient {pat.account_number}'s registration)")
     rec = ClaimRecord(claim_number=number, patient_id=pat.id, payer_id=nxt.payer_id, coverage_id=nxt.id,
                       encounter_id=primary.encounter_id, primary_claim_id=primary.id, responsibility=resp,
                       claim_type=primary.claim_type, status="draft",

@@ -784,17 +784,6 @@ class DemoRun:
                 self.counts[f"secondary_not_billed_{key.replace(' ', '_')}"] += 1
                 return
             doc = Claim.model_validate(rec.document)
-            # The 837 needs the subscriber's (2010BA) and a dependent patient's (2010CA) address; the billing
-            # core's secondary document leaves them out, so the biller adds them from registration.
-            fix: dict[str, Any] = {}
-            if doc.subscriber.address is None:
-                fix["subscriber"] = doc.subscriber.model_copy(update={"address": patient.address})
-            if doc.patient is not None and doc.patient.address is None:
-                fix["patient"] = doc.patient.model_copy(update={"address": patient.address})
-            if fix:
-                doc = doc.model_copy(update=fix)
-                rec.document = doc.model_dump(mode="json", exclude_none=True)
-                self.counts["secondary_claims_address_added"] += 1
             self.claims[rec.claim_number] = doc
             self.claim_rows[rec.claim_number] = rec.id
             self.encounter_of[rec.claim_number] = e
