@@ -18,10 +18,10 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from chartclaim.codesets.lexicon import data_files, load_lexicon
+from chartclaim.codesets.lexicon import data_files, load_lexicon, rewrite_words
 from chartclaim.codesets.ranges import parse_ranges
 from chartclaim.codesets.tabular import nodot, parse_tabular, read_code_list, wheel_paths
-from chartclaim.codesets.text import required_tokens, tokens
+from chartclaim.codesets.text import required_tokens, tokens, words
 
 BUILDER_VERSION = "3"
 BASE_VERSION = "FY2026-04"          # the April 1 2026 update of FY2026 (what the wheel carries)
@@ -171,6 +171,11 @@ def compile_base(path: Path, key: str) -> None:
         for phrase, code in lex.terms:
             if code in node_desc:
                 docs.append((code, "lex", phrase))
+                # the words a query has after its abbreviations are expanded: 'history of dvt' is reached
+                # from 'hx dvt' (-> 'history deep vein thrombosis')
+                expanded = " ".join(rewrite_words(lex, phrase))
+                if expanded != " ".join(words(phrase)):
+                    docs.append((code, "lex", expanded))
         con.executemany("INSERT INTO icd_nodes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", nodes)
         con.executemany("INSERT INTO icd_notes VALUES (?,?,?,?,?)", notes)
         con.executemany("INSERT INTO icd_seventh VALUES (?,?,?)", seventh)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from chartclaim.codesets.icd10cm import Icd10cm
-from chartclaim.codesets.lexicon import Lexicon, load_lexicon
+from chartclaim.codesets.lexicon import Lexicon, load_lexicon, rewrite_words
 from chartclaim.codesets.model import SearchHit
 from chartclaim.codesets.tabular import dotted, nodot
 from chartclaim.codesets.text import STOPWORDS, required_tokens, stem, words
@@ -115,6 +115,9 @@ def split_encounter(concepts: list[Concept]) -> tuple[list[Concept], frozenset[s
     return keep, frozenset(axis)
 
 
+_GENERIC_WORDS = frozenset({"personal", "history", "disease", "disorder", "condition", "status", "care",
+                            "encounter", "other", "unspecified", "type", "routine", "visit", "follow", "problem",
+                            "finding", "state", "syndrome", "presence"})
 _EXTRA_COST = 0.035
 _EXTRA_CAP = 0.35
 _FIELD_WEIGHT = {"desc": 1.0, "incl": 0.97, "lex": 1.0, "index": 0.95}
@@ -181,24 +184,7 @@ class Encoder:
     # -- query analysis ----------------------------------------------------------------------------------
     def rewrite(self, query: str) -> list[str]:
         """Apply lexicon abbreviations (longest phrase first) to the query's words."""
-        text = query.lower()
-        # 'b/l', 's/p', 'f/u', 'h/o' are one word to a clinician: glue them so the lexicon sees 'bl', 'ho'
-        text = re.sub(r"\b([a-z])/([a-z])\b", r"\1\2", text)
-        ws = words(text.replace("-", " ").replace("/", " "))
-        ab = self._lex.abbreviations
-        out: list[str] = []
-        i = 0
-        while i < len(ws):
-            for n in range(min(self._lex.max_phrase, len(ws) - i), 0, -1):
-                phrase = " ".join(ws[i:i + n])
-                if phrase in ab:
-                    out.extend(words(ab[phrase]))
-                    i += n
-                    break
-            else:
-                out.append(ws[i])
-                i += 1
-        return out
+        return rewrite_words(self._lex, query)
 
     def correct(self, tok: str) -> str:
         vocab = self.vocab()
@@ -582,7 +568,9 @@ class Encoder:
                     continue
                 toks = {stem_word(w) for w in words(desc)}
                 gained = [x for x in unmatched if x.alts & toks]
-                if not gained:
+                # a sibling that only adds a generic word ('personal', 'status', 'encounter') is another
+                # condition of the family, not a more exact form of this one
+                if not gained or all(x.word in _GENERIC_WORDS for x in gained):
                     continue
                 gain = sum(x.weight for x in gained) / total
                 # words the hit matched in its own title must be in the sibling's title too; words it
