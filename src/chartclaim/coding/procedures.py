@@ -6,6 +6,7 @@ note says was declined, refused or not done is not suggested."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
 from chartclaim.coding.context import default_rules
@@ -27,22 +28,27 @@ def detect_procedures(text: str, norm: str) -> list[CodeSuggestion]:
     rules = default_rules()
     found: dict[str, CodeSuggestion] = {}
     admin_first: str | None = None
-    for sent in split_sentences(text):
-        window = None
-        for rx, code, system, label, also in _patterns():
-            for m in rx.finditer(norm, sent.start, sent.end):
-                if window is None:
-                    window = rules.triggers(norm, sent.start, sent.end)
-                a = rules.assert_mention(norm, window, m.start(), m.end())
-                if a.categories & {"negated", "hypothetical", "family", "historical"}:
-                    continue
-                ev = Evidence(m.start(), m.end(), text[m.start():m.end()], label, "procedure pattern")
-                if code in found:
-                    continue
-                found[code] = CodeSuggestion(code, system, 0.8, (ev,), f"documented: {label}", label)
-                if also and admin_first is None:
-                    admin_first = also
-                    found[also] = CodeSuggestion(also, "CPT", 0.8, (ev,),
-                                                 "immunization administration, first vaccine",
-                                                 "immunization administration, first component")
+    sentences = None
+    starts: list[int] = []
+    triggers: dict[int, list] = {}
+    for rx, code, system, label, also in _patterns():
+        for m in rx.finditer(norm):
+            if code in found:
+                break
+            if sentences is None:
+                sentences = split_sentences(text)
+                starts = [x.start for x in sentences]
+            k = max(0, bisect_right(starts, m.start()) - 1)
+            sent = sentences[k]
+            if k not in triggers:
+                triggers[k] = rules.triggers(norm, sent.start, sent.end)
+            a = rules.assert_mention(norm, triggers[k], m.start(), m.end())
+            if a.categories & {"negated", "hypothetical", "family", "historical"}:
+                continue
+            ev = Evidence(m.start(), m.end(), text[m.start():m.end()], label, "procedure pattern")
+            found[code] = CodeSuggestion(code, system, 0.8, (ev,), f"documented: {label}", label)
+            if also and admin_first is None:
+                admin_first = also
+                found[also] = CodeSuggestion(also, "CPT", 0.8, (ev,), "immunization administration, first vaccine",
+                                             "immunization administration, first component")
     return list(found.values())
