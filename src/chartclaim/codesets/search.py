@@ -115,6 +115,28 @@ def split_encounter(concepts: list[Concept]) -> tuple[list[Concept], frozenset[s
     return keep, frozenset(axis)
 
 
+def word_forms(tok: str) -> set[str]:
+    """Inflected forms sharing a base with ``tok`` (-ed, -ing, -ly, -y, doubled consonants); the caller keeps
+    those the vocabulary knows."""
+    if len(tok) < 4 or tok.isdigit():
+        return set()
+    bases = {tok}
+    for suf in ("ing", "ed", "ly", "y", "e"):
+        if tok.endswith(suf) and len(tok) - len(suf) >= 3:
+            b = tok[:-len(suf)]
+            bases.add(b)
+            bases.add(b + "e")
+            if len(b) > 3 and b[-1] == b[-2]:
+                bases.add(b[:-1])
+    out: set[str] = set()
+    for b in bases:
+        out.update((b, b + "ing", b + "ed", b + "ly", b + "y", b + "e"))
+        if len(b) >= 3 and b[-1] not in "aeiouwy" and b[-2] in "aeiou" and b[-3] not in "aeiou":
+            out.update((b + b[-1] + "ing", b + b[-1] + "ed"))     # slip -> slipping, slipped
+    out.discard(tok)
+    return out
+
+
 _GENERIC_WORDS = frozenset({"personal", "history", "disease", "disorder", "condition", "status", "care",
                             "encounter", "other", "unspecified", "type", "routine", "visit", "follow", "problem",
                             "finding", "state", "syndrome", "presence"})
@@ -292,6 +314,13 @@ class Encoder:
             alts = self._lex.synonyms.get(t, frozenset()) | {t} | ({extra_alt[t]} if t in extra_alt else set())
             alts = frozenset(a for a in alts if a in vocab) or frozenset({t})
             w = max(self.idf(a) for a in alts)
+            # other forms of the word the titles use ('slipped' ~ 'slipping', 'vaginal' ~ 'vaginally'):
+            # they match, but do not make the word weigh more than it does
+            forms = word_forms(t) & vocab.keys()
+            if forms - alts:
+                if not alts & vocab.keys():
+                    w = max(self.idf(a) for a in forms)
+                alts = alts | forms
             if t in _LIGHT_WORDS:
                 w *= 0.3
             out.append(Concept(t, alts, w))
