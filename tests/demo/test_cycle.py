@@ -162,3 +162,26 @@ def test_reversals_with_corrected_payment_post_cleanly(tmp_path: Path, same_run:
         assert (together == len(reversals)) if same_run else together == 0
     finally:
         runner.close()
+
+
+def test_billed_encounters_leave_the_coding_queue_with_their_final_codes(cycle: tuple[DemoRun, Summary]) -> None:
+    """Regression: every encounter stayed not_coded after the demo billed it, so the web coding queue listed
+    billed encounters as waiting for a coder."""
+    from chartclaim.store.models import Encounter
+    from chartclaim.web.services.coding import queue_ids
+
+    runner, s = cycle
+    session = runner.session
+    billed = {r.encounter_id: r for r in session.scalars(select(ClaimRecord).where(
+        ClaimRecord.primary_claim_id.is_(None), ClaimRecord.encounter_id.is_not(None)))}
+    assert billed
+    for enc_id, claim in billed.items():
+        enc = session.get(Encounter, enc_id)
+        assert enc is not None and enc.coding_status == "reviewed", (enc_id, enc and enc.coding_status)
+        assert enc.diagnoses is not None
+        doc = runner.claims[claim.claim_number]
+        assert enc.diagnoses["codes"] == list(doc.diagnoses)
+        assert set(enc.diagnoses["procedures"]) == {ln.procedure for ln in doc.lines}
+    waiting = set(session.scalars(queue_ids()))
+    assert not waiting & set(billed)
+    assert s.counts["encounters_coded_reviewed"] == len(billed)

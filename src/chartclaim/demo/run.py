@@ -220,6 +220,7 @@ class DemoRun:
         from chartclaim.store.models import Encounter as EncounterRow
 
         self.final: dict[str, tuple[tuple[str, ...], tuple[TruthProcedure, ...]]] = {}
+        self.auto_billed: set[str] = set()  # encounters billed with the coder's unreviewed output
         with self._timed("coding") as st:
             if not self.measure_coder:
                 st.available = False
@@ -268,6 +269,7 @@ class DemoRun:
                         procs.append(TruthProcedure(em_pred, (), 1, tuple(pred[:4])))
                     procs += [TruthProcedure(p.code, (), 1, tuple(pred[:4])) for p in res.procedures]
                     self.final[e.id] = (tuple(pred[:12]), tuple(procs) or _strip_biller_modifiers(e.truth.procedures))
+                    self.auto_billed.add(e.id)
                 else:
                     self.final[e.id] = (e.truth.diagnoses, _strip_biller_modifiers(e.truth.procedures))
                 row = self.session.get(EncounterRow, self.encounter_ids[e.id])
@@ -311,6 +313,7 @@ class DemoRun:
                 cid = f"C{e.id[1:]}"
                 claim = build_claim(pr, e, dx, procs, cov, cid, e.submit_on or e.date_of_service)
                 self._store_claim(bp, claim, patient.id, 0, e)
+                self._record_final_codes(e, claim)
                 self.encounter_of[cid] = e
                 self.submit_on[cid] = e.submit_on or e.date_of_service
                 if i % 50 == 0:
@@ -320,6 +323,25 @@ class DemoRun:
             self.counts["claims"] = len(self.claims)
             self.counts["charges_posted_lines"] = sum(len(c.lines) for c in self.claims.values())
             st.note = f"{len(self.claims)} claims, charges from the practice's charge master"
+
+    def _record_final_codes(self, e: Encounter, claim: Claim) -> None:
+        """The encounter's codes as billed, in the shape the coding queue writes when a coder finishes
+        (`encounter.diagnoses` codes in pointer order + procedures, `coding_status`): coder-reviewed codes finish
+        the encounter ("reviewed", out of the queue); automated codes billed unreviewed stay "coded", waiting."""
+        from chartclaim.store.models import Encounter as EncounterRow
+
+        row = self.session.get(EncounterRow, self.encounter_ids[e.id])
+        if row is None:
+            return
+        reviewed = e.id not in self.auto_billed
+        final: dict[str, Any] = {"codes": list(claim.diagnoses),
+                                 "procedures": list(dict.fromkeys(ln.procedure for ln in claim.lines)),
+                                 "coded_by": "demo-coder" if reviewed else "automated-coder"}
+        if row.diagnoses and "suggested" in row.diagnoses:
+            final["suggested"] = row.diagnoses["suggested"]
+        row.diagnoses = final
+        row.coding_status = "reviewed" if reviewed else "coded"
+        self.counts["encounters_coded_reviewed" if reviewed else "encounters_coded_unreviewed"] += 1
 
     def _store_claim(self, bp: Any, claim: Claim, patient_key: str, cov_index: int, e: Encounter | None,
                      responsibility: str = "P", primary_row: int | None = None, post_charges: bool = True) -> None:
