@@ -539,7 +539,9 @@ class Encoder:
                     prior = (0.02 if text.startswith("initial") else 0.0) + (
                         0.01 if "open" not in text else 0.0) + (
                         0.015 if "routine healing" in text else 0.0) - (0.005 * len(text) / 40) + (
-                        _ENCOUNTER_BONUS if encounter & ttoks else 0.0)
+                        _ENCOUNTER_BONUS if encounter & ttoks else 0.0) + (
+                        # a stage, fetus or severity the query does not name: the unspecified character
+                        0.012 if ("unspecified" in text or "not applicable" in text) else 0.0)
                     cs = c.score + gain + prior + 0.03 + lex_bonus
                     if best is None or cs > best[0]:
                         best = (cs, code)
