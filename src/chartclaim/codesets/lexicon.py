@@ -2,6 +2,7 @@
 
 * abbreviations: 'dm2' -> 'type 2 diabetes mellitus', 'hx of' -> 'personal history of' (query rewrites)
 * synonyms: word-level equivalents in the Tabular's vocabulary ('renal' ~ 'kidney', 'distal' ~ 'lower')
+* drugs: generic drug names -> the words of their ICD-10-CM drug class (T36-T50), applied like abbreviations
 * terms: lay or everyday clinical phrases pointing at the code a coder would pick ('high blood pressure' ->
   I10). These are indexed as extra entry texts; they never replace the Tabular's own words."""
 
@@ -29,6 +30,7 @@ def _rows(name: str) -> list[list[str]]:
 class Lexicon:
     abbreviations: dict[str, str]          # lower-case phrase -> expansion
     loose: dict[str, str]                  # the same keys without function words (two words or more)
+    drugs: dict[str, str]                  # drug name -> its T36-T50 class words (poisoning queries only)
     synonyms: dict[str, frozenset[str]]    # stemmed token -> equivalent stemmed tokens (itself included)
     terms: tuple[tuple[str, str], ...]     # (phrase, ICD-10-CM code)
     max_phrase: int
@@ -49,6 +51,11 @@ def load_lexicon() -> Lexicon:
     for row in _rows("lexicon_abbreviations.tsv"):
         if len(row) >= 2:
             abbrev[" ".join(words(row[0]))] = row[1]
+    # generic drug names -> the words of their T36-T50 class (lexicon_drugs.tsv); a written abbreviation wins
+    drugs: dict[str, str] = {}
+    for row in _rows("lexicon_drugs.tsv"):
+        if len(row) >= 3:
+            drugs[" ".join(words(row[0]))] = row[2]
     # keys are also matched without their function words ('hx of mi' is typed 'hx mi'), when that leaves
     # two words or more ('on insulin' alone must not turn every 'insulin' into long-term use); a written
     # key always wins
@@ -66,9 +73,10 @@ def load_lexicon() -> Lexicon:
     return Lexicon(
         abbreviations=abbrev,
         loose=loose,
+        drugs=drugs,
         synonyms={k: frozenset(v) for k, v in groups.items()},
         terms=terms,
-        max_phrase=max((len(k.split()) for k in abbrev), default=1),
+        max_phrase=max((len(k.split()) for k in [*abbrev, *drugs]), default=1),
     )
 
 
@@ -79,6 +87,10 @@ def data_files() -> list[str]:
 
 # 'no loc', 'denies chest pain': the 'without' of the titles
 _NEGATIONS = frozenset({"no", "denies", "denied", "wo"})
+_POISONING_WORDS = frozenset({"poisoning", "poisoned", "overdose", "overdosed", "od", "adverse", "underdosing",
+                              "underdosed", "underdose", "toxicity", "toxic", "accidental", "accidentally",
+                              "intentional", "suicide", "suicidal", "assault", "undetermined", "ingestion",
+                              "ingested", "reaction", "effect", "missed", "skipped", "took", "too", "much"})
 
 
 def rewrite_words(lex: Lexicon, query: str) -> list[str]:
@@ -95,6 +107,10 @@ def rewrite_words(lex: Lexicon, query: str) -> list[str]:
     for i in reversed([i for i in range(len(ws) - 1) if ws[i] == "negative" and ws[i + 1] == "for"]):
         ws[i:i + 2] = ["without"]
     ab = lex.abbreviations
+    if _POISONING_WORDS.intersection(ws):
+        # a drug named in a poisoning / adverse effect / underdosing query is its class ('lisinopril' ->
+        # ACE inhibitors); elsewhere ('ra on methotrexate') the drug name keeps its own meaning
+        ab = {**lex.drugs, **ab}
     out: list[str] = []
     i = 0
     while i < len(ws):
@@ -132,3 +148,8 @@ def _loose_key(lex: Lexicon, ws: list[str], i: int) -> tuple[str, int] | None:
         if key in lex.loose:
             return lex.loose[key], content[n - 1] + 1
     return None
+
+
+def drug_classes() -> list[tuple[str, str, str]]:
+    """(drug, class code, class words) of lexicon_drugs.tsv."""
+    return [(r[0], r[1].upper(), r[2]) for r in _rows("lexicon_drugs.tsv") if len(r) >= 3]
