@@ -185,3 +185,24 @@ def test_billed_encounters_leave_the_coding_queue_with_their_final_codes(cycle: 
     waiting = set(session.scalars(queue_ids()))
     assert not waiting & set(billed)
     assert s.counts["encounters_coded_reviewed"] == len(billed)
+
+
+def test_every_submission_keeps_its_envelope_control_numbers(cycle: tuple[DemoRun, Summary]) -> None:
+    from chartclaim.billing.submissions import claims_in_set, sent_claims
+    from chartclaim.store.models import ClaimSubmission
+
+    runner, s = cycle
+    session = runner.session
+    rows = session.scalars(select(ClaimSubmission)).all()
+    assert len(rows) == sum(runner.submissions.values()) >= s.counts["claims_submitted"] > 0
+    by_file: dict[str, list[ClaimSubmission]] = {}
+    for r in rows:
+        by_file.setdefault(r.file_name or "", []).append(r)
+    for p in _archive(runner):
+        if p.name.startswith("in-837"):
+            sent = sent_claims(p.read_text())
+            name = p.name.removeprefix("in-")
+            assert [(x.isa13, x.gs06, x.st02, x.clm_segment) for x in sent] == [
+                (r.isa13, r.gs06, r.st02, r.clm_segment) for r in sorted(by_file[name], key=lambda r: r.id)], name
+    first = rows[0]
+    assert first.claim_id in {r.claim_id for r in claims_in_set(session, first.gs06, first.st02)}

@@ -593,11 +593,15 @@ class DemoRun:
                 if not claims:
                     return
         name = f"837P-{day.isoformat()}-{self.counts['files_837'] + 1:04d}.x12"
+        from chartclaim.billing.submissions import record_submission
+
         self.ch.submit(name, text.encode())
         self.counts["files_837"] += 1
+        # each claim moves to submitted with the envelope's ISA13/GS06/ST02 and its place in the set on file
+        record_submission(self.session, text, actor="demo-biller", file_name=name,
+                          at=dt.datetime.combine(day, dt.time(17, 30)))
         for c in claims:
             self.submissions[c.claim_id] += 1
-            self._move(c.claim_id, "submitted", f"sent in {name}", day)
 
     def _payer_side(self, day: dt.date) -> None:
         from chartclaim.payer.simulator import exchange

@@ -221,6 +221,30 @@ class ClaimTransition(Base):
     remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittance.id"))
 
 
+class ClaimSubmission(Base):
+    """One claim sent in one 837: the envelope's control numbers and where the claim sits in its transaction set.
+
+    A 999 names the functional group (AK1 GS06) and transaction set (AK2 ST02) it answers, and IK3/IK4 point at a
+    segment by its position in that set; `clm_segment`..`last_segment` (the claim's 2300/2400 loops, counted from
+    ST = 1) tie such an error to the claim. `position` is the claim's ordinal among the set's claims (1-based)."""
+
+    __tablename__ = "claim_submission"
+    __table_args__ = (Index("ix_claim_submission_envelope", "gs06", "st02"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id"), index=True)
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    actor: Mapped[str] = mapped_column(String(80))
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    sender_id: Mapped[str] = mapped_column(String(15))  # ISA06
+    receiver_id: Mapped[str] = mapped_column(String(15))  # ISA08
+    isa13: Mapped[str] = mapped_column(String(9))
+    gs06: Mapped[str] = mapped_column(String(9))
+    st02: Mapped[str] = mapped_column(String(9))
+    position: Mapped[int] = mapped_column(Integer)
+    clm_segment: Mapped[int] = mapped_column(Integer)
+    last_segment: Mapped[int] = mapped_column(Integer)  # end of the claim's 2300/2400 loops
+
+
 # ---------------------------------------------------------------- money
 
 
