@@ -111,3 +111,25 @@ def test_resubmission_keeps_both_envelopes(engine: Engine) -> None:
         submissions.record_submission(s, _write(docs, True, start=7), actor="biller")
         rows = s.scalars(select(ClaimSubmission).where(ClaimSubmission.claim_id == c1.id)).all()
         assert [r.isa13 for r in rows] == ["000000001", "000000007"]
+
+
+def test_a_999_segment_error_is_tied_to_the_claim_that_carried_it(engine: Engine) -> None:
+    """The payer's 999 (AK1 GS06, AK2 ST02, IK3 position) for a damaged line finds our claim through the
+    recorded submission, even with several claims in one transaction set."""
+    from chartclaim.x12 import read
+    from chartclaim.x12.acks import acknowledge_file
+    from chartclaim.x12.envelope import EnvelopeOptions, EnvelopeParty
+
+    docs = [_doc("C1", "M0001", ["99213"]), _doc("C2", "M0002", ["99214"]), _doc("C3", "M0003", ["99212"])]
+    text = _write(docs, False, start=5).replace("SV1*HC:99214*100*", "SV1*HC:99214*1X0*")
+    with Session(engine) as s:
+        claims = _ready(s, docs)
+        submissions.record_submission(s, text, actor="biller", file_name="837P-bad.x12")
+        ack_text = acknowledge_file(read(io.StringIO(text)), EnvelopeOptions(EnvelopeParty("CLEARING"),
+                                                                             EnvelopeParty("CLINIC")))
+        [ack] = read(io.StringIO(ack_text)).models("999")
+        [tx] = ack.transactions
+        assert not tx.accepted and tx.segment_errors
+        hits = {submissions.claim_at(s, ack.group_control_number, tx.control_number, e.position)
+                for e in tx.segment_errors}
+        assert {h.claim_id for h in hits if h is not None} == {claims[1].id}
