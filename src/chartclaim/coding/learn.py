@@ -375,7 +375,7 @@ def _code_tokens(coder: Coder) -> dict[str, set[str]]:
 
 
 def _fit_stats(coder: Coder, prep: Sequence[_Prepared], base_an: Sequence[Analysis],
-               code_toks: dict[str, set[str]], min_pos: int = 2, min_prec: float = 0.3) -> Stats:
+               code_toks: dict[str, set[str]], min_pos: int = 2, min_prec: float = 0.2) -> Stats:
     st = Stats(n_docs=len(prep))
     df: Counter[tuple[str, ...]] = Counter()
     co: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
