@@ -18,6 +18,7 @@ ROUND7 = Path(__file__).with_name("encoder_queries_round7.tsv")
 ROUND8 = Path(__file__).with_name("encoder_queries_round8.tsv")
 ROUND9 = Path(__file__).with_name("encoder_queries_round9.tsv")
 HOLDOUT = Path(__file__).with_name("encoder_queries_holdout.tsv")
+LAY_COMMON = Path(__file__).with_name("encoder_queries_lay_common.tsv")
 MIN_TOP3 = 0.90
 
 
@@ -32,7 +33,8 @@ def load_queries(path: Path = QUERIES) -> list[tuple[str, set[str], str]]:
 
 
 def all_queries() -> list[tuple[str, set[str], str]]:
-    return [q for p in (QUERIES, ROUND2, ROUND3, ROUND4, ROUND5, HOLDOUT, ROUND7, ROUND8, ROUND9) if p.exists() for q in load_queries(p)]
+    return [q for p in (QUERIES, ROUND2, ROUND3, ROUND4, ROUND5, HOLDOUT, ROUND7, ROUND8, ROUND9,
+                                   LAY_COMMON) if p.exists() for q in load_queries(p)]
 
 
 def test_query_set_is_large_and_valid(cs: CodeSets) -> None:

@@ -103,6 +103,10 @@ def rewrite_words(lex: Lexicon, query: str) -> list[str]:
     # 'b/l', 's/p', 'f/u', 'h/o' are one word to a clinician: glue them so the lexicon sees 'bl', 'ho'
     text = re.sub(r"\b([a-z])/([a-z])\b", r"\1\2", text)
     ws = words(text.replace("-", " ").replace("/", " "))
+    # "can't", "cannot", "unable to", "hard to" + verb, unless the lexicon knows the phrase: the 'difficulty'
+    # of the titles ('difficulty in walking')
+    ws = (" ".join(ws) + " ").replace("can t ", "cant ").replace("unable to ", "cannot ").replace(
+        "hard to ", "cannot ").split()
     # 'negative for X' is 'without X'
     for i in reversed([i for i in range(len(ws) - 1) if ws[i] == "negative" and ws[i + 1] == "for"]):
         ws[i:i + 2] = ["without"]
@@ -126,7 +130,7 @@ def rewrite_words(lex: Lexicon, query: str) -> list[str]:
             out.extend(words(best[0]))
             i = best[1]
             continue
-        out.append("without" if ws[i] in _NEGATIONS else ws[i])
+        out.append("without" if ws[i] in _NEGATIONS else "difficulty" if ws[i] in ("cant", "cannot") else ws[i])
         i += 1
     return out
 

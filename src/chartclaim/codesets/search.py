@@ -215,6 +215,11 @@ class Encoder:
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
+        # another form of a known word ('blocked' -> 'block'), before any guess at a typo or a cut-short word
+        forms = [f for f in word_forms(tok) if f in vocab and len(f) >= len(tok) - 3] if tok.endswith(
+            ("ed", "ing", "ly")) else []
+        if forms:
+            return max(forms, key=lambda f: (vocab.get(f, 0), -len(f)))
         if len(tok) >= 5:
             # a word cut short ('hoarse' for 'hoarseness'): the commonest word it begins
             if self._sorted_vocab is None:
