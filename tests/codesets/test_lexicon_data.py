@@ -41,3 +41,11 @@ def test_poisoning_by_a_named_drug(cs: CodeSets) -> None:
 def test_encounter_word_chooses_the_seventh_character_only(cs: CodeSets) -> None:
     assert cs.search("black eye initial", limit=1)[0].code == "S00.10XA"
     assert cs.search("black eye subsequent", limit=1)[0].code == "S00.10XD"
+
+
+def test_body_part_rolls_up_to_the_broad_site_one_way(cs: CodeSets) -> None:
+    assert cs.search("cellulitis right hand", limit=1)[0].code == "L03.113"
+    assert cs.search("cellulitis right leg", limit=1)[0].code == "L03.115"
+    assert cs.search("melanoma of back", limit=3)[0].code == "C43.59"
+    # the part itself still wins where the Tabular names it
+    assert cs.search("laceration of right hand", limit=1)[0].code == "S61.411A"

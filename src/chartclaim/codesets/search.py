@@ -30,7 +30,7 @@ from chartclaim.codesets.icd10cm import Icd10cm
 from chartclaim.codesets.lexicon import Lexicon, load_lexicon, rewrite_words
 from chartclaim.codesets.model import SearchHit
 from chartclaim.codesets.tabular import dotted, nodot
-from chartclaim.codesets.text import STOPWORDS, required_tokens, stem, words
+from chartclaim.codesets.text import SITE_ROLLUP, STOPWORDS, required_tokens, stem, words
 from chartclaim.codesets.text import stem as stem_word
 
 _CODE_SHAPE = re.compile(r"^[A-Za-z]\d[0-9A-Za-z](?:\.?[0-9A-Za-z]{0,4})?$")
@@ -150,6 +150,8 @@ class Concept:
     word: str
     alts: frozenset[str]
     weight: float
+    # the broad site the word rolls up to ('hand' -> 'upper limb'): matches, but counts less than the word
+    broad: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -328,7 +330,8 @@ class Encoder:
                 alts = alts | forms
             if t in _LIGHT_WORDS:
                 w *= 0.3
-            out.append(Concept(t, alts, w))
+            site = SITE_ROLLUP.get(t)
+            out.append(Concept(t, alts, w, frozenset({site}) if site and site in vocab else frozenset()))
         return out
 
     # -- candidates ------------------------------------------------------------------------------------
@@ -385,6 +388,9 @@ class Encoder:
             if hit:
                 matched_w += c.weight
                 matched |= hit
+            elif c.broad and c.broad & toks:
+                matched_w += 0.8 * c.weight
+                matched |= c.broad & toks
         if not matched:
             return 0.0, matched
         cost = 0.0

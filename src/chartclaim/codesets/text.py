@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -57,11 +58,34 @@ def tokens(text: str) -> list[str]:
             seen.setdefault("non" + stem(w), None)
             continue
         seen.setdefault(stem(w), None)
+    # the Tabular's broad sites ('upper limb', 'lower extremity', 'digestive organs', 'trunk') also as one
+    # token, so a query naming a part of them ('hand', 'colon') can be rolled up to the site (SITE_ROLLUP)
+    for a, b in itertools.pairwise(ws):
+        joined = _SITE_PAIRS.get((a, stem(b)))
+        if joined:
+            seen.setdefault(joined, None)
     # hyphenated words are also typed joined: 'pre-eclampsia' ~ 'preeclampsia', 'x-ray' ~ 'xray'
     for a, b in _HYPHENATED.findall(fold(text)):
         if a != "non":
             seen.setdefault(stem(a + b), None)
     return list(seen)
+
+
+_SITE_PAIRS = {("upper", "limb"): "upperlimb", ("lower", "limb"): "lowerlimb",
+               ("upper", "extremity"): "upperlimb", ("lower", "extremity"): "lowerlimb",
+               ("digestive", "organ"): "digestiveorgan"}
+# A part of the body -> the broad site the Tabular groups it under. One way only: 'upper limb' in a query
+# must not match 'hand'.
+SITE_ROLLUP = {
+    **dict.fromkeys(("hand", "forearm", "wrist", "finger", "thumb", "elbow", "arm", "shoulder", "axilla"),
+                    "upperlimb"),
+    **dict.fromkeys(("leg", "foot", "thigh", "knee", "ankle", "toe", "calf", "shin", "heel"), "lowerlimb"),
+    **dict.fromkeys(("back", "chest", "abdomen", "abdominal", "belly", "buttock", "groin", "flank", "torso",
+                     "abdominal"), "trunk"),
+    **dict.fromkeys(("colon", "stomach", "rectum", "rectal", "esophagus", "pancreas", "liver", "bowel",
+                     "intestine", "colorectal", "gastric", "anus"), "digestiveorgan"),
+}
+_SITE_JOINED = frozenset(_SITE_PAIRS.values())
 
 
 def required_tokens(text: str) -> list[str]:
@@ -70,4 +94,4 @@ def required_tokens(text: str) -> list[str]:
     prev = None
     while prev != text:
         prev, text = text, _PAREN.sub(" ", text)
-    return tokens(text)
+    return [t for t in tokens(text) if t not in _SITE_JOINED]
