@@ -50,11 +50,31 @@ def test_statement_from_the_ledger(engine: Engine) -> None:
         assert pdf.startswith(b"%PDF")
 
 
+def _owing(s: Session, ids: dict[str, int]) -> None:
+    """S1 adjudicated with $20 deductible moved to the patient."""
+    submitted_claim(s, ids, "S1", [("99213", "150.00")], dos=dt.date(2025, 3, 1))
+    [(rem, fp, _e)] = list(posting.iter_remittances_text(syn.interchange([syn.Era("T", [syn.ClaimPay("S1", [
+        syn.LinePay("99213", D("150"), D("80"), [("CO", "45", D("50")), ("PR", "1", D("20"))]),
+    ])], payment_date=dt.date(2025, 3, 20))])))
+    assert rem is not None
+    posting.post_remittance(s, rem, fingerprint=fp)
+
+
 def test_statement_needs_an_address(engine: Engine) -> None:
     with Session(engine) as s:
         ids = setup_practice(s)
+        assert statements.statement_data(s, ids["patient"], None) is None  # owes nothing: no statement
+        _owing(s, ids)
         with pytest.raises(patient.PatientBillingError, match="mailing address"):
-            statements.statement_data(s, ids["patient"], None)
+            statements.statement_data(s, ids["patient"], None, as_of=dt.date(2025, 5, 1))
+
+
+def test_no_statement_while_everything_is_with_the_payer(engine: Engine) -> None:
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        submitted_claim(s, ids, "S1", [("99213", "150.00")])
+        # no address and no organisation details either: nothing is due, so nothing is asked for
+        assert statements.statement_data(s, ids["patient"], as_of=dt.date(2025, 5, 1)) is None
 
 
 def test_statement_sender_defaults_to_the_organisation_record(engine: Engine) -> None:
@@ -65,12 +85,13 @@ def test_statement_sender_defaults_to_the_organisation_record(engine: Engine) ->
         pat = s.get(PatientRecord, ids["patient"])
         assert pat is not None
         pat.address = {"line1": "9 ELM ST", "city": "TOWN", "state": "MN", "zip": "55555"}
-        submitted_claim(s, ids, "S1", [("99213", "150.00")])
+        _owing(s, ids)
         with pytest.raises(patient.PatientBillingError, match="no address for the statement"):
             statements.statement_data(s, ids["patient"], as_of=dt.date(2025, 5, 1))
         org = s.get(Organization, ids["org"])
         assert org is not None
         org.address, org.phone = {"line1": "1 MAIN", "city": "TOWN", "state": "mn", "zip": "55555"}, "6125551212"
         data = statements.statement_data(s, ids["patient"], as_of=dt.date(2025, 5, 1))
-        assert data.practice.name == "Clinic" and data.practice.address.state == "MN"
+        assert data is not None and data.practice.name == "Clinic" and data.practice.address.state == "MN"
+        assert data.amount_due == D("20.00")
         assert documents.render_statement(data).startswith(b"%PDF")

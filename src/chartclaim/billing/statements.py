@@ -54,20 +54,17 @@ def statement_data(
     due_in_days: int = 21,
     statement_number: str | None = None,
     messages: tuple[str, ...] = (),
-) -> Any:
+) -> Any | None:
     """A `StatementData` (chartclaim.billing.documents.statement) for every service line of the patient with
-    money still open (owed by the patient or pending with a payer, or a credit). `practice` is a PracticeInfo;
-    without one the statement comes from the practice's organisation record (`practice_info`)."""
+    money still open (owed by the patient or pending with a payer, or a credit), or None when the patient owes
+    nothing and has no credit (no statement is sent). `practice` is a PracticeInfo; without one the statement
+    comes from the practice's organisation record (`practice_info`)."""
     from chartclaim.billing.documents.statement import PaymentPlanInfo, StatementData, StatementLine
 
     as_of = as_of or dt.date.today()
     pat = session.get(PatientRecord, patient_id)
     if pat is None:
         raise PatientBillingError(f"no patient #{patient_id}")
-    if not pat.address:
-        raise PatientBillingError(f"patient {pat.account_number}: no mailing address for a statement")
-    if practice is None:
-        practice = practice_info(session)
     rows = session.execute(
         select(LedgerEntry.claim_line_id, LedgerEntry.kind, LedgerEntry.amount, LedgerEntry.payer_id,
                LedgerEntry.reason_code, LedgerEntry.group_code, LedgerEntry.posted_on)
@@ -111,6 +108,12 @@ def statement_data(
             adjustments=a["adj"], patient_paid=a["pat"], insurance_pending=max(a["pending"], ZERO), code=code,
             claim_id=claims[ln.claim_id].claim_number, note="; ".join(notes) or None,
             aging_date=a["due_from"]))
+    if all(ln.patient_balance == 0 for ln in out):
+        return None  # nothing due from the patient and no credit to tell them about: no statement
+    if not pat.address:
+        raise PatientBillingError(f"patient {pat.account_number}: no mailing address for a statement")
+    if practice is None:
+        practice = practice_info(session)
     plan_info = None
     plan = session.scalar(select(PaymentPlan).where(PaymentPlan.patient_id == patient_id,
                                                     PaymentPlan.status == "active"))
