@@ -133,3 +133,62 @@ def test_a_999_segment_error_is_tied_to_the_claim_that_carried_it(engine: Engine
         hits = {submissions.claim_at(s, ack.group_control_number, tx.control_number, e.position)
                 for e in tx.segment_errors}
         assert {h.claim_id for h in hits if h is not None} == {claims[1].id}
+
+
+def test_apply_999_rejects_the_claims_of_a_rejected_set(engine: Engine) -> None:
+    from chartclaim.x12 import read
+    from chartclaim.x12.acks import acknowledge_file
+    from chartclaim.x12.envelope import EnvelopeOptions, EnvelopeParty
+
+    docs = [_doc("C1", "M0001", ["99213"]), _doc("C2", "M0002", ["99214"])]
+    good = _write(docs[:1], True, start=3)
+    bad = _write(docs[1:], True, start=4).replace("SV1*HC:99214*100*", "SV1*HC:99214*1X0*")
+    with Session(engine) as s:
+        c1, c2 = _ready(s, docs)
+        for t in (good, bad):
+            submissions.record_submission(s, t, actor="biller")
+        outcomes = []
+        for t in (good, bad):
+            ack_text = acknowledge_file(read(io.StringIO(t)), EnvelopeOptions(EnvelopeParty("CH"), EnvelopeParty("CLINIC")))
+            for ack in read(io.StringIO(ack_text)).models("999"):
+                outcomes += submissions.apply_999(s, ack, actor="clearinghouse")
+        assert [(o.claim_number, o.accepted, o.moved) for o in outcomes] == [("C1", True, False), ("C2", False, True)]
+        assert outcomes[1].errors and "SV1" in outcomes[1].errors[0]
+        assert (c1.status, c2.status) == ("submitted", "rejected")
+        assert "SV1" in (history(s, c2.id)[-1].reason or "")
+
+
+def test_cli_record_837_and_ack_999(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from chartclaim.cli import app
+    from chartclaim.store.db import make_engine, upgrade
+    from chartclaim.x12 import read
+    from chartclaim.x12.acks import acknowledge_file
+    from chartclaim.x12.envelope import EnvelopeOptions, EnvelopeParty
+
+    url = f"sqlite:///{tmp_path / 'cc.sqlite'}"
+    eng = make_engine(url)
+    upgrade(eng)
+    docs = [_doc("C1", "M0001", ["99213"]), _doc("C2", "M0002", ["99214"])]
+    text = _write(docs, False, start=9).replace("SV1*HC:99214*100*", "SV1*HC:99214*1X0*")
+    with Session(eng) as s:
+        _ready(s, docs)
+        s.commit()
+    (tmp_path / "out.837").write_text(text)
+    ack = acknowledge_file(read(io.StringIO(text)), EnvelopeOptions(EnvelopeParty("CH"), EnvelopeParty("CLINIC")))
+    (tmp_path / "ack.999").write_text(ack)
+    r = CliRunner().invoke(app, ["claims", "record-837", str(tmp_path / "out.837"), "--database-url", url, "--json"])
+    assert r.exit_code == 0, r.output
+    assert [x["position"] for x in json.loads(r.stdout)] == [1, 2]
+    r = CliRunner().invoke(app, ["claims", "ack-999", str(tmp_path / "ack.999"), "--database-url", url])
+    assert r.exit_code == 0, r.output
+    assert "C1: set 0009 rejected (moved to rejected)" in r.output and "IK3 SV1" in r.output
+    with Session(eng) as s:
+        assert {c.claim_number: c.status for c in s.scalars(select(ClaimRecord))} == {"C1": "rejected",
+                                                                                       "C2": "rejected"}
+    r = CliRunner().invoke(app, ["claims", "record-837", str(tmp_path / "nope.837"), "--database-url", url])
+    assert r.exit_code == 1 and "no such file" in r.output
+    eng.dispose()

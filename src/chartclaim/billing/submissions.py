@@ -142,3 +142,51 @@ def claim_at(session: Session, gs06: str, st02: str, segment_position: int,
     no one claim: None — `claims_in_set` then gives every claim the error affects."""
     return next((r for r in claims_in_set(session, gs06, st02, sender_id)
                  if r.clm_segment <= segment_position <= r.last_segment), None)
+
+
+@dataclass(frozen=True)
+class AckOutcome:
+    """What a 999 said about one of our claims."""
+
+    claim_number: str
+    gs06: str
+    st02: str
+    accepted: bool
+    errors: tuple[str, ...]  # "IK3 SV1 at 24 (loop 2400): ...; IK4 element 2: ..." in the trade's words
+    moved: bool  # the claim went submitted → rejected
+
+
+def apply_999(session: Session, ack: object, *, actor: str) -> list[AckOutcome]:
+    """Tie a 999 (a parsed `chartclaim.x12.acks.ImplementationAck`) to our claims and act on it: every claim of
+    a rejected transaction set goes from submitted to rejected, with the IK3/IK4 errors that fall inside its own
+    loops (or those of its set, when an error sits in a shared loop) as the reason. Sets we never recorded are
+    skipped (not ours, or sent before submissions were recorded)."""
+    gs06 = str(getattr(ack, "group_control_number", "")).strip()
+    out: list[AckOutcome] = []
+    for tx in getattr(ack, "transactions", ()):
+        rows = claims_in_set(session, gs06, tx.control_number)
+        if not rows:
+            continue
+        own: dict[int, list[str]] = {r.id: [] for r in rows}
+        shared: list[str] = []
+        for e in tx.segment_errors:
+            text = f"IK3 {e.segment_id} at {e.position} (loop {e.loop_id or '?'}): {e.description}"
+            text += "".join(f"; IK4 element {el.position}: {el.description}"
+                            + (f" ({el.bad_value})" if el.bad_value else "") for el in e.elements)
+            hit = next((r for r in rows if r.clm_segment <= e.position <= r.last_segment), None)
+            (own[hit.id] if hit is not None else shared).append(text)
+        for r in rows:
+            claim = session.get(ClaimRecord, r.claim_id)
+            if claim is None:
+                continue
+            errors = tuple(own[r.id] + shared)
+            moved = False
+            if not tx.accepted and claim.status == "submitted":
+                reason = f"999 rejected set {tx.control_number} ({tx.status_label})"
+                if errors:
+                    reason += ": " + " | ".join(errors)
+                transition(session, claim, "rejected", actor, reason[:2000])
+                moved = True
+            out.append(AckOutcome(claim.claim_number, gs06, tx.control_number, tx.accepted, errors, moved))
+    session.flush()
+    return out

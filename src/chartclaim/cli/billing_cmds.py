@@ -185,6 +185,68 @@ def claims_post_835(files: list[Path] = typer.Argument(..., help="835 files."), 
             typer.echo(f"  exception {reason}: {detail}")
 
 
+@apps.claims.command("record-837")
+def claims_record_837(file: Path = typer.Argument(..., help="The 837 exactly as it was sent."), actor: str = ACTOR,
+                      as_json: bool = JSON, database_url: str | None = URL) -> None:
+    """Record an 837 sent outside chartclaim: each claim moves to submitted with its ISA13/GS06/ST02 and place
+    in the set, so the 999 can be tied back (all or nothing).
+    Example: chartclaim claims record-837 outbox/837P-0001.x12"""
+    from chartclaim.billing.submissions import SubmissionError, record_submission
+
+    if not file.is_file():
+        _fail(f"{file}: no such file")
+    with _session(database_url) as s:
+        try:
+            rows = record_submission(s, file.read_text(encoding="latin-1"), actor=actor, file_name=file.name)
+        except SubmissionError as exc:
+            _fail(f"{file}: {exc}")
+        s.commit()
+        data = [{"claim_id": r.claim_id, "isa13": r.isa13, "gs06": r.gs06, "st02": r.st02, "position": r.position,
+                 "segments": [r.clm_segment, r.last_segment]} for r in rows]
+    if as_json:
+        _emit(data, True)
+        return
+    typer.echo(f"{file.name}: {len(rows)} claims recorded as submitted")
+
+
+@apps.claims.command("ack-999")
+def claims_ack_999(files: list[Path] = typer.Argument(..., help="999 files."), actor: str = ACTOR,
+                   as_json: bool = JSON, database_url: str | None = URL) -> None:
+    """Tie 999 acknowledgements to our claims (AK1 GS06, AK2 ST02, IK3 position); claims of rejected sets move
+    to rejected with the errors as the reason.  Example: chartclaim claims ack-999 inbox/999-0001.x12"""
+    import io
+
+    from chartclaim.billing.submissions import apply_999
+    from chartclaim.x12 import read
+    from chartclaim.x12.core import X12Error
+
+    out = []
+    with _session(database_url) as s:
+        for f in files:
+            if not f.is_file():
+                _fail(f"{f}: no such file")
+            try:
+                res = read(io.StringIO(f.read_text(encoding="latin-1")))
+            except X12Error as exc:
+                _fail(f"{f}: {exc}")
+            acks = res.models("999")
+            if not acks:
+                _fail(f"{f}: no 999 transaction in it")
+            for ack in acks:
+                out.extend(apply_999(s, ack, actor=actor))
+        s.commit()
+    if as_json:
+        _emit([o.__dict__ for o in out], True)
+        return
+    for o in out:
+        state = "accepted" if o.accepted else ("rejected" + (" (moved to rejected)" if o.moved else ""))
+        typer.echo(f"{o.claim_number}: set {o.st02} {state}")
+        for e in o.errors:
+            typer.echo(f"  {e}")
+    if not out:
+        typer.echo("no claims of ours in these 999s (sets not recorded as submitted)")
+
+
 @apps.claims.command("exceptions")
 def claims_exceptions(reason: str | None = typer.Option(None, "--reason"), as_json: bool = JSON,
                       database_url: str | None = URL) -> None:
