@@ -49,3 +49,9 @@ def test_body_part_rolls_up_to_the_broad_site_one_way(cs: CodeSets) -> None:
     assert "C43.59" in [h.code for h in cs.search("melanoma of back", limit=3)]
     # the part itself still wins where the Tabular names it
     assert cs.search("laceration of right hand", limit=1)[0].code == "S61.411A"
+
+
+def test_stated_age_chooses_the_age_band(cs: CodeSets) -> None:
+    assert cs.search("newborn check 10 days old", limit=1)[0].code == "Z00.111"
+    assert cs.search("newborn exam 5 days old", limit=1)[0].code == "Z00.110"
+    assert cs.search("preemie 32 weeks", limit=1)[0].code == "P07.35"

@@ -140,6 +140,42 @@ def word_forms(tok: str) -> set[str]:
 _GENERIC_WORDS = frozenset({"personal", "history", "disease", "disorder", "condition", "status", "care",
                             "encounter", "other", "unspecified", "type", "routine", "visit", "follow", "problem",
                             "finding", "state", "syndrome", "presence"})
+_UNIT_DAYS = {"day": 1, "days": 1, "d": 1, "week": 7, "weeks": 7, "wk": 7, "wks": 7, "month": 30, "months": 30,
+              "mo": 30, "mos": 30, "year": 365, "years": 365, "yr": 365, "yrs": 365, "yo": 365, "y": 365}
+_QUERY_AGE = re.compile(r"\b(\d+)\s*-?\s*(days?|d|weeks?|wks?|months?|mos?|years?|yrs?|yo|y)\b(?:\s*-?\s*old)?")
+_BAND = re.compile(r"\b(under|over|less than|more than)?\s*(\d+)(?:\s*(?:to|-)\s*(\d+))?\s*(days?|weeks?|months?|years?)"
+                   r"\s+(?:of age|old)")
+
+
+def query_age_days(query: str) -> int | None:
+    """The patient's age a query states ('10 days old', '6 mo', '45 yo'), in days; weeks without 'old' are a
+    gestation ('32 weeks'), not an age."""
+    for m in _QUERY_AGE.finditer(query.lower()):
+        unit = m.group(2)
+        if unit.startswith(("w",)) and "old" not in m.group(0):
+            continue
+        return int(m.group(1)) * _UNIT_DAYS[unit]
+    return None
+
+
+@functools.lru_cache(maxsize=8192)
+def age_band_days(text: str) -> tuple[int, float] | None:
+    """The age band a title prints ('newborn 8 to 28 days old', 'under 8 days old', 'over 28 days old')."""
+    m = _BAND.search(text.lower())
+    if m is None:
+        return None
+    word, a, b, unit = m.groups()
+    k = _UNIT_DAYS[unit]
+    lo = int(a) * k
+    if b is not None:
+        return lo, (int(b) + 1) * k - 1
+    if word in ("under", "less than"):
+        return 0, lo - 1
+    if word in ("over", "more than"):
+        return lo + 1, math.inf
+    return None
+
+
 _EXTRA_COST = 0.035
 _EXTRA_CAP = 0.35
 _FIELD_WEIGHT = {"desc": 1.0, "incl": 0.97, "lex": 1.0, "index": 0.95}
@@ -478,10 +514,11 @@ class Encoder:
         words_in = {c.word for c in concepts}
         if "immunization" in words_in and not words_in & _NOT_A_VACCINATION:
             cands["Z23"] = Candidate("Z23", 1.0, "vaccination", "lex", set().union(*(c.alts for c in concepts)))
-        return self._rank(cands, concepts, total, limit, dos, encounter)
+        return self._rank(cands, concepts, total, limit, dos, encounter, query_age_days(q))
 
     def _rank(self, cands: dict[str, Candidate], concepts: list[Concept], total: float, limit: int,
-              dos: date | None, encounter: frozenset[str] = frozenset()) -> list[SearchHit]:
+              dos: date | None, encounter: frozenset[str] = frozenset(),
+              age: int | None = None) -> list[SearchHit]:
         scored: list[tuple[float, str, Candidate]] = []
         negated_ok = "without" in {c.word for c in concepts}
         pre = sorted(cands.values(), key=lambda c: -c.score)[: max(60, limit * 4)]
@@ -522,6 +559,11 @@ class Encoder:
                 continue
             _desc, _kind, billable, stem, _parent = n
             lex_bonus = 0.02 if c.code in lex_codes else 0.0
+            if age is not None:
+                # a title for an age band ('newborn 8 to 28 days old'): the stated age chooses
+                band = age_band_days(_desc) or age_band_days(c.matched)
+                if band is not None:
+                    lex_bonus += 0.05 if band[0] <= age <= band[1] else -0.05
             s = c.score + (0.03 if billable else -0.04) + lex_bonus
             # a code titled 'unspecified' that covers the whole query is the default a coder reaches for
             if (billable and c.source_field != "default" and "unspecified" in _desc.lower()
