@@ -55,3 +55,8 @@ def test_stated_age_chooses_the_age_band(cs: CodeSets) -> None:
     assert cs.search("newborn check 10 days old", limit=1)[0].code == "Z00.111"
     assert cs.search("newborn exam 5 days old", limit=1)[0].code == "Z00.110"
     assert cs.search("preemie 32 weeks", limit=1)[0].code == "P07.35"
+
+
+def test_a_word_said_twice_counts_twice(cs: CodeSets) -> None:
+    assert cs.search("first pregnancy first trimester", limit=1)[0].code == "Z34.01"
+    assert cs.search("car driver collision with car traffic initial", limit=1)[0].code == "V43.52XA"

@@ -188,6 +188,7 @@ class Concept:
     weight: float
     # the broad site the word rolls up to ('hand' -> 'upper limb'): matches, but counts less than the word
     broad: frozenset[str] = frozenset()
+    repeat: bool = False
 
 
 @dataclass(slots=True)
@@ -352,6 +353,10 @@ class Encoder:
         seen: set[str] = set()
         for t in rejoined:
             if t in seen:
+                # a word said twice is two things ('first pregnancy, first trimester'; 'car driver in
+                # collision with car'): the second counts only for a text that says it twice too
+                first = next(c for c in out if c.word == t)
+                out.append(Concept(t, first.alts, first.weight, first.broad, repeat=True))
                 continue
             seen.add(t)
             alts = self._lex.synonyms.get(t, frozenset()) | {t} | ({extra_alt[t]} if t in extra_alt else set())
@@ -419,8 +424,17 @@ class Encoder:
                     text: str = "") -> tuple[float, set[str]]:
         matched_w = 0.0
         matched: set[str] = set()
+        counts: dict[str, int] | None = None
         for c in concepts:
             hit = c.alts & toks
+            if hit and c.repeat:
+                if counts is None:
+                    counts = {}
+                    for w in words(text):
+                        sw = stem_word(w)
+                        counts[sw] = counts.get(sw, 0) + 1
+                if sum(counts.get(a, 0) for a in c.alts) < 2:
+                    continue
             if hit:
                 matched_w += c.weight
                 matched |= hit
