@@ -613,8 +613,13 @@ class DemoRun:
             path = self.ch.inbox / f.name
             if f.kind == "999":
                 self.counts["files_999"] += 1
+                from chartclaim.billing.submissions import apply_999
+
                 for ack in self.x12_read(io.BytesIO(f.content)).models("999"):
                     self.counts["transaction_sets_rejected_999"] += sum(1 for t in ack.transactions if not t.accepted)
+                    # tied back through the recorded envelopes: a rejected set's claims go to rejected
+                    self.counts["claims_rejected_999"] += sum(o.moved for o in apply_999(self.session, ack,
+                                                                                        actor="demo-clearinghouse"))
             elif f.kind == "277CA":
                 self.counts["files_277ca"] += 1
                 for rep in self.x12_read(io.BytesIO(f.content)).models("277CA"):
