@@ -277,17 +277,16 @@ def api_cancel_plan(plan_id: int, ctx: Ctx = need(Perm.MONEY_WRITE)) -> PlanOut:
 
 @api.get("/patients/{patient_id}/statement.pdf", summary="The patient's statement (PDF)")
 def api_statement(patient_id: int, ctx: Ctx = need(Perm.BILLING_READ)) -> Response:
-    import importlib
-
     from chartclaim.billing.documents import render_statement
+    from chartclaim.billing.patient import PatientBillingError
+    from chartclaim.billing.statements import statement_data
 
     p = _patient(ctx, patient_id)
     try:
-        statements = importlib.import_module("chartclaim.billing.statements")
-    except ImportError:
-        raise HTTPException(status_code=501, detail="statements need the billing core's statement data "
-                                                    "(chartclaim.billing.statements), not installed yet") from None
-    data = statements.statement_data(ctx.db, p.id, as_of=dt.date.today())
+        data = statement_data(ctx.db, p.id, as_of=dt.date.today())
+    except PatientBillingError as exc:
+        # Missing registration data (no mailing address, no practice remit-to): the biller must fix the record.
+        raise HTTPException(status_code=409, detail=str(exc)) from None
     if data is None:
         raise HTTPException(status_code=409, detail=f"patient {p.account_number} owes nothing: no statement")
     ctx.view("patient", p.id, p.id, what="statement")
