@@ -167,21 +167,12 @@ Submitter = Callable[[Session, list[ClaimRecord], str], SubmitResult]
 
 
 def default_submitter(data_dir: Path) -> Submitter:
-    """Billing's submission service when installed, else the clearinghouse composition in web.services.submit."""
+    """Submit through the clearinghouse routes of the data directory (web.services.submit)."""
 
     def submit(db: Session, claims: list[ClaimRecord], actor: str) -> SubmitResult:
-        try:
-            from chartclaim.billing import submission  # type: ignore[attr-defined]
-        except ImportError:
-            from chartclaim.web.services.submit import submit_via_clearinghouse
+        from chartclaim.web.services.submit import submit_via_clearinghouse
 
-            return submit_via_clearinghouse(db, claims, actor, data_dir)
-        raw = submission.submit_claims(db, [c.id for c in claims], actor=actor)
-        res = SubmitResult()
-        res.submitted = list(getattr(raw, "submitted", []))
-        res.refused = list(getattr(raw, "refused", []))
-        res.files = [str(f) for f in getattr(raw, "files", [])]
-        return res
+        return submit_via_clearinghouse(db, claims, actor, data_dir)
 
     return submit
 

@@ -1,8 +1,7 @@
 """Batch submission for the workbench: ready claims → one 837 per clearinghouse route → outbox → submitted.
 
-This composes library pieces (x12 writer, clearinghouse adapters, claim state machine). When the billing core
-ships its own submission service (`chartclaim.billing.submission.submit_claims`), `default_submitter` in
-claims.py uses that instead; this module is the fallback so the screens work end to end meanwhile.
+This composes library pieces: the X12 writer, the clearinghouse adapters, and the billing core's
+`record_submission` (claims → submitted with their control numbers, all or nothing).
 
 Routes: `<data_dir>/clearinghouse/routes.yaml` when present (see chartclaim.payer.clearinghouse); otherwise every
 payer goes to one directory-drop mailbox at `<data_dir>/clearinghouse/default` — the folder the simulated payer
@@ -18,8 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chartclaim.billing import lifecycle
 from chartclaim.billing.control_numbers import next_control_number
+from chartclaim.billing.submissions import record_submission
 from chartclaim.claim import Claim, ClaimFormatError, parse_claim
 from chartclaim.store.models import ClaimRecord, Organization, PayerRecord
 from chartclaim.web.services.claims import SubmitResult
@@ -87,10 +86,11 @@ def submit_via_clearinghouse(db: Session, claims: list[ClaimRecord], actor: str,
             res.refused += [(c.claim_number, str(e)) for c, _ in items]
             continue
         name = f"837_{now:%Y%m%d%H%M%S%f}_{route}.x12"
+        # Record first (claims → submitted, with their ISA/GS/ST control numbers so a 999 can be tied back);
+        # if the mailbox then refuses the file, the request's transaction rolls the record back.
+        record_submission(db, text, actor=actor, file_name=name, at=now)
         sub = routes.get(route).submit(name, text.encode("ascii", "replace"))
         res.files.append(sub.name)
-        for c, _ in items:
-            lifecycle.transition(db, c, "submitted", actor, f"837 {sub.name} to {route}")
-            res.submitted.append(c.claim_number)
+        res.submitted += [c.claim_number for c, _ in items]
     db.flush()
     return res
