@@ -2,8 +2,10 @@
 own query sets or lexicon (tests/codesets/reviewer_heldout_queries.tsv). Built-in data only: the ``cs`` fixture
 opens the compiled base with an empty imports file, so no Alphabetic Index / drug table is imported.
 
-Measured on 2026-11-27 (commit 6f4760f): top-1 0.860, top-3 0.930 (186/200). The acceptance bar is top-3 >= 0.90;
-the assertion below is a regression guard at the measured rate minus 0.02, not a target to tune towards."""
+Measured on 2026-11-27 (commit 6f4760f): top-1 0.860, top-3 0.930 (186/200) -- that is the honest held-out figure.
+The reviewer's root-cause report of its 14 misses then drove general fixes (QA bugs 1-15), so the set is tuned-on
+since: 0.990 (198/200) after them. The acceptance bar is top-3 >= 0.90; the assertion below is a regression guard
+at the current rate minus 0.02, not a target to tune towards."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 from chartclaim.codesets import CodeSets
 
 HELDOUT = Path(__file__).with_name("reviewer_heldout_queries.tsv")
-MEASURED_TOP3 = 0.930
+MEASURED_TOP3 = 0.990
 ACCEPTANCE_TOP3 = 0.90
 
 
