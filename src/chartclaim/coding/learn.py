@@ -118,24 +118,46 @@ class CoderModel:
     _by_key: dict[tuple[str, ...], list[tuple[str, float]]] | None = None
     _folded: tuple[float, list[float]] | None = None
     _static_cache: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    _base_p: dict[str, float] = field(default_factory=dict)
+    _rank: dict[str, int] = field(default_factory=dict)
 
     def classify(self, keys: Iterable[tuple[str, ...]]) -> dict[str, tuple[float, tuple[str, ...] | None]]:
         """P(code | note) for every code with a classifier, and the present key that supports it most."""
+        probs, support = self.classify_note(keys)
+        out: dict[str, tuple[float, tuple[str, ...] | None]] = {c: (p, None) for c, p in probs.items()}
+        for code, p, key in support:
+            out[code] = (p, key)
+        return out
+
+    def classify_note(self, keys: Iterable[tuple[str, ...]]
+                      ) -> tuple[dict[str, float], list[tuple[str, float, tuple[str, ...]]]]:
+        """As :meth:`classify`, cheaply: (P(code | note) for every code, [(code, P, strongest key)] for the
+        codes some present key supports, in classifier order). Most codes see no key in a note, so their
+        probability is the intercept's, computed once."""
         if self._by_key is None:
             by: dict[tuple[str, ...], list[tuple[str, float]]] = {}
             for code, (_b, ws) in self.classifiers.items():
                 for k, w in ws.items():
                     by.setdefault(k, []).append((code, w))
             self._by_key = by
-        z = {c: b for c, (b, _w) in self.classifiers.items()}
+            self._base_p = {c: _sigmoid(b) for c, (b, _w) in self.classifiers.items()}
+            self._rank = {c: i for i, c in enumerate(self.classifiers)}
+        classifiers = self.classifiers
+        by_key = self._by_key
+        z: dict[str, float] = {}
         best: dict[str, tuple[float, tuple[str, ...]]] = {}
         for k in keys:
-            for code, w in self._by_key.get(k, ()):
-                z[code] += w
+            for code, w in by_key.get(k, ()):
+                v = z.get(code)
+                z[code] = (classifiers[code][0] if v is None else v) + w
                 if w > 0 and (code not in best or w > best[code][0]):
                     best[code] = (w, k)
-        return {c: (1.0 / (1.0 + math.exp(-v)) if v > -35 else 0.0, best[c][1] if c in best else None)
-                for c, v in z.items()}
+        probs = dict(self._base_p)
+        for c, v in z.items():
+            probs[c] = _sigmoid(v)
+        rank = self._rank
+        support = [(c, probs[c], best[c][1]) for c in sorted(best, key=rank.__getitem__)]
+        return probs, support
 
     # ------------------------------------------------------------ use
     def dictionary(self, lexicon: Lexicon) -> TermDictionary:
@@ -323,6 +345,10 @@ class CoderModel:
         clfs = {c: (b, {tuple(k.split(" ")): w for k, w in ws}) for c, (b, ws) in data["classifiers"].items()}
         return cls(st, data["coef"], data["intercept"], data["mean"], data["scale"], data["threshold"],
                    data.get("meta", {}), clfs)
+
+
+def _sigmoid(v: float) -> float:
+    return 1.0 / (1.0 + math.exp(-v)) if v > -35 else 0.0
 
 
 def code_prefixes(an: Analysis) -> Counter[str]:

@@ -164,9 +164,10 @@ class Coder:
     def _classify(self, an: Analysis, keys: dict[tuple[str, ...], tuple[int, int, int, str, list]]) -> None:
         """Codes the practice assigns from the note as a whole; evidence is the phrase weighing most."""
         assert self.model is not None
-        for code, (p, key) in self.model.classify(keys).items():
-            an.clf[code] = p
-            if p < CLASSIFIER_MIN or code in an.candidates or key is None or code not in self.term.codes:
+        probs, support = self.model.classify_note(keys)
+        an.clf = probs
+        for code, p, key in support:
+            if p < CLASSIFIER_MIN or code in an.candidates or code not in self.term.codes:
                 continue
             s, e, sent_no, section, triggers = keys[key]
             assertion = self.context.assert_mention(an.norm, triggers, s, e, section)
