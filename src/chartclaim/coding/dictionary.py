@@ -94,19 +94,44 @@ class TermDictionary:
         present = set(pos)
         found: dict[tuple[tuple[str, ...], tuple[int, ...]], Match] = {}
         anchors = self.anchors
+        terms = self.terms
+        heads_of = self.heads
         for norm, where in pos.items():
-            for key, rest in anchors.get(norm, ()):
+            cands = anchors.get(norm)
+            if cands is None:
+                continue
+            for key, rest in cands:
                 if rest and not rest <= present:
+                    continue
+                heads = heads_of.get(key)
+                if len(key) == 1:
+                    # a one-token term: the token itself is the match (no span, order or group checks)
+                    for i in where:
+                        if heads and not all(
+                                any(toks[p - 1].norm == h for p in pos[d] if p > 0) for d, h in heads.items()):
+                            continue
+                        if (key, (i,)) in found:
+                            continue
+                        found[(key, (i,))] = Match(key, terms[key], (i,), toks[i].start, toks[i].end)
                     continue
                 for i in where:
                     idx = []
                     for k in key:
                         ps = pos[k]
-                        idx.append(ps[0] if len(ps) == 1 else min(ps, key=lambda p: abs(p - i)))
+                        if len(ps) == 1:
+                            idx.append(ps[0])
+                            continue
+                        # nearest occurrence to the anchor; the earlier one on a tie
+                        best = ps[0]
+                        bd = abs(best - i)
+                        for p in ps:
+                            d = abs(p - i)
+                            if d < bd:
+                                best, bd = p, d
+                        idx.append(best)
                     lo, hi = min(idx), max(idx)
                     if hi - lo + 1 > len(key) + SLACK:
                         continue
-                    heads = self.heads.get(key)
                     if heads and not all(
                             any(toks[p - 1].norm == h for p in pos[d] if p > 0) for d, h in heads.items()):
                         continue
@@ -116,7 +141,7 @@ class TermDictionary:
                         continue     # "HTN and COPD" is not "pulmonary hypertension"
                     if (key, tidx) in found:
                         continue
-                    found[(key, tidx)] = Match(key, self.terms[key], tidx, toks[lo].start,
+                    found[(key, tidx)] = Match(key, terms[key], tidx, toks[lo].start,
                                                max(toks[j].end for j in tidx))
         return list(found.values())
 
@@ -138,17 +163,26 @@ def ngram_keys(toks: list[Tok], max_n: int) -> list[tuple[tuple[str, ...], int, 
 
 def ngram_spans(toks: list[Tok], max_n: int) -> list[tuple[tuple[str, ...], int, int, tuple[int, ...]]]:
     """As :func:`ngram_keys`, with the token indices of each run (for subsumption between runs)."""
-    keep = [i for i, t in enumerate(toks) if not t.norm.isdigit() or len(t.norm) < 3]
+    norms = [t.norm for t in toks]
+    keep = [i for i, n in enumerate(norms) if not n.isdigit() or len(n) < 3]
+    weak = [n in GENERIC or n.isdigit() for n in norms]
     out = []
-    for a in range(len(keep)):
+    nk = len(keep)
+    for a in range(nk):
+        i0 = keep[a]
         for n in range(1, max_n + 1):
-            if a + n > len(keep):
+            if a + n > nk:
                 break
-            run = keep[a:a + n]
-            key = tuple(sorted({toks[i].norm for i in run}))
-            if all(k in GENERIC or k.isdigit() for k in key):
+            if n == 1:
+                if weak[i0]:
+                    continue
+                out.append(((norms[i0],), toks[i0].start, toks[i0].end, (i0,)))
                 continue
-            out.append((key, toks[run[0]].start, toks[run[-1]].end, tuple(run)))
+            run = keep[a:a + n]
+            if all(weak[i] for i in run):
+                continue
+            key = tuple(sorted({norms[i] for i in run}))
+            out.append((key, toks[i0].start, toks[run[-1]].end, tuple(run)))
     return out
 
 
