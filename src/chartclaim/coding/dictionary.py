@@ -166,7 +166,7 @@ def ngram_spans(toks: list[Tok], max_n: int) -> list[tuple[tuple[str, ...], int,
     norms = [t.norm for t in toks]
     keep = [i for i, n in enumerate(norms) if not n.isdigit() or len(n) < 3]
     weak = [n in GENERIC or n.isdigit() for n in norms]
-    out = []
+    out: list[tuple[tuple[str, ...], int, int, tuple[int, ...]]] = []
     nk = len(keep)
     for a in range(nk):
         i0 = keep[a]
