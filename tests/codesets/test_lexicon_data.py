@@ -60,3 +60,9 @@ def test_stated_age_chooses_the_age_band(cs: CodeSets) -> None:
 def test_a_word_said_twice_counts_twice(cs: CodeSets) -> None:
     assert cs.search("first pregnancy first trimester", limit=1)[0].code == "Z34.01"
     assert cs.search("car driver collision with car traffic initial", limit=1)[0].code == "V43.52XA"
+
+
+def test_a_side_restated_is_not_a_second_word(cs: CodeSets) -> None:
+    concepts = cs.encoder.concepts("knee pain both knees")
+    assert [c.word for c in concepts].count("knee") == 1
+    assert [c.word for c in cs.encoder.concepts("first pregnancy first trimester")].count("first") == 2

@@ -176,6 +176,7 @@ def age_band_days(text: str) -> tuple[int, float] | None:
     return None
 
 
+_SIDE_WORDS = frozenset({"bilateral", "both", "left", "right", "each"})
 _EXTRA_COST = 0.035
 _EXTRA_CAP = 0.35
 _FIELD_WEIGHT = {"desc": 1.0, "incl": 0.97, "lex": 1.0, "index": 0.95}
@@ -351,7 +352,9 @@ class Encoder:
                 i += 1
         out: list[Concept] = []
         seen: set[str] = set()
-        for t in rejoined:
+        for k, t in enumerate(rejoined):
+            if t in seen and k and rejoined[k - 1] in _SIDE_WORDS:
+                continue        # 'knee pain both knees': the side restated, not a second knee
             if t in seen:
                 # a word said twice is two things ('first pregnancy, first trimester'; 'car driver in
                 # collision with car'): the second counts only for a text that says it twice too
