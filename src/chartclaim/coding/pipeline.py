@@ -107,6 +107,7 @@ class Coder:
         self.family_z = _prefix_table("family_z.tsv")
         self.integral = _prefix_table("integral_symptoms.tsv")
         self._notes_cache: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+        self._reading_order: dict[tuple[str, ...], tuple[list[Entry], int]] = {}
 
     def _lexicon_terms(self) -> Iterable[tuple[str, Entry]]:
         for row in read_table("terms.tsv"):
@@ -117,7 +118,7 @@ class Coder:
         """A coder sharing this one's compiled terminology, with another model (used by training)."""
         other = object.__new__(Coder)
         for k in ("term", "lexicon", "context", "assigner", "base", "combos", "history_z", "family_z", "integral",
-                  "_notes_cache"):
+                  "_notes_cache", "_reading_order"):
             setattr(other, k, getattr(self, k))
         other.model = model  # type: ignore[assignment]
         other.learned = model.dictionary(self.lexicon) if model is not None else None  # type: ignore[attr-defined]
@@ -199,11 +200,18 @@ class Coder:
         assertion = self.context.assert_mention(norm, triggers, m.start, m.end, section)
         entries = m.entries
         if not learned and len(entries) > 1:
-            # one reading per term: prefer the index (what coders look up), then billable codes
-            entries = sorted(entries, key=lambda e: (-_SOURCE_RANK.get(e.source, 0), self._is_other(e.code),
-                                                     not self.term.is_billable(e.code), e.code))
+            # one reading per term: prefer the index (what coders look up), then billable codes.
+            # The base dictionary is fixed once built, so the order is worked out once per term.
+            got = self._reading_order.get(m.key)
+            if got is None:
+                got = (sorted(entries, key=lambda e: (-_SOURCE_RANK.get(e.source, 0), self._is_other(e.code),
+                                                      not self.term.is_billable(e.code), e.code)),
+                       len({e.code for e in entries}))
+                self._reading_order[m.key] = got
+            entries, ambiguity = got
+        else:
+            ambiguity = len({e.code for e in entries}) if len(entries) > 1 else len(entries)
         seen: set[str] = set()
-        ambiguity = len({e.code for e in entries})
         for e in entries:
             code = e.code if learned else self.assigner.complete(e.code, ctx, enc)
             if code is None or code in seen:
