@@ -21,6 +21,7 @@ HOLDOUT = Path(__file__).with_name("encoder_queries_holdout.tsv")
 LAY_COMMON = Path(__file__).with_name("encoder_queries_lay_common.tsv")
 FRONT_DESK = Path(__file__).with_name("encoder_queries_frontdesk.tsv")
 INJURY_LAY = Path(__file__).with_name("encoder_queries_injury_lay.tsv")
+ZCODE_DESK = Path(__file__).with_name("encoder_queries_zcode_frontdesk.tsv")
 MIN_TOP3 = 0.90
 
 
@@ -36,7 +37,7 @@ def load_queries(path: Path = QUERIES) -> list[tuple[str, set[str], str]]:
 
 def all_queries() -> list[tuple[str, set[str], str]]:
     return [q for p in (QUERIES, ROUND2, ROUND3, ROUND4, ROUND5, HOLDOUT, ROUND7, ROUND8, ROUND9,
-                                   LAY_COMMON, FRONT_DESK, INJURY_LAY) if p.exists() for q in load_queries(p)]
+                                   LAY_COMMON, FRONT_DESK, INJURY_LAY, ZCODE_DESK) if p.exists() for q in load_queries(p)]
 
 
 def test_query_set_is_large_and_valid(cs: CodeSets) -> None:
