@@ -458,9 +458,18 @@ class Coder:
             pos, occ = stats.learned.get(m.key, {}).get(c.code, (0, 0))
             return pos / (occ + 1.0) + stats.overlap.get((m.key, c.code), 0.0)
 
-        ranked = sorted(c.mentions, key=strength, reverse=True)
-        strong = [m for m in ranked if strength(m) >= 0.5]
-        return (strong or ranked[:1])[:limit]
+        # a code can gather hundreds of learned mentions: weigh each (source, term) once
+        memo: dict[tuple[str, tuple[str, ...]], float] = {}
+        weights = []
+        for m in c.mentions:
+            k = (m.entry.source, m.key)
+            w = memo.get(k)
+            if w is None:
+                w = memo[k] = strength(m)
+            weights.append(w)
+        order = sorted(range(len(weights)), key=weights.__getitem__, reverse=True)
+        strong = [c.mentions[i] for i in order if weights[i] >= 0.5]
+        return (strong or [c.mentions[i] for i in order[:1]])[:limit]
 
     def _suggestion(self, c: Candidate, text: str) -> CodeSuggestion:
         info = self.term.codes.get(c.code)
