@@ -21,6 +21,7 @@ class Assigner:
         self.lexicon = lexicon
         self._desc_tokens = lru_cache(maxsize=100_000)(self._tokens_of)
         self._canon: dict[str, str | None] = {}
+        self._direct: dict[str, str | None] = {}
 
     def _tokens_of(self, code: str) -> frozenset[str]:
         info = self.term.codes.get(code)
@@ -37,10 +38,18 @@ class Assigner:
 
     def complete(self, code: str, context: frozenset[str] = frozenset(), encounter: str = "A") -> str | None:
         """The billable code below ``code`` that ``context`` (sentence tokens) supports best."""
+        # most matched codes are already billable: that answer does not depend on the sentence, so remember it
+        direct = self._direct.get(code, "")
+        if direct != "":
+            return direct
         c = dotted(code.rstrip("-").rstrip("."))
         info = self.term.codes.get(c)
         if info is None:
+            self._direct[code] = None
             return None
+        if info.billable and not info.requires7:
+            self._direct[code] = c
+            return c
         while not info.billable or info.requires7:
             if info.requires7 and not self.term.children.get(c):
                 return self.add_seventh(c, encounter)
