@@ -70,12 +70,34 @@ def import_(
     if kind not in IMPORT_KINDS:
         raise typer.BadParameter(f"{kind!r}: one of {', '.join(IMPORT_KINDS)}")
     try:
-        results = import_files(get_codesets(), kind, paths)
+        results = import_files(get_codesets(), kind, _expand_folders(kind, paths))
     except CodeSetImportError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from e
     for r in results:
         typer.echo(f"{r.system}: {r.count} rows from {r.path}" + (f" ({r.detail})" if r.detail else ""))
+
+
+def _expand_folders(kind: str, paths: list[Path]) -> list[Path]:
+    """A folder stands for the files of that kind in it, as CMS/CDC ship them (README, XSD and PDF left out).
+    The HCPCS release carries the same table as xlsx and csv: the xlsx is read, once."""
+    out: list[Path] = []
+    for p in paths:
+        if not p.is_dir():
+            out.append(p)
+            continue
+        files = sorted(f for f in p.iterdir() if f.is_file())
+        if kind == "icd10cm-index":
+            picked = [f for f in files if f.suffix.lower() in (".xml", ".csv")]
+        elif kind == "hcpcs":
+            picked = [f for f in files if f.suffix.lower() == ".xlsx"][:1] or [
+                f for f in files if f.name.lower().endswith((".csv", ".csv.gz", ".txt"))][:1]
+        else:
+            raise typer.BadParameter(f"{p} is a folder: name the {kind} file to import")
+        if not picked:
+            raise typer.BadParameter(f"{p}: no {kind} file in this folder")
+        out += picked
+    return out
 
 
 @apps.codesets.command("diff")
