@@ -24,7 +24,16 @@ def _patterns() -> tuple[tuple[re.Pattern[str], str, str, str, str], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def _any_procedure() -> re.Pattern[str]:
+    """All patterns as one alternation: if it finds nothing, no single pattern can (most notes document no
+    office procedure), so one scan replaces one per pattern."""
+    return re.compile("|".join(f"(?:{rx.pattern})" for rx, *_rest in _patterns()))
+
+
 def detect_procedures(text: str, norm: str) -> list[CodeSuggestion]:
+    if _any_procedure().search(norm) is None:
+        return []
     rules = default_rules()
     found: dict[str, CodeSuggestion] = {}
     admin_first: str | None = None
