@@ -14,6 +14,7 @@ from typing import Any
 
 from chartclaim.x12.claims837 import ClaimFile
 from chartclaim.x12.core import Delimiters, Issue, RawTransaction, X12Error, check_known
+from chartclaim.x12.core import element as _e
 from chartclaim.x12.envelope import ControlNumberSource, EnvelopeOptions, clean, default_numbers, interchange
 from chartclaim.x12.status import ClaimAck, parse_277ca  # noqa: F401  (re-exported: 277CA is an acknowledgment)
 
@@ -185,10 +186,6 @@ class ClaimAckResult:
     accepted: bool
     status: str
     errors: tuple[str, ...] = ()
-
-
-def _e(seg: list[str], i: int) -> str:
-    return seg[i].strip() if i < len(seg) else ""
 
 
 def _int(seg: list[str], i: int, pos: int, required: bool = False) -> int | None:

@@ -26,6 +26,7 @@ from chartclaim.x12.core import (
     claim_kind,
     date_lenient,
 )
+from chartclaim.x12.core import element as _e
 
 _ALT_COMPONENTS = (":", ">", "^", "|", "\\")
 
@@ -65,10 +66,6 @@ class _Ctx:
     def __init__(self, pos: int) -> None:
         self.pos = pos
         self.data: dict[str, Any] = {}
-
-
-def _e(seg: list[str], i: int) -> str:
-    return seg[i].strip() if i < len(seg) else ""
 
 
 def _comp(v: str, d: Delimiters) -> list[str]:

@@ -778,3 +778,23 @@ def claim_kind(raw: RawTransaction) -> str:
         if t.startswith(prof):
             return "837P"
     return "837P"
+
+
+def element(seg: list[str], i: int) -> str:
+    """Element i of a split segment, trimmed; an absent trailing element is empty (X12 drops them)."""
+    return seg[i].strip() if i < len(seg) else ""
+
+
+def decimal_element(seg: list[str], i: int, pos: int) -> Decimal | None:
+    """Element i as a Decimal (None when empty); anything else is an error naming the element."""
+    v = element(seg, i)
+    if not v:
+        return None
+    try:
+        d = Decimal(v)
+    except Exception:
+        raise X12Error(f"not a number: {v!r}", position=pos, segment_id=seg[0], element=f"{seg[0]}{i:02d}") from None
+    if not d.is_finite():
+        raise X12Error(f"not a number: {v!r}", position=pos, segment_id=seg[0], element=f"{seg[0]}{i:02d}")
+    return d
+

@@ -30,6 +30,7 @@ from chartclaim.x12.core import (
     X12Error,
     gc_paused,
 )
+from chartclaim.x12.core import element as _e
 
 ZERO = Decimal(0)
 
@@ -514,10 +515,6 @@ def _opt_num(seg: list[str], i: int, pos: int) -> Decimal | None:
     return _num(v, seg, i, pos) if v else None
 
 
-def _e(seg: list[str], i: int) -> str:
-    return seg[i].strip() if i < len(seg) else ""
-
-
 def _cas_built(seg: list[str]) -> list[CasAdjustment]:
     """CAS triplets of a segment the read already validated: no checks, only conversion."""
     group = seg[1].strip().upper()
@@ -546,7 +543,8 @@ def _procedure(v: str, comp: str) -> Procedure:
     return Procedure(q, code, mods, desc)
 
 
-def _name(seg: list[str]) -> Name:
+def name_from_nm1(seg: list[str]) -> Name:
+    """The name and id of an NM1 segment (NM102 entity type … NM109 id)."""
     n = len(seg)
     return Name(
         seg[1].strip() if n > 1 else "", seg[2].strip() if n > 2 else "", seg[3].strip() if n > 3 else "",
@@ -994,7 +992,7 @@ def _build_claim(texts: list[str], start: int, end: int, base: int, comp: str, s
         elif tag == "LQ":
             (s_lq if svc is not None else c_lq).append(Remark(_e(seg, 1), _e(seg, 2)))
         elif tag == "NM1":
-            c_names.append(_name(seg))
+            c_names.append(name_from_nm1(seg))
         elif tag == "PER":
             c_pers.append(tuple(x.strip() for x in seg[1:]))
         elif tag == "MIA":

@@ -23,6 +23,8 @@ from chartclaim.x12.core import (
     check_known,
     date_lenient,
 )
+from chartclaim.x12.core import decimal_element as _dec
+from chartclaim.x12.core import element as _e
 from chartclaim.x12.envelope import (
     ControlNumberSource,
     EnvelopeOptions,
@@ -32,6 +34,7 @@ from chartclaim.x12.envelope import (
     interchange,
 )
 from chartclaim.x12.remit import Name, Procedure
+from chartclaim.x12.remit import name_from_nm1 as _name
 
 # STC01-1 claim status category codes that mean the claim went on (everything else stopped it).
 ACCEPTED_CATEGORIES = frozenset({"A0", "A1", "A2", "A5"})
@@ -188,27 +191,6 @@ class ClaimStatusInquiry:
     provider: Name | None
     claims: tuple[StatusInquiryClaim, ...]
     position: int = field(default=0, compare=False)
-
-
-def _e(seg: list[str], i: int) -> str:
-    return seg[i].strip() if i < len(seg) else ""
-
-
-def _name(seg: list[str]) -> Name:
-    return Name(_e(seg, 1), _e(seg, 2), _e(seg, 3), _e(seg, 4), _e(seg, 5), _e(seg, 7), _e(seg, 8), _e(seg, 9))
-
-
-def _dec(seg: list[str], i: int, pos: int) -> Decimal | None:
-    v = _e(seg, i)
-    if not v:
-        return None
-    try:
-        d = Decimal(v)
-    except Exception:
-        raise X12Error(f"not a number: {v!r}", position=pos, segment_id=seg[0], element=f"{seg[0]}{i:02d}") from None
-    if not d.is_finite():
-        raise X12Error(f"not a number: {v!r}", position=pos, segment_id=seg[0], element=f"{seg[0]}{i:02d}")
-    return d
 
 
 def _split(v: str, d: Delimiters) -> list[str]:
