@@ -121,11 +121,19 @@ class Section:
 
 
 SECTION_ALIASES: dict[str, str] = {}
+SECTION_PATTERNS: list[tuple[str, str]] = []     # (regular expression, section) for 're:' aliases
+# Terse notes write S:/O:/A:/P:. One letter and a colon is a header only when the note uses the set: a lone
+# "A: 3 cm" or "P: 88" (pulse) must not open a section.
+SOAP_SECTIONS = {"s": "hpi", "o": "exam", "a": "assessment", "p": "plan"}
+_SOAP = re.compile(r"(?im)^[ \t]*([soap])[ \t]*:")
 
 
 def _load_sections() -> None:
     from chartclaim.coding.resources import read_table
     for row in read_table("sections.tsv"):
+        if row[1].startswith("re:"):
+            SECTION_PATTERNS.append((row[1][3:], row[0]))
+            continue
         for alias in row[1].split("|"):
             SECTION_ALIASES[alias.strip().lower()] = row[0]
 
@@ -135,19 +143,41 @@ def _header_regex() -> re.Pattern[str]:
         _load_sections()
     names = sorted(SECTION_ALIASES, key=len, reverse=True)
     alt = "|".join(re.escape(n) for n in names)
-    return re.compile(rf"(?im)^[ \t]*(?:#+\s*)?({alt})[ \t]*(?::|-(?=\s)|\n)")
+    # free-word headers ('X-ray left shoulder:') need their colon, or any line starting "CT ..." would open one
+    pats = "".join(f"|(?P<re{i}>{p})(?=[ \t]*:)" for i, (p, _name) in enumerate(SECTION_PATTERNS))
+    return re.compile(rf"(?im)^[ \t]*(?:#+\s*)?(?:(?P<lit>{alt}){pats})[ \t]*(?::|-(?=\s)|\n)")
 
 
 _HEADER: re.Pattern[str] | None = None
 
 
+def _soap_heads(norm_text: str) -> list[tuple[int, int, str]]:
+    found = [(m.start(), m.end(), m.group(1)) for m in _SOAP.finditer(norm_text)]
+    letters = {f[2] for f in found}
+    if "a" not in letters or len(letters) < 3:
+        return []
+    return [(s, e, SOAP_SECTIONS[k]) for s, e, k in found]
+
+
 def find_sections(norm_text: str) -> list[Section]:
-    """Sections by their headers ('HPI:', 'Assessment and Plan:', 'FAMILY HISTORY:'); text before the first
-    header is 'body'."""
+    """Sections by their headers ('HPI:', 'Assessment and Plan:', 'FAMILY HISTORY:', 'X-ray left wrist:', and
+    S:/O:/A:/P: when used as a set); text before the first header is 'body'."""
     global _HEADER
     if _HEADER is None:
         _HEADER = _header_regex()
-    heads = [(m.start(), m.end(), SECTION_ALIASES[m.group(1).strip().lower()]) for m in _HEADER.finditer(norm_text)]
+    heads: list[tuple[int, int, str]] = []
+    for m in _HEADER.finditer(norm_text):
+        lit = m.group("lit")
+        if lit is not None:
+            name = SECTION_ALIASES[lit.strip().lower()]
+        else:
+            name = next(SECTION_PATTERNS[i][1] for i in range(len(SECTION_PATTERNS)) if m.group(f"re{i}"))
+        heads.append((m.start(), m.end(), name))
+    if "\n" in norm_text and ":" in norm_text:
+        soap = _soap_heads(norm_text)
+        if soap:
+            taken = {h[0] for h in heads}
+            heads = sorted(heads + [h for h in soap if h[0] not in taken])
     out: list[Section] = []
     if not heads or heads[0][0] > 0:
         first = heads[0][0] if heads else len(norm_text)
