@@ -22,6 +22,11 @@ from chartclaim.coding.text import find_sections, normalise, split_sentences
 PROFILES = ("us-outpatient", "us-inpatient", "abstraction")
 MAX_LEARNED_N = 3
 CLASSIFIER_MIN = 0.1     # a document-classifier code below this is not even a candidate
+# sections that carry the diagnostic statement an office claim is coded from
+ANCHOR_SECTIONS = frozenset({"assessment", "plan"})
+# status, history and family Z codes: documented outside the assessment by nature
+STATUS_Z = ("Z79", "Z68", "Z80", "Z81", "Z82", "Z83", "Z84", "Z85", "Z86", "Z87", "Z88", "Z92",
+            "Z95", "Z96", "Z97", "Z98", "Z99")
 _SOURCE_RANK = {"lexicon": 4, "index": 3, "tabular": 2, "inclusion": 2, "learned": 0}
 
 
@@ -333,6 +338,8 @@ class Coder:
             if not certain and profile == "us-inpatient":
                 rule += "; uncertain diagnosis coded as if established (inpatient)"
             self._merge(out, c.code, c, own, rule)
+        if profile == "us-outpatient":
+            self._anchor_to_assessment(out, rejected, text)
         self._drop_unspecified_siblings(out, rejected, text)
         if profile == "us-outpatient":
             confirmed = [k for k in out if not k.startswith("R")]
@@ -346,6 +353,37 @@ class Coder:
                                              self._evidence(out[code].mentions, text), out[code].score))
                     del out[code]
         return list(out.values())
+
+    def _anchor_to_assessment(self, out: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:
+        """Office coding follows the diagnostic statement: when the note has an assessment (A/P, impression,
+        diagnoses) that yields a code, a code with no mention there (the HPI's "shoulder pain" beside the A/P's
+        "impingement of left shoulder") is not billed. Status, history and family Z codes come from their own
+        sections and stay. The HPI may still refine an anchored code: a more specific sibling of an anchored
+        unspecified code (same parent, the A/P's words plus e.g. laterality) counts as anchored, and the
+        sibling rule then drops the unspecified one."""
+        def in_ap(c: Candidate) -> bool:
+            return any(m.section in ANCHOR_SECTIONS and m.entry.source != "learned" for m in c.mentions)
+
+        if not any(m.section == "assessment" and m.entry.source != "learned"
+                    for c in out.values() for m in c.mentions):
+            return
+        anchored = {k for k, c in out.items() if in_ap(c)}
+        for code in list(out):
+            if code in anchored or nodot(code).startswith(STATUS_Z):
+                continue
+            info = self.term.codes.get(code)
+            keys = [set(m.key) for m in out[code].mentions if m.entry.source != "learned"]
+            refines = info is not None and info.parent and any(
+                (o := self.term.codes.get(a)) is not None and o.parent == info.parent
+                and "unspecified" in o.description.lower()
+                and any(set(m.key) < k for m in out[a].mentions if m.section in ANCHOR_SECTIONS for k in keys)
+                for a in anchored)
+            if refines:
+                out[code].rules.append("specificity from elsewhere in the note for a code in the assessment")
+                continue
+            rejected.append(Rejected(code, "outpatient: not in the assessment/plan",
+                                     self._evidence(out[code].mentions, text), out[code].score))
+            del out[code]
 
     def _drop_unspecified_siblings(self, out: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:
         """'knee pain' next to 'left knee pain': the unspecified sibling adds nothing."""
