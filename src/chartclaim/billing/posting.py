@@ -25,13 +25,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gc
 import hashlib
 import io
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -58,6 +56,7 @@ from chartclaim.store.models import (
 )
 from chartclaim.store.types import to_money
 from chartclaim.x12 import remit as x835
+from chartclaim.x12.core import gc_paused
 
 ZERO = Decimal("0.00")
 
@@ -596,19 +595,6 @@ def _write_plans(session: Session, plans: list[_Plan], rid: int, actor: str,
     return n, found
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Posting allocates hundreds of thousands of short-lived dicts and tuples and frees them by reference
-    counting; the cyclic collector walking the whole heap meanwhile cost a third of the posting time."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def post_remittance(
     session: Session,
     rem: x835.Remittance,
@@ -622,7 +608,8 @@ def post_remittance(
     Returns `duplicate=True` and writes nothing when this remittance was posted before.
     `balancing_checked`: the remittance comes from chartclaim's 835 reader, whose `balancing` issues are
     complete, so only the claims it flagged need the arithmetic again (a hand-built one is checked fully)."""
-    with _gc_paused():
+    # Posting allocates hundreds of thousands of short-lived rows: the cyclic collector cost a third of its time.
+    with gc_paused():
         return _post_remittance(session, rem, fingerprint, source, actor, balancing_checked)
 
 
