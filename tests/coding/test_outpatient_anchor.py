@@ -41,7 +41,7 @@ def test_hpi_refines_an_unspecified_assessment_code(coder: Coder) -> None:
 
 def test_status_and_history_z_codes_stay(coder: Coder) -> None:
     text = ("HPI: cough for five days.\nFamily History: mother with breast cancer.\n"
-            "Assessment: Acute bronchitis.\n")
+            "Assessment: Acute bronchitis. Family history of breast cancer: screening mammogram ordered.\n")
     res = coder.code(text, profile="us-outpatient")
     codes = codes_of(res)
     assert "J20.9" in codes

@@ -16,6 +16,10 @@ FORWARD_WORDS = 12     # list-style negation ("denies fever, chills, night sweat
 BACKWARD_WORDS = 6
 
 _WORDS = re.compile(r"[a-z0-9/]+")
+# A postposed trigger ('pneumonia likely', 'stroke prevention') qualifies only the words right before it.
+_POSTPOSED_GAP = re.compile(r"[\s,:\-]*")
+# ... and only when it closes the phrase: in 'gastroenteritis, probably viral' it qualifies 'viral'.
+_POSTPOSED_END = re.compile(r"\s*(?:$|[^\sa-z]|(?:with|and|or|in|on|for|per|is|was|at|to|of|given|based)\b)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +74,21 @@ class ContextRules:
         for t in triggers:
             if t.direction in ("terminate", "pseudo") or (t.start < end and t.end > start):
                 continue
-            if t.end <= start and t.direction in ("forward", "bidirectional"):
+            if t.end <= start and t.direction in ("forward", "bidirectional", "around"):
                 if any(t.end <= x.start and x.end <= start for x in terms):
                     continue
+                if t.category == "family" and ":" in norm_text[t.end:start]:
+                    continue     # 'family history of colon cancer: colonoscopy for screening'
                 if len(_WORDS.findall(norm_text, t.end, start)) > FORWARD_WORDS:
                     continue
             elif t.start >= end and t.direction in ("backward", "bidirectional"):
                 if any(end <= x.start and x.end <= t.start for x in terms):
                     continue
                 if len(_WORDS.findall(norm_text, end, t.start)) > BACKWARD_WORDS:
+                    continue
+            elif t.start >= end and t.direction in ("postposed", "around"):
+                if not _POSTPOSED_GAP.fullmatch(norm_text, end, t.start) \
+                        or not _POSTPOSED_END.match(norm_text, t.end):
                     continue
             else:
                 continue

@@ -44,7 +44,8 @@ class Lexicon:
                 v = syn[v]
             syn[k] = v
         self.synonyms = syn
-        self._word = re.compile(r"[a-z]+|\d+(?:\.\d+)?")
+        # a stage or class letter stays with its number ('CKD 3a', 'stage 3b'): 3a and 3b are different codes
+        self._word = re.compile(r"\d+[abc](?![a-z])|[a-z]+|\d+(?:\.\d+)?")
         self._cache: dict[str, str | None] = {}
         self.abbrev: dict[str, tuple[str, ...]] = {}
         for row in read_table("abbreviations.tsv"):

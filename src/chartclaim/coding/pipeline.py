@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chartclaim.coding.assign import Assigner, encounter_of
+from chartclaim.coding.billing_rules import billing_conventions
 from chartclaim.coding.context import Assertion, ContextRules, default_rules
 from chartclaim.coding.dictionary import Entry, Match, TermDictionary, build_dictionary, ngram_spans
 from chartclaim.coding.lexicon import Lexicon, Tok, default_lexicon
+from chartclaim.coding.mentions import MentionRules, mark_uncertain, split_uncertain
 from chartclaim.coding.resources import read_table
 from chartclaim.coding.result import CodeSuggestion, CodingResult, Evidence, Rejected
 from chartclaim.coding.terminology import Terminology, in_ranges, nodot
@@ -27,6 +29,8 @@ ANCHOR_SECTIONS = frozenset({"assessment", "plan"})
 # status, history and family Z codes: documented outside the assessment by nature
 STATUS_Z = ("Z79", "Z68", "Z80", "Z81", "Z82", "Z83", "Z84", "Z85", "Z86", "Z87", "Z88", "Z92",
             "Z95", "Z96", "Z97", "Z98", "Z99")
+# codes that already say "personal history of ...": a historical context does not change them
+HISTORY_CODES = ("Z85", "Z86", "Z87", "Z92", "I25.2", "Z95", "Z96", "Z98", "Z99")
 _SOURCE_RANK = {"lexicon": 4, "index": 3, "tabular": 2, "inclusion": 2, "learned": 0}
 
 
@@ -111,6 +115,7 @@ class Coder:
         self.history_z = _prefix_table("history_z.tsv")
         self.family_z = _prefix_table("family_z.tsv")
         self.integral = _prefix_table("integral_symptoms.tsv")
+        self.mention_rules = MentionRules(self.lexicon)
         self._notes_cache: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
         self._reading_order: dict[tuple[str, ...], tuple[list[Entry], int]] = {}
 
@@ -123,7 +128,7 @@ class Coder:
         """A coder sharing this one's compiled terminology, with another model (used by training)."""
         other = object.__new__(Coder)
         for k in ("term", "lexicon", "context", "assigner", "base", "combos", "history_z", "family_z", "integral",
-                  "_notes_cache", "_reading_order"):
+                  "_notes_cache", "_reading_order", "mention_rules"):
             setattr(other, k, getattr(self, k))
         other.model = model  # type: ignore[assignment]
         other.learned = model.dictionary(self.lexicon) if model is not None else None  # type: ignore[attr-defined]
@@ -145,9 +150,16 @@ class Coder:
                 triggers = self.context.triggers(norm, sent.start, sent.end)
                 ctx_norms = frozenset(t.norm for t in toks)
                 enc = encounter_of(norm[sent.start:sent.end])
-                for m in self._maximal(self.base.match(toks), rejected, text):
+                matches = self.mention_rules.refine(self.base.match(toks), toks, text, norm, triggers)
+                chosen, uncertain = split_uncertain(
+                    matches, self._maximal(matches, rejected, text),
+                    [(t.start, t.end) for t in triggers if t.category == "possible"],
+                    lambda ms: self._maximal(ms, rejected, text))
+                for m in chosen:
                     self._assign(m, toks, text, norm, triggers, ctx_norms, enc, sec.name, n_sent,
                                  False, cands, rejected)
+                if uncertain:
+                    mark_uncertain(cands, uncertain, n_sent)
                 if self.learned is not None:
                     # learned phrases are runs of 1-3 words: one dictionary lookup per run
                     grams = ngram_spans(toks, MAX_LEARNED_N)
@@ -326,7 +338,7 @@ class Coder:
                                          ev.get(), c.score))
                 continue
             current = [m for m in own if not m.assertion.categories & {"historical", "resolved"}]
-            if not current and profile != "abstraction":
+            if not current and profile != "abstraction" and not nodot(c.code).startswith(HISTORY_CODES):
                 z = _lookup_prefix(c.code, self.history_z)
                 if z and z != "-" and z in self.term.codes:
                     rejected.append(Rejected(c.code, f"history only -> {z}", ev.get(), c.score))
@@ -352,6 +364,7 @@ class Coder:
                     rejected.append(Rejected(code, f"symptom integral to confirmed diagnosis {hit}",
                                              self._evidence(out[code].mentions, text), out[code].score))
                     del out[code]
+        billing_conventions(self, an, profile, out, rejected)
         return list(out.values())
 
     def _anchor_to_assessment(self, out: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:

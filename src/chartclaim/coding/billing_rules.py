@@ -1,0 +1,178 @@
+"""Profile post-processing for the billing profiles (us-outpatient, us-inpatient), after the profile's
+context decisions and before scoring thresholds:
+
+1. status and encounter Z codes from the record as a whole (`status_z.add_status_codes`);
+2. **one code per condition at its most specific**: a code is dropped when it is the unspecified branch
+   under the lowest common ancestor of a kept, more specific code (J02.9 beside J02.0, I48.91 beside I48.0,
+   N18.9 beside N18.32, M54.9 beside M54.50), when its description minus 'unspecified' is contained in a kept
+   code's ('Encounter for screening, unspecified' beside 'screening mammogram'), or when it says 'without
+   complications' beside a code of its category that states one (E11.9 beside E11.65);
+3. outpatient only, when the note has an assessment: a family-history Z code is kept only when the
+   condition is addressed or screened for in the assessment/plan (abstraction keeps all; inpatient keeps all);
+4. outpatient only: a condition the assessment says is not addressed at this visit ('not addressed today',
+   'managed by cardiology' with nothing done) is not billed;
+5. the certain part of a term with an uncertain qualifier ('gastroenteritis' in 'gastroenteritis, probably
+   viral') is an outpatient reading: profiles that code uncertain diagnoses drop it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from chartclaim.coding.mentions import CERTAIN_PART
+from chartclaim.coding.result import Rejected
+from chartclaim.coding.terminology import nodot
+
+if TYPE_CHECKING:
+    from chartclaim.coding.pipeline import Analysis, Candidate, Coder
+
+_UNSPEC = re.compile(r"\b(?:unspecified|not specified|nos)\b")
+_WITHOUT_COMPLICATION = re.compile(r"\bwithout complications?\b|\buncomplicated\b")
+# family history Z -> screening encounter codes that make it relevant to the visit
+FAMILY_SCREENING = {
+    "Z80.0": ("Z12.1",), "Z80.1": ("Z12.2",), "Z80.3": ("Z12.3",), "Z80.4": ("Z12.4", "Z12.7"),
+    "Z80.42": ("Z12.5",), "Z80.5": ("Z12.6",), "Z83.3": ("Z13.1",), "Z83.42": ("Z13.22",),
+    "Z82.49": ("Z13.6",), "Z82.3": ("Z13.6",), "Z80.8": ("Z12.8", "Z12.83"),
+}
+_UNADDRESSED = re.compile(r"\bnot (?:addressed|discussed|evaluated|managed)\b|\baddressed (?:at|in) (?:a )?"
+                          r"(?:separate|next|future)\b|\bdeferred to\b")
+_MANAGED_ELSEWHERE = re.compile(r"\b(?:managed|followed|treated) by (?:her |his |their )?(?:cardiology|"
+                                r"cardiologist|nephrology|nephrologist|oncology|oncologist|endocrinology|"
+                                r"endocrinologist|neurology|neurologist|pulmonology|pulmonologist|rheumatology|"
+                                r"rheumatologist|gi|gastroenterology|gastroenterologist|psychiatry|psychiatrist|"
+                                r"urology|urologist|specialist|va|pcp)\b")
+_ACTED_ON = re.compile(r"\b(?:continue|continued|adjust|increase|increased|decrease|decreased|start|started|"
+                       r"refill|refilled|reviewed|order|ordered|check|recheck|titrate|change|changed)\b")
+ANCHOR_SECTIONS = frozenset({"assessment", "plan"})
+
+
+def billing_conventions(coder: Coder, an: Analysis, profile: str, out: dict[str, Candidate],
+                        rejected: list[Rejected]) -> None:
+    text = an.text
+    if profile != "us-outpatient":
+        for code in list(out):
+            live = [m for m in out[code].mentions if m.rule != CERTAIN_PART]
+            if not live:
+                rejected.append(Rejected(code, "uncertain qualifier: the whole term is coded in this profile",
+                                         coder._evidence(out[code].mentions, text), out[code].score))
+                del out[code]
+    if profile == "abstraction":
+        return
+    from chartclaim.coding.status_z import add_status_codes
+
+    add_status_codes(coder, an, out, rejected)
+    drop_less_specific(coder, out, rejected, text)
+    if profile == "us-outpatient" and _has_assessment(out):
+        family_relevance(coder, out, rejected, text)
+        unaddressed(coder, an, out, rejected)
+
+
+def _has_assessment(out: dict[str, Candidate]) -> bool:
+    return any(m.section == "assessment" for c in out.values() for m in c.mentions)
+
+
+def _lineage(coder: Coder, code: str) -> list[str]:
+    out: list[str] = []
+    c: str | None = code
+    while c:
+        out.append(c)
+        info = coder.term.codes.get(c)
+        c = info.parent if info else None
+    return out
+
+
+def unspecified_branch(coder: Coder, x: str, y: str) -> bool:
+    """Is ``x`` the unspecified branch under the lowest common ancestor of ``x`` and the more specific ``y``?"""
+    lx, ly = _lineage(coder, x), _lineage(coder, y)
+    common = next((a for a in lx if a in ly), None)
+    if common is None or common in (x, y):
+        return False
+    path_x = lx[:lx.index(common)]
+    path_y = ly[:ly.index(common)]
+
+    def unspec(code: str) -> bool:
+        info = coder.term.codes.get(code)
+        return bool(info and _UNSPEC.search(info.description.lower()))
+
+    return all(unspec(c) for c in path_x) and not all(unspec(c) for c in path_y)
+
+
+def _desc_words(coder: Coder, code: str) -> frozenset[str]:
+    from chartclaim.coding.lexicon import GENERIC
+
+    info = coder.term.codes.get(code)
+    if info is None:
+        return frozenset()
+    words = coder.lexicon.norms(_UNSPEC.sub(" ", info.description.lower()))
+    return frozenset(w for w in words if w not in GENERIC and not w.isdigit())
+
+
+def drop_less_specific(coder: Coder, out: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:
+    codes = list(out)
+    for x in codes:
+        info = coder.term.codes.get(x)
+        if info is None or x not in out:
+            continue
+        desc = info.description.lower()
+        unspec = bool(_UNSPEC.search(desc))
+        without = bool(_WITHOUT_COMPLICATION.search(desc))
+        if not unspec and not without:
+            continue
+        words = _desc_words(coder, x) if unspec else frozenset()
+        for y in codes:
+            if y == x or y not in out or coder._paired(x, y):
+                continue     # a use-additional / code-first pair documents two things
+            why = None
+            if unspec and unspecified_branch(coder, x, y):
+                why = f"unspecified beside the more specific {y} (same category)"
+            elif unspec and words and x[0] == y[0] and words < _desc_words(coder, y):
+                why = f"unspecified beside the more specific {y}"
+            elif without and nodot(y)[:3] == nodot(x)[:3] and not _WITHOUT_COMPLICATION.search(
+                    (coder.term.codes[y].description if y in coder.term.codes else "").lower()):
+                why = f"'without complications' beside {y}, which codes a complication"
+            if why:
+                rejected.append(Rejected(x, why, coder._evidence(out[x].mentions, text), out[x].score))
+                del out[x]
+                break
+
+
+def family_relevance(coder: Coder, out: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:
+    """Outpatient: a family history is reported when it bears on this visit: the condition is named in the
+    assessment/plan, or the assessment screens for it."""
+    for code in list(out):
+        if not nodot(code).startswith(("Z80", "Z81", "Z82", "Z83", "Z84")):
+            continue
+        c = out[code]
+        if any(m.section in ANCHOR_SECTIONS for m in c.mentions):
+            continue
+        screens = next((v for k, v in FAMILY_SCREENING.items() if code.startswith(k)), ())
+        if any(k.startswith(screens) for k in out) if screens else False:
+            c.rules.append("family history relevant to the screening at this visit")
+            continue
+        rejected.append(Rejected(code, "outpatient: family history not addressed in the assessment/plan",
+                                 coder._evidence(c.mentions, text), c.score))
+        del out[code]
+
+
+def _clause(norm: str, start: int, end: int) -> str:
+    s = max(norm.rfind("\n", 0, start), norm.rfind(". ", 0, start)) + 1
+    e = min(x for x in (norm.find("\n", end), norm.find(". ", end), len(norm)) if x >= 0)
+    return norm[s:e]
+
+
+def unaddressed(coder: Coder, an: Analysis, out: dict[str, Candidate], rejected: list[Rejected]) -> None:
+    norm = an.norm
+    for code in list(out):
+        ap = [m for m in out[code].mentions if m.section in ANCHOR_SECTIONS and m.entry.source != "learned"]
+        if not ap:
+            continue
+
+        def not_addressed(start: int, end: int) -> bool:
+            cl = _clause(norm, start, end)
+            return bool(_UNADDRESSED.search(cl) or (_MANAGED_ELSEWHERE.search(cl) and not _ACTED_ON.search(cl)))
+
+        if all(not_addressed(m.start, m.end) for m in ap):
+            rejected.append(Rejected(code, "outpatient: documented as not addressed at this visit",
+                                     coder._evidence(out[code].mentions, an.text), out[code].score))
+            del out[code]

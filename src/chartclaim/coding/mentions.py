@@ -1,0 +1,237 @@
+"""Mention refinement: which dictionary matches are real mentions of the term they matched.
+
+The matcher compares stemmed, order-free token sets, which is what makes it robust; these checks put back
+what stemming and set comparison throw away, each a general rule rather than a list of bad notes:
+
+- **acronyms and eponyms**: a term word written in capitals in its source ('HIV', 'ARC', 'PRES') stands for an
+  acronym and matches only a word the note also writes in capitals ('hives', 'painful arc', 'pre-exercise'
+  are not); a possessive eponym ('Wells' disease') needs the note's word to keep its final s ('well');
+- **head nouns**: words that name a condition only as a noun ('burn', 'cold') are not a one-word mention when
+  the note uses them as a verb or a modifier ('burning with urination', 'cold intolerance');
+- **everyday words**: one-word terms that in an office note almost always mean something else ('heat' in a
+  plan, 'activity as tolerated', 'counseled') are not mentions;
+- **vaccines**: a disease named as the target of a vaccine ('influenza vaccine', 'flu shot') is not a diagnosis;
+- **with/without polarity**: a term that says 'with status migrainosus' does not match a note that says
+  'without status migrainosus' ('uncomplicated' reads as 'without complication'), and vice versa;
+- **postposed uncertainty inside a term**: in 'gastroenteritis, probably viral' the uncertainty covers
+  'viral' only: the whole term is marked possible and the part before the trigger stays a certain mention.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from chartclaim.coding.dictionary import Entry, Match
+from chartclaim.coding.lexicon import Lexicon, Tok
+
+# One-word terms that need to be the head noun: 'a burn', 'burn of the hand', 'a cold', 'head cold'.
+HEAD_NOUNS = frozenset(["burn", "cold"])
+# Their surface forms that are nouns ('burning', 'burned', 'colder' are not).
+_HEAD_FORMS = {"burn": ("burn", "burns"), "cold": ("cold", "colds")}
+# After the head noun, a function word or punctuation is fine; a content word makes it a modifier
+# ('cold intolerance', 'cold extremities', 'burn cream').
+_AFTER_OK = frozenset(["of", "to", "on", "in", "at", "from", "with", "and", "or", "x", "for", "since", "that",
+                       "which", "-", "is", "was", "symptoms", "symptom"])
+
+# One-word terms that are everyday words in an office note (treatment, instructions, counselling).
+NOISE_SINGLE = frozenset(["heat", "activ", "bend", "counsel", "vaccin", "immun", "immuniz"])
+
+# Acronyms that are also English words: only in capitals ('ARC' is AIDS-related complex, 'painful arc' is not).
+WORD_ACRONYMS = frozenset(["arc", "aids", "all", "cap", "pad", "ms", "pe", "ra", "oa", "cp", "hf", "mi", "als",
+                           "sad", "pres", "ards", "bed", "fat", "mod", "tip", "sars", "lad", "mad", "cot", "vin"])
+
+# Words that make the preceding disease name a vaccine's target.
+VACCINE_WORDS = frozenset(["vaccine", "vaccines", "vaccination", "vaccinations", "vaccinated", "immunization",
+                           "immunizations", "immunisation", "shot", "shots", "booster", "boosters", "series"])
+
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
+_EPONYM = re.compile(r"\b([A-Za-z]+)(?:'s|s')(?=\s|$|,)")
+_QUALIFIER = re.compile(r"\b(with|without)\s+([a-z][a-z\- ]*?)(?=,|;|\(|\)|$| and | or | with| without)")
+_NEG_BEFORE = ("without", "w/o", "no", "not", "negative for", "free of")
+_POS_BEFORE = ("with", "w/", "and")
+
+
+class MentionRules:
+    """Checks applied to the matches of one sentence before they become mentions."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._surface: dict[tuple[str, str], tuple[tuple[str, Callable[[str], bool]], ...]] = {}
+        self._polarity: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+        self._filler = frozenset(n for w in ("unspecified", "other", "specified") if (n := lexicon.norm_word(w)))
+
+    # ------------------------------------------------------------------ per-entry constraints (cached)
+    def surface_rules(self, entry: Entry) -> tuple[tuple[str, Callable[[str], bool]], ...]:
+        key = (entry.code, entry.text)
+        got = self._surface.get(key)
+        if got is not None:
+            return got
+        rules: list[tuple[str, Callable[[str], bool]]] = []
+        if any(c.isupper() for c in entry.text):
+            for w in _ACRONYM.findall(entry.text):
+                n = self.lexicon.norm_word(w.lower())
+                if n:
+                    rules.append((n, _acronym_check(w.lower())))
+            for w in _EPONYM.findall(entry.text):
+                n = self.lexicon.norm_word(w.lower() + "s")
+                if n:
+                    rules.append((n, _keeps_s))
+        out = tuple(rules)
+        self._surface[key] = out
+        return out
+
+    def polarity(self, entry: Entry) -> tuple[tuple[str, str], ...]:
+        """(qualifier head word, 'with'|'without') pairs the term states, e.g. ('status', 'with')."""
+        key = (entry.code, entry.text)
+        got = self._polarity.get(key)
+        if got is not None:
+            return got
+        low = entry.text.lower()
+        out: list[tuple[str, str]] = []
+        if "with" in low or "uncomplicated" in low:
+            for m in _QUALIFIER.finditer(low):
+                words = [w for w in self.lexicon.norms(m.group(2)) if w not in self._filler]
+                if words:
+                    out.append((words[0], m.group(1)))
+            if "uncomplicated" in low:
+                out.append((self.lexicon.norm_word("complication") or "complication", "without"))
+        res = tuple(out)
+        self._polarity[key] = res
+        return res
+
+    # ------------------------------------------------------------------ the sentence-level filter
+    def refine(self, matches: list[Match], toks: list[Tok], text: str, norm: str,
+               triggers: Sequence[Any] = ()) -> list[Match]:
+        if not matches:
+            return matches
+        negs = [t for t in triggers if t.category == "negated" and t.direction in ("forward", "bidirectional")]
+        out: list[Match] = []
+        for m in matches:
+            if len(m.key) == 1 and not self._single_ok(m, toks, text, norm):
+                continue
+            if self._vaccine_target(m, toks, norm):
+                continue
+            # 'reflux disease without esophagitis' is not a mention of 'reflux esophagitis'
+            inside = [t.phrase for t in negs if m.start < t.start and t.end < m.end] if negs else []
+            entries = [e for e in m.entries if (e.source == "lexicon" or self._entry_ok(e, m, toks, text, norm))
+                       and not any(not re.search(rf"\b{re.escape(p)}\b", e.text.lower()) for p in inside)]
+            if not entries:
+                continue
+            if len(entries) != len(m.entries):
+                m = Match(m.key, entries, m.idx, m.start, m.end)
+            out.append(m)
+        return out
+
+    def _single_ok(self, m: Match, toks: list[Tok], text: str, norm: str) -> bool:
+        tok = toks[m.idx[0]]
+        if tok.group >= 0:
+            return True                 # an expanded abbreviation ('HTN') is a deliberate mention
+        if all(e.source == "lexicon" for e in m.entries):
+            return True
+        word = m.key[0]
+        if word in NOISE_SINGLE:
+            return False
+        if word in HEAD_NOUNS:
+            surface = norm[tok.start:tok.end]
+            if surface not in _HEAD_FORMS.get(word, (word,)):
+                return False
+            after = re.match(r"\s*([a-z]+|[^\sa-z])?", norm[tok.end:tok.end + 30])
+            nxt = after.group(1) if after else None
+            if nxt and nxt.isalpha() and nxt not in _AFTER_OK:
+                return False
+        return True
+
+    def _vaccine_target(self, m: Match, toks: list[Tok], norm: str) -> bool:
+        after = re.match(r"[\s\-]*([a-z]+)", norm[m.end:m.end + 25])
+        return bool(after and after.group(1) in VACCINE_WORDS)
+
+    def _entry_ok(self, e: Entry, m: Match, toks: list[Tok], text: str, norm: str) -> bool:
+        rules = self.surface_rules(e)
+        if rules:
+            for i in m.idx:
+                t = toks[i]
+                if t.group >= 0:
+                    continue
+                for n, ok in rules:
+                    if t.norm == n and not ok(text[t.start:t.end]):
+                        return False
+        pol = self.polarity(e)
+        if pol:
+            lo = toks[0].start
+            hi = toks[-1].end
+            for head, want in pol:
+                got = _note_polarity(head, toks, norm, lo, hi)
+                if got is not None and got != want:
+                    return False
+        return True
+
+
+def _acronym_check(acronym: str) -> Callable[[str], bool]:
+    """The note's word must be the acronym itself ('hives' only stems like 'HIV'); an acronym that is also an
+    English word ('ARC', 'AIDS', 'ALL') must be written in capitals."""
+    def ok(surface: str) -> bool:
+        low = surface.lower()
+        if low != acronym:
+            return surface.isupper() and low.rstrip("s") == acronym.rstrip("s")
+        return surface.isupper() or acronym not in WORD_ACRONYMS
+    return ok
+
+
+def _keeps_s(surface: str) -> bool:
+    return surface.lower().rstrip("'").endswith("s")
+
+
+def _note_polarity(head: str, toks: list[Tok], norm: str, lo: int, hi: int) -> str | None:
+    """'with' or 'without' as the sentence states the qualifier ``head``; None when it does not say."""
+    for t in toks:
+        if t.norm != head:
+            continue
+        before = norm[max(lo, t.start - 24):t.start]
+        words = re.findall(r"[a-z/]+", before)[-3:]
+        if any(w in ("without", "w/o", "no", "not", "nor") for w in words):
+            return "without"
+        if any(w in ("with", "w/") for w in words):
+            return "with"
+    if head.startswith("complic") and re.search(r"\buncomplicated\b", norm[lo:hi]):
+        return "without"
+    return None
+
+
+CERTAIN_PART = "the certain part of a term with an uncertain qualifier"
+
+
+def split_uncertain(matches: list[Match], maximal: list[Match], spans: list[tuple[int, int]],
+                    keep_maximal: Callable[[list[Match]], list[Match]]) -> tuple[list[Match], list[Match]]:
+    """'gastroenteritis, probably viral': a maximal match with an uncertainty trigger strictly inside its span
+    stays (to be marked possible), and the matches it swallowed come back as the certain part.
+    Returns (matches to assign, the uncertain ones)."""
+    if not spans:
+        return maximal, []
+    inside = [m for m in maximal if len(m.idx) > 1 and any(m.start < s and e <= m.end for s, e in spans)]
+    if not inside:
+        return maximal, []
+    gone = {id(m) for m in inside}
+    rest = keep_maximal([m for m in matches if id(m) not in gone])
+    have = {id(m) for m in maximal}
+    return maximal + [m for m in rest if id(m) not in have], inside
+
+
+def mark_uncertain(candidates: dict[str, Any], inside: list[Match], sentence: int) -> None:
+    """After assignment: the whole term of each uncertain match is possible; mentions of this sentence inside
+    its span are its certain part (coded by the outpatient profile only)."""
+    from chartclaim.coding.context import Assertion
+
+    spans = [(m.start, m.end) for m in inside]
+    for cand in candidates.values():
+        for men in cand.mentions:
+            if men.sentence != sentence:
+                continue
+            for s, e in spans:
+                if (men.start, men.end) == (s, e):
+                    a = men.assertion
+                    men.assertion = Assertion(a.categories | {"possible"},
+                                              (*a.triggers, "possible: uncertain qualifier inside the term"))
+                elif s <= men.start and men.end <= e:
+                    men.rule = CERTAIN_PART
