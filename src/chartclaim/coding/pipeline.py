@@ -244,6 +244,10 @@ class Coder:
             if not learned:
                 break
 
+    def _is_unspecified(self, code: str) -> bool:
+        info = self.term.codes.get(code)
+        return bool(info and "unspecified" in info.description.lower())
+
     def _is_other(self, code: str) -> bool:
         info = self.term.codes.get(code.rstrip("-"))
         return bool(info and info.description.lower().startswith("other"))
@@ -258,7 +262,9 @@ class Coder:
                 a = next((c for k, c in live if k.startswith(a_pref) and c.code in cands), None)
                 if a is None:
                     continue
-                b = next((c for k, c in live if k.startswith(b_pref) and c.code in cands), None)
+                # the use-additional code is the most specific one documented ('CKD 3b' over 'CKD')
+                b = min((c for k, c in live if k.startswith(b_pref) and c.code in cands),
+                        key=lambda c: self._is_unspecified(c.code), default=None)
                 if b is None or a is b or target not in self.term.codes:
                     continue
                 new = cands.setdefault(target, Candidate(target))
