@@ -227,3 +227,8 @@ def test_not_addressed_today(coder: Coder) -> None:
     assert rejected_of(res)["I50.9"] == "outpatient: documented as not addressed at this visit"
     res = coder.code("Assessment/Plan:\n1. Heart failure - managed by cardiology; continue furosemide.\n")
     assert "I50.9" in codes_of(res)
+
+
+def test_uncomplicated_child_is_the_default(coder: Coder) -> None:
+    assert coder.assigner.complete("E11") == "E11.9"
+    assert coder.assigner.complete("J45.2") == "J45.20"

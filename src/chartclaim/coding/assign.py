@@ -36,6 +36,14 @@ class Assigner:
         d = info.description.lower()
         return any(w in d for w in _UNSPEC_WORDS)
 
+    def _is_default(self, info: CodeInfo) -> bool:
+        """The child a coder takes when the text says no more: 'unspecified', and 'uncomplicated' / 'without
+        complication' before 'with unspecified complications' (E11 -> E11.9, not E11.8)."""
+        d = info.description.lower()
+        if "uncomplicated" in d or "without complication" in d:
+            return True
+        return self._is_unspecified(info) and "with unspecified" not in d
+
     def complete(self, code: str, context: frozenset[str] = frozenset(), encounter: str = "A") -> str | None:
         """The billable code below ``code`` that ``context`` (sentence tokens) supports best."""
         # most matched codes are already billable: that answer does not depend on the sentence, so remember it
@@ -64,7 +72,7 @@ class Assigner:
                 side = self._desc_tokens(k) & {"left", "right", "bilater"}
                 hit = len(own & context) + 2 * len(side & context)
                 miss = len(own - context) + 2 * len(side - context)
-                score = hit - 0.5 * miss + (0.75 if self._is_unspecified(kinfo) else 0.0) \
+                score = hit - 0.5 * miss + (0.75 if self._is_default(kinfo) else 0.0) \
                     + (0.25 if nodot(k).endswith("9") else 0.0)
                 if best is None or score > best[0]:
                     best = (score, k)
