@@ -232,3 +232,25 @@ def test_not_addressed_today(coder: Coder) -> None:
 def test_uncomplicated_child_is_the_default(coder: Coder) -> None:
     assert coder.assigner.complete("E11") == "E11.9"
     assert coder.assigner.complete("J45.2") == "J45.20"
+
+
+def test_a_term_does_not_cross_a_semicolon_and_precautions_are_hypothetical(coder: Coder) -> None:
+    res = coder.code("Assessment:\n1. Long-term insulin use\n   - Continue insulin glargine; hypoglycemia precautions\n")
+    assert not any(c.startswith("E16") for c in codes_of(res))
+
+
+def test_room_air_is_not_rheumatoid_arthritis(coder: Coder) -> None:
+    res = coder.code("Vitals: SpO2 97% RA.\nAssessment: Essential hypertension.\n", profile="abstraction")
+    assert not any(c.startswith("M06") for c in codes_of(res))
+
+
+def test_concern_for_is_uncertain(coder: Coder) -> None:
+    res = coder.code("HPI: cough for 3 days. Concern for pneumonia.\nAssessment: Cough, chest X-ray clear.\n")
+    assert "J18.9" not in codes_of(res) and "R05.9" in codes_of(res)
+
+
+def test_social_history_header_ends_the_family_history(coder: Coder) -> None:
+    text = ("FHx: Father - MI at 58\nSHx: Current smoker, 1 ppd x 20 yrs.\n"
+            "Assessment: Tobacco use disorder, cigarettes. Counseled on cessation.\n")
+    codes = codes_of(coder.code(text))
+    assert "F17.210" in codes and "Z81.8" not in codes

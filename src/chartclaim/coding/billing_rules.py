@@ -63,13 +63,15 @@ def billing_conventions(coder: Coder, an: Analysis, profile: str, out: dict[str,
 
     add_status_codes(coder, an, out, rejected)
     drop_less_specific(coder, out, rejected, text)
-    if profile == "us-outpatient" and _has_assessment(out):
+    if profile == "us-outpatient" and _has_assessment(an):
         family_relevance(coder, out, rejected, text)
         unaddressed(coder, an, out, rejected)
 
 
-def _has_assessment(out: dict[str, Candidate]) -> bool:
-    return any(m.section == "assessment" for c in out.values() for m in c.mentions)
+def _has_assessment(an: Analysis) -> bool:
+    from chartclaim.coding.text import find_sections
+
+    return any(s.name == "assessment" for s in find_sections(an.norm))
 
 
 def _lineage(coder: Coder, code: str) -> list[str]:

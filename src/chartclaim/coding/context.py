@@ -19,7 +19,7 @@ _WORDS = re.compile(r"[a-z0-9/]+")
 # A postposed trigger ('pneumonia likely', 'stroke prevention') qualifies only the words right before it.
 _POSTPOSED_GAP = re.compile(r"[\s,:\-]*")
 # ... and only when it closes the phrase: in 'gastroenteritis, probably viral' it qualifies 'viral'.
-_POSTPOSED_END = re.compile(r"\s*(?:$|[^\sa-z]|(?:with|and|or|in|on|for|per|is|was|at|to|of|given|based)\b)")
+_POSTPOSED_END = re.compile(r"[ \t]*(?:$|\n|[^\sa-z]|(?:with|and|or|in|on|for|per|is|was|at|to|of|given|based)\b)")
 
 
 @dataclass(frozen=True, slots=True)

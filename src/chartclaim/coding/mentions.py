@@ -36,7 +36,7 @@ _AFTER_OK = frozenset(["of", "to", "on", "in", "at", "from", "with", "and", "or"
                        "which", "-", "is", "was", "symptoms", "symptom"])
 
 # One-word terms that are everyday words in an office note (treatment, instructions, counselling).
-NOISE_SINGLE = frozenset(["heat", "activ", "bend", "counsel", "vaccin", "immun", "immuniz"])
+NOISE_SINGLE = frozenset(["heat", "activ", "bend", "counsel", "vaccin", "immun", "immuniz", "concern"])
 
 # Acronyms that are also English words: only in capitals ('ARC' is AIDS-related complex, 'painful arc' is not).
 WORD_ACRONYMS = frozenset(["arc", "aids", "all", "cap", "pad", "ms", "pe", "ra", "oa", "cp", "hf", "mi", "als",
@@ -113,6 +113,10 @@ class MentionRules:
                 continue
             if self._vaccine_target(m, toks, norm):
                 continue
+            if len(m.idx) > 1 and ";" in norm[m.start:m.end]:
+                continue     # a semicolon separates clauses: 'insulin glargine; hypoglycemia' is two things
+            if self._room_air(m, toks, text):
+                continue
             # 'reflux disease without esophagitis' is not a mention of 'reflux esophagitis'
             inside = [t.phrase for t in negs if m.start < t.start and t.end < m.end] if negs else []
             entries = [e for e in m.entries if (e.source == "lexicon" or self._entry_ok(e, m, toks, text, norm))
@@ -142,6 +146,13 @@ class MentionRules:
             if nxt and nxt.isalpha() and nxt not in _AFTER_OK:
                 return False
         return True
+
+    def _room_air(self, m: Match, toks: list[Tok], text: str) -> bool:
+        """'SpO2 97% RA', 'on RA': room air, not rheumatoid arthritis."""
+        t = toks[m.idx[0]]
+        if t.group < 0 or text[t.start:t.end] != "RA":
+            return False
+        return bool(re.search(r"(?:%|\bon)\s*$", text[max(0, t.start - 8):t.start]))
 
     def _vaccine_target(self, m: Match, toks: list[Tok], norm: str) -> bool:
         after = re.match(r"[\s\-]*([a-z]+)", norm[m.end:m.end + 25])
