@@ -254,3 +254,12 @@ def test_social_history_header_ends_the_family_history(coder: Coder) -> None:
             "Assessment: Tobacco use disorder, cigarettes. Counseled on cessation.\n")
     codes = codes_of(coder.code(text))
     assert "F17.210" in codes and "Z81.8" not in codes
+
+
+def test_family_history_relevant_to_a_screening_in_the_plan(coder: Coder) -> None:
+    text = ("Family history: brother - colon cancer at 65; father - MI.\n"
+            "Assessment/Plan:\n- Essential hypertension, new.\n"
+            "- Screening for colon cancer: Cologuard ordered given family history of colon cancer in brother.\n")
+    codes = codes_of(coder.code(text))
+    assert {"Z80.0", "Z12.11", "I10"} <= set(codes)
+    assert "Z82.49" not in codes and "C18.9" not in codes

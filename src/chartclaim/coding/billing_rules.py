@@ -64,7 +64,7 @@ def billing_conventions(coder: Coder, an: Analysis, profile: str, out: dict[str,
     add_status_codes(coder, an, out, rejected)
     drop_less_specific(coder, out, rejected, text)
     if profile == "us-outpatient" and _has_assessment(an):
-        family_relevance(coder, out, rejected, text)
+        family_relevance(coder, out, rejected, text, an)
         unaddressed(coder, an, out, rejected)
 
 
@@ -139,14 +139,26 @@ def drop_less_specific(coder: Coder, out: dict[str, Candidate], rejected: list[R
                 break
 
 
-def family_relevance(coder: Coder, out: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:
+def family_relevance(coder: Coder, out: dict[str, Candidate], rejected: list[Rejected], text: str,
+                     an: Analysis) -> None:
     """Outpatient: a family history is reported when it bears on this visit: the condition is named in the
-    assessment/plan, or the assessment screens for it."""
+    assessment/plan (as the family's, or as what is screened for or prevented), or the assessment screens for it."""
+    from chartclaim.coding.pipeline import _lookup_prefix
+
+    in_ap: set[str] = set()
+    for cand in an.candidates.values():
+        # the family's condition, or one screened for / prevented; the patient's own HTN does not make the
+        # father's MI relevant although both map to Z82.49
+        if any(m.section in ANCHOR_SECTIONS and m.entry.source != "learned"
+               and m.assertion.categories & {"family", "hypothetical", "possible"} for m in cand.mentions):
+            z = _lookup_prefix(cand.code, coder.family_z)
+            if z:
+                in_ap.add(z)
     for code in list(out):
         if not nodot(code).startswith(("Z80", "Z81", "Z82", "Z83", "Z84")):
             continue
         c = out[code]
-        if any(m.section in ANCHOR_SECTIONS for m in c.mentions):
+        if code in in_ap or any(m.section in ANCHOR_SECTIONS for m in c.mentions):
             continue
         screens = next((v for k, v in FAMILY_SCREENING.items() if code.startswith(k)), ())
         if any(k.startswith(screens) for k in out) if screens else False:
