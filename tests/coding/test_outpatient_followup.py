@@ -263,3 +263,11 @@ def test_family_history_relevant_to_a_screening_in_the_plan(coder: Coder) -> Non
     codes = codes_of(coder.code(text))
     assert {"Z80.0", "Z12.11", "I10"} <= set(codes)
     assert "Z82.49" not in codes and "C18.9" not in codes
+
+
+def test_an_apostrophe_s_eponym_matches_as_written(terminology: Terminology) -> None:
+    index = [IndexTerm("index", ("Crohn's disease",), "K50.90"), IndexTerm("index", ("Wells' disease",), "L98.3")]
+    c = Coder(terminology=Terminology(terminology.version, terminology.codes, terminology.children, index))
+    assert "K50.90" in codes_of(c.code("Assessment: Crohn's disease, in remission on azathioprine.\n",
+                                       profile="abstraction"))
+    assert "L98.3" in codes_of(c.code("Assessment: Wells' disease.\n", profile="abstraction"))

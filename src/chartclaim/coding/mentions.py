@@ -47,7 +47,8 @@ VACCINE_WORDS = frozenset(["vaccine", "vaccines", "vaccination", "vaccinations",
                            "immunizations", "immunisation", "shot", "shots", "booster", "boosters", "series"])
 
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
-_EPONYM = re.compile(r"\b([A-Za-z]+)(?:'s|s')(?=\s|$|,)")
+# a name that itself ends in s, written with a bare apostrophe ("Wells' disease", "Graves' disease")
+_EPONYM = re.compile(r"\b([A-Z][a-z]*s)'(?=\s|$|,)")
 _QUALIFIER = re.compile(r"\b(with|without)\s+([a-z][a-z\- ]*?)(?=,|;|\(|\)|$| and | or | with| without)")
 _NEG_BEFORE = ("without", "w/o", "no", "not", "negative for", "free of")
 _POS_BEFORE = ("with", "w/", "and")
@@ -75,7 +76,7 @@ class MentionRules:
                 if n:
                     rules.append((n, _acronym_check(w.lower())))
             for w in _EPONYM.findall(entry.text):
-                n = self.lexicon.norm_word(w.lower() + "s")
+                n = self.lexicon.norm_word(w.lower())
                 if n:
                     rules.append((n, _keeps_s))
         out = tuple(rules)
