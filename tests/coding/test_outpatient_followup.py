@@ -271,3 +271,12 @@ def test_an_apostrophe_s_eponym_matches_as_written(terminology: Terminology) -> 
     assert "K50.90" in codes_of(c.code("Assessment: Crohn's disease, in remission on azathioprine.\n",
                                        profile="abstraction"))
     assert "L98.3" in codes_of(c.code("Assessment: Wells' disease.\n", profile="abstraction"))
+
+
+def test_past_history_listing_of_a_current_condition_is_not_history(coder: Coder) -> None:
+    text = ("PMH: major depressive disorder; hypertension\n"
+            "Assessment: Major depressive disorder, recurrent, moderate - increase sertraline.\n")
+    res = coder.code(text)
+    assert "F33.1" in codes_of(res) and "Z86.59" not in codes_of(res)
+    res = coder.code("PMH: major depressive disorder, resolved.\nAssessment: Acute bronchitis.\n")
+    assert "Z86.59" in codes_of(res)

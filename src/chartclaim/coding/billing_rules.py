@@ -1,7 +1,8 @@
 """Profile post-processing for the billing profiles (us-outpatient, us-inpatient), after the profile's
 context decisions and before scoring thresholds:
 
-1. status and encounter Z codes from the record as a whole (`status_z.add_status_codes`);
+1. status and encounter Z codes from the record as a whole (`status_z.add_status_codes`); a personal-history
+   code taken from a past-history listing goes when the same condition is coded as current;
 2. **one code per condition at its most specific**: a code is dropped when it is the unspecified branch
    under the lowest common ancestor of a kept, more specific code (J02.9 beside J02.0, I48.91 beside I48.0,
    N18.9 beside N18.32, M54.9 beside M54.50), when its description minus 'unspecified' is contained in a kept
@@ -62,10 +63,26 @@ def billing_conventions(coder: Coder, an: Analysis, profile: str, out: dict[str,
     from chartclaim.coding.status_z import add_status_codes
 
     add_status_codes(coder, an, out, rejected)
+    history_beside_current(coder, out, rejected, text)
     drop_less_specific(coder, out, rejected, text)
     if profile == "us-outpatient" and _has_assessment(an):
         family_relevance(coder, out, rejected, text, an)
         unaddressed(coder, an, out, rejected)
+
+
+def history_beside_current(coder: Coder, out: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:
+    """A personal-history code derived from a past-history listing ('PMH: major depressive disorder' -> Z86.59)
+    contradicts the same condition coded as current (F33.1 in the assessment): the list named a chronic
+    condition, not a past one."""
+    from chartclaim.coding.pipeline import _lookup_prefix
+
+    current = {z for k in out if not k.startswith("Z") and (z := _lookup_prefix(k, coder.history_z))}
+    for code in list(out):
+        c = out[code]
+        if code in current and any(r.startswith("personal history of ") for r in c.rules):
+            rejected.append(Rejected(code, "history code beside the same condition coded as current",
+                                     coder._evidence(c.mentions, text), c.score))
+            del out[code]
 
 
 def _has_assessment(an: Analysis) -> bool:
