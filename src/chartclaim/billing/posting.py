@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from chartclaim.billing import ledger
 from chartclaim.billing.lifecycle import ADJUDICATED, bulk_transition, can_transition
-from chartclaim.store.bulk import insert_rows, reserve_ids
+from chartclaim.store.bulk import in_values, insert_rows, reserve_ids
 from chartclaim.store.models import (
     ClaimLine,
     ClaimPayment,
@@ -191,7 +191,7 @@ def _load_claims(session: Session, numbers: Iterable[str]) -> dict[str, _Claim]:
         for r in session.execute(
             select(ClaimRecord.id, ClaimRecord.claim_number, ClaimRecord.patient_id, ClaimRecord.payer_id,
                    ClaimRecord.status, ClaimRecord.responsibility, ClaimRecord.coverage_id,
-                   ClaimRecord.primary_claim_id).where(ClaimRecord.claim_number.in_(chunk))
+                   ClaimRecord.primary_claim_id).where(in_values(session, ClaimRecord.claim_number, chunk))
         ):
             out[r[1]] = _Claim(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] or r[0])
     _attach_lines(session, out.values())
@@ -208,7 +208,7 @@ def _attach_lines(session: Session, claims: Iterable[_Claim]) -> None:
         for r in session.execute(
             select(ClaimLine.id, ClaimLine.claim_id, ClaimLine.line_number, ClaimLine.procedure, ClaimLine.modifiers,
                    ClaimLine.charge, ClaimLine.date_of_service, ClaimLine.line_control_number)
-            .where(ClaimLine.claim_id.in_(chunk)).order_by(ClaimLine.claim_id, ClaimLine.line_number)
+            .where(in_values(session, ClaimLine.claim_id, chunk)).order_by(ClaimLine.claim_id, ClaimLine.line_number)
         ):
             ln = _Line(r[0], r[1], r[2], r[3], tuple(m for m in r[4].split(":") if m), r[5], r[6], r[7])
             for c in by_ledger[r[1]]:
@@ -241,7 +241,7 @@ def _next_parties(session: Session, claims: Iterable[_Claim]) -> dict[int, int |
     for start in range(0, len(patient_ids), 5000):
         for r in session.execute(
             select(Coverage.patient_id, Coverage.id, Coverage.priority, Coverage.payer_id, Coverage.effective_from,
-                   Coverage.effective_to).where(Coverage.patient_id.in_(patient_ids[start : start + 5000]))
+                   Coverage.effective_to).where(in_values(session, Coverage.patient_id, patient_ids[start : start + 5000]))
         ):
             covs[r[0]].append((r[1], r[2], r[3], r[4], r[5]))
     out: dict[int, int | None] = {}
@@ -264,7 +264,7 @@ def _later_coverages(session: Session, claims: list[_Claim]) -> dict[int, list[t
         return {}
     level = {"P": 1, "S": 2, "T": 3}
     rows = session.execute(select(Coverage.patient_id, Coverage.priority, Coverage.payer_id)
-                           .where(Coverage.patient_id.in_({c.patient_id for c in claims})))
+                           .where(in_values(session, Coverage.patient_id, sorted({c.patient_id for c in claims}))))
     by_patient: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for pid, prio, payer in rows:
         by_patient[pid].append((prio, payer))
@@ -721,7 +721,7 @@ def _posted_payer_claims(session: Session, pairs: list[tuple[int, str]]) -> dict
         for cid, pcn, status, charge, paid in session.execute(
             select(ClaimPayment.claim_id, ClaimPayment.payer_claim_number, ClaimPayment.status_code,
                    ClaimPayment.charge, ClaimPayment.paid)
-            .where(ClaimPayment.claim_id.in_(chunk), ClaimPayment.outcome == "posted",
+            .where(in_values(session, ClaimPayment.claim_id, chunk), ClaimPayment.outcome == "posted",
                    ClaimPayment.reversed_by_id.is_(None))
         ):
             key = (cid or 0, pcn or "")
