@@ -35,8 +35,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import IO, Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, PendingRollbackError
 from sqlalchemy.orm import Session
 
 from chartclaim.billing import ledger
@@ -184,7 +184,11 @@ class _Claim:
 
 
 def _load_claims(session: Session, numbers: Iterable[str]) -> dict[str, _Claim]:
-    nums = list(set(numbers))
+    """The claims posting will write to, row-locked until the remittance commits (FOR NO KEY UPDATE on
+    PostgreSQL, in id order so two posters wait instead of deadlocking; SQLite has one writer anyway): a
+    remittance posted concurrently to the same claim waits, then sees this one's payment (duplicate check,
+    status), instead of planning from a state that is about to change."""
+    nums = sorted(set(numbers))
     out: dict[str, _Claim] = {}
     for start in range(0, len(nums), 5000):
         chunk = nums[start : start + 5000]
@@ -192,6 +196,7 @@ def _load_claims(session: Session, numbers: Iterable[str]) -> dict[str, _Claim]:
             select(ClaimRecord.id, ClaimRecord.claim_number, ClaimRecord.patient_id, ClaimRecord.payer_id,
                    ClaimRecord.status, ClaimRecord.responsibility, ClaimRecord.coverage_id,
                    ClaimRecord.primary_claim_id).where(in_values(session, ClaimRecord.claim_number, chunk))
+            .order_by(ClaimRecord.id).with_for_update(key_share=True)
         ):
             out[r[1]] = _Claim(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] or r[0])
     _attach_lines(session, out.values())
@@ -761,6 +766,38 @@ def iter_remittances(
             yield None, fp, exc.describe()
 
 
+def _post_transaction(session: Session, rem: x835.Remittance | None, fp: str, error: str | None, path: str,
+                      actor: str, before_commit: Callable[[PostingResult], None] | None) -> PostingResult:
+    """One 835 transaction of a file, committed (or rolled back on any error, which is raised)."""
+    if rem is None:
+        res = PostingResult(fingerprint=fp, source=path)
+        res.exceptions.append(("unreadable", error or "unreadable 835"))
+        tag = f"[835 {fp[:20]}]"  # the same unreadable transaction read again is not queued twice
+        seen = session.scalar(select(PostingException.id).where(PostingException.reason == "unreadable",
+                                                                PostingException.detail.startswith(tag)))
+        if seen is None:
+            session.add(PostingException(reason="unreadable", detail=f"{tag} {path}: {error}"[:4000]))
+            session.commit()
+        else:
+            res.duplicate = True
+        return res
+    for attempt in (1, 2):
+        try:
+            res = post_remittance(session, rem, fingerprint=fp, source=path, actor=actor, balancing_checked=True)
+            if before_commit is not None:
+                before_commit(res)
+            session.commit()
+            return res
+        except BaseException as exc:
+            session.rollback()
+            # A concurrent poster committed the same remittance first and pysqlite could not return to the
+            # savepoint (the whole transaction was rolled back): in a new one, the fingerprint is found.
+            if attempt == 1 and isinstance(exc, DBAPIError | PendingRollbackError) and "fingerprint" in str(exc):
+                continue
+            raise
+    raise AssertionError("unreachable")
+
+
 def post_835_file(
     session: Session,
     path: str | os.PathLike[str],
@@ -769,32 +806,77 @@ def post_835_file(
 ) -> list[PostingResult]:
     """Post every 835 in a file, one database transaction (commit) per remittance. A transaction that does not
     parse is recorded as an exception (with the reader's located error) and the others still post."""
-    results: list[PostingResult] = []
-    for rem, fp, error in iter_remittances(path):
-        if rem is None:
-            res = PostingResult(fingerprint=fp, source=str(path))
-            res.exceptions.append(("unreadable", error or "unreadable 835"))
-            tag = f"[835 {fp[:20]}]"  # the same unreadable transaction read again is not queued twice
-            seen = session.scalar(select(PostingException.id).where(PostingException.reason == "unreadable",
-                                                                    PostingException.detail.startswith(tag)))
-            if seen is None:
-                session.add(PostingException(reason="unreadable", detail=f"{tag} {path}: {error}"[:4000]))
-                session.commit()
-            else:
-                res.duplicate = True
-            results.append(res)
-            continue
-        try:
-            res = post_remittance(session, rem, fingerprint=fp, source=str(path), actor=actor,
-                                  balancing_checked=True)
-            if before_commit is not None:
-                before_commit(res)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        results.append(res)
-    return results
+    return [_post_transaction(session, rem, fp, error, str(path), actor, before_commit)
+            for rem, fp, error in iter_remittances(path)]
+
+
+def _retryable(exc: BaseException) -> bool:
+    """A conflict with a concurrent poster (deadlock, a claim moved meanwhile): the transaction was rolled back
+    and posting it again is safe (a remittance that did commit is recognised by its fingerprint)."""
+    from sqlalchemy.exc import OperationalError
+
+    from chartclaim.billing.lifecycle import IllegalTransition
+
+    if isinstance(exc, IllegalTransition):
+        return "changed meanwhile" in str(exc)
+    return isinstance(exc, OperationalError) and getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
+
+
+def post_835_files(
+    engine: Engine,
+    paths: Sequence[str | os.PathLike[str]],
+    actor: str = "system",
+    workers: int = 2,
+) -> list[PostingResult]:
+    """Post several 835 files, one transaction per remittance, results in file order.
+
+    On PostgreSQL with `workers` > 1, remittances are posted by that many threads, each with its own session
+    and connection, so one is planned while the server writes another. A remittance that mentions a claim
+    (CLP01) an earlier remittance of the batch also mentions starts only after that one committed: a reversal
+    or a corrected payment is applied in file order, as when posting one file after the other. Claims matched
+    by the member/date/charge fallback are outside that ordering, but still row-locked while a remittance
+    posts (see `_load_claims`); a conflict with a concurrent poster rolls that remittance back and posts it
+    again. Idempotency holds as for one file: the remittance fingerprint is unique in the database.
+    SQLite has one writer: it posts the files one after the other."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    if engine.dialect.name != "postgresql" or workers <= 1 or len(paths) < 2:
+        with Session(engine) as s:
+            return [r for p in paths for r in post_835_file(s, p, actor=actor)]
+
+    def run(item: tuple[x835.Remittance | None, str, str | None, str], deps: list[Future[PostingResult]]
+            ) -> PostingResult:
+        for d in deps:
+            d.result()
+        rem, fp, error, path = item
+        for attempt in range(5):
+            with Session(engine) as s:
+                try:
+                    return _post_transaction(s, rem, fp, error, path, actor, None)
+                except Exception as exc:
+                    if attempt == 4 or not _retryable(exc):
+                        raise
+        raise AssertionError("unreachable")
+
+    futures: list[Future[PostingResult]] = []
+    last_by_claim: dict[str, Future[PostingResult]] = {}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for p in paths:
+            for rem, fp, error in iter_remittances(p):
+                deps: dict[int, Future[PostingResult]] = {}
+                if rem is not None:
+                    with gc_paused():
+                        pcns = {c.patient_control_number for c in rem.claims}
+                    for pcn in pcns:
+                        prev = last_by_claim.get(pcn)
+                        if prev is not None:
+                            deps[id(prev)] = prev
+                fut = pool.submit(run, (rem, fp, error, str(p)), list(deps.values()))
+                if rem is not None:
+                    for pcn in pcns:
+                        last_by_claim[pcn] = fut
+                futures.append(fut)
+        return [f.result() for f in futures]
 
 
 # ---------------------------------------------------------------- exception queue
