@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 from decimal import Decimal
 from pathlib import Path
 
@@ -415,3 +416,16 @@ def test_concurrent_posters_never_post_one_payment_twice(engine: Engine, tmp_pat
             assert sorted(tuple(e for e, _ in r.exceptions) for r in out) == [(), ("duplicate_payment",)]
         with Session(engine) as s:
             assert ledger.overall_totals(s).payments == paid
+
+
+def test_fingerprint_of_unsplit_segments_is_the_stored_digest() -> None:
+    """Remittances posted before keep being recognised: the unsplit fingerprint is the split one."""
+    from chartclaim.x12.core import iter_raw_transactions
+
+    text = syn.interchange([_standard_era("X1"), _standard_era("X2")])
+    for raw in iter_raw_transactions(io.StringIO(text)):
+        sep = raw.interchange.delimiters.element
+        assert posting.fingerprint_texts(raw.texts, sep) == posting.fingerprint_segments(raw.segments)
+    odd = ["CLP\x1eA\x1e1", "SVC\x1eHC:99213\x1e5"]
+    assert posting.fingerprint_texts(odd, "\x1e") == posting.fingerprint_segments(t.split("\x1e") for t in odd)
+    assert posting.fingerprint_texts(["A*B\x1eC"], "*") == posting.fingerprint_segments([["A", "B\x1eC"]])

@@ -140,6 +140,14 @@ def fingerprint_segments(segments: Iterable[Sequence[str]]) -> str:
     return hashlib.sha256("\x1e".join("\x1f".join(seg) for seg in segments).encode()).hexdigest()
 
 
+def fingerprint_texts(texts: Sequence[str], element_separator: str) -> str:
+    """`fingerprint_segments` of unsplit segments (the same digest, so remittances posted before are still
+    recognised), without splitting every segment into a list first."""
+    if element_separator == "\x1e" or any("\x1e" in t for t in texts):
+        return fingerprint_segments(t.split(element_separator) for t in texts)
+    return hashlib.sha256("\x1e".join(texts).replace(element_separator, "\x1f").encode()).hexdigest()
+
+
 def _canon(v: Any) -> Any:
     if dataclasses.is_dataclass(v) and not isinstance(v, type):
         return tuple((f.name, _canon(getattr(v, f.name))) for f in dataclasses.fields(v)
@@ -765,7 +773,7 @@ def iter_remittances(
     for raw in iter_raw_transactions(source):
         if transaction_kind(raw) != "835":
             continue
-        fp = fingerprint_segments(raw.segments)
+        fp = fingerprint_texts(raw.texts, raw.interchange.delimiters.element)
         if raw.error is not None:
             yield None, fp, raw.error.describe()
             continue
