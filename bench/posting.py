@@ -5,7 +5,8 @@
 Set-up (not timed): one practice, N submitted one-line claims with their charges, and 835 files in which every
 claim is paid with CO-45 and PR (coinsurance) adjustments — 4 ledger rows, 2 CAS records, 1 claim payment and
 1 status change per claim. Timed: reading the files with chartclaim's 835 reader and posting them (matching,
-idempotency fingerprint, ledger rows, one transaction per remittance). Then the same files are posted again
+idempotency fingerprint, ledger rows, one transaction per remittance; on PostgreSQL `--workers` remittances at
+a time, see posting.post_835_files). Then the same files are posted again
 (must change nothing). PostgreSQL runs when CHARTCLAIM_TEST_PG (or CHARTCLAIM_BENCH_PG) is set, in a throw-away
 schema. The comparison is a naive ORM poster (one session.add per row, one flush per claim) on a slice.
 """
@@ -105,7 +106,7 @@ def count(engine: Engine, model: type) -> int:
         return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def run(engine: Engine, label: str, n: int, per: int, folder: Path) -> dict[str, float]:
+def run(engine: Engine, label: str, n: int, per: int, folder: Path, workers: int = 1) -> dict[str, float]:
     upgrade(engine)
     t0 = time.perf_counter()
     setup(engine, n)
@@ -127,17 +128,14 @@ def run(engine: Engine, label: str, n: int, per: int, folder: Path) -> dict[str,
     t0 = time.perf_counter()
     c0 = time.process_time()
     posted = 0
-    with Session(engine) as s:
-        for f in files:
-            for r in posting.post_835_file(s, f, actor="bench"):
-                assert not r.exceptions, r.exceptions[:3]
-                posted += r.claims_posted
+    for r in posting.post_835_files(engine, files, actor="bench", workers=workers):
+        assert not r.exceptions, r.exceptions[:3]
+        posted += r.claims_posted
     t_post = time.perf_counter() - t0
     cpu_post = time.process_time() - c0
     rows = count(engine, LedgerEntry) - n  # minus the charges from set-up
     t0 = time.perf_counter()
-    with Session(engine) as s:
-        again = [r for f in files for r in posting.post_835_file(s, f, actor="bench")]
+    again = posting.post_835_files(engine, files, actor="bench", workers=workers)
     t_again = time.perf_counter() - t0
     assert all(r.duplicate for r in again) and count(engine, LedgerEntry) - n == rows
     with Session(engine) as s:
@@ -149,8 +147,8 @@ def run(engine: Engine, label: str, n: int, per: int, folder: Path) -> dict[str,
     print(f"[{label}] posted {posted:,} claim payments ({rows:,} ledger rows) from {len(files)} remittances in "
           f"{t_post:.2f}s: {posted / t_post:,.0f} claim payments/s, {rows / t_post:,.0f} ledger rows/s "
           f"(goal < 10 s: {'met' if t_post < 10 else 'NOT met'}); this process used {cpu_post:.1f}s CPU "
-          f"(the database server's time is not included); load average {os.getloadavg()[0]:.1f} on "
-          f"{os.cpu_count()} CPUs")
+          f"(the database server's time is not included); {workers if engine.dialect.name != 'sqlite' else 1} "
+          f"posting thread(s); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"[{label}] posting the same files again: {t_again:.2f}s, all {len(again)} recognised, nothing changed")
     return {"post": t_post, "read": t_read, "n": posted, "cpu": cpu_post}
 
@@ -196,6 +194,8 @@ def main() -> None:
     ap.add_argument("--per-remittance", type=int, default=2_000)
     ap.add_argument("--naive", type=int, default=2_000, help="claims for the naive ORM comparison (0: skip)")
     ap.add_argument("--no-pg", action="store_true")
+    ap.add_argument("--workers", type=int, default=2,
+                    help="posting threads on PostgreSQL (post_835_files; SQLite has one writer and posts serially)")
     args = ap.parse_args()
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -214,7 +214,7 @@ def main() -> None:
         if base and not args.no_pg:
             eng, schema = pg_engine(base)
             try:
-                results["postgresql"] = run(eng, "postgresql", args.claims, args.per_remittance, folder)
+                results["postgresql"] = run(eng, "postgresql", args.claims, args.per_remittance, folder, args.workers)
             finally:
                 eng.dispose()
                 admin = make_engine(base)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 from decimal import Decimal
 from pathlib import Path
 
@@ -330,3 +331,101 @@ def test_bulk_transition_refuses_a_broken_chain(engine: Engine) -> None:
         s.commit()
         with pytest.raises(IllegalTransition, match="already moved to 'paid'"):
             bulk_transition(s, [(claim.id, "submitted", "paid"), (claim.id, "accepted", "denied")], "t", None)
+
+
+def _paid(number: str, trace: str, charge: str = "100") -> syn.Era:
+    return syn.Era(trace, [syn.ClaimPay(number, [syn.LinePay("99213", D(charge), D("60"),
+                                                             [("CO", "45", D("20")), ("PR", "2", D(charge) - 80)],
+                                                             date_of_service=DOS)])])
+
+
+def test_post_835_files_in_parallel_keeps_file_order_and_idempotency(engine: Engine, tmp_path: Path) -> None:
+    """Remittances that mention the same claim post in file order (payment, duplicate payment from another ERA,
+    the same ERA again, reversal + corrected payment); independent ones may post concurrently."""
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        claim = submitted_claim(s, ids, "CLM1", [("99213:25", "150.00"), ("36415", "20.00")])
+        others = [submitted_claim(s, ids, f"CLM{i}", [("99213", "100.00")]) for i in range(2, 8)]
+        s.commit()
+        claim_id, other_ids = claim.id, [c.id for c in others]
+    rev = syn.Era("TRC7", [
+        syn.ClaimPay("CLM1", [
+            syn.LinePay("99213", D("-150"), D("-80"), [("CO", "45", D("-50")), ("PR", "2", D("-20"))],
+                        modifiers=["25"]),
+            syn.LinePay("36415", D("-20"), D("-12"), [("CO", "45", D("-3")), ("PR", "3", D("-5"))]),
+        ], status="22", payer_claim_number="PCNCLM1"),
+        syn.ClaimPay("CLM1", [
+            syn.LinePay("99213", D("150"), D("90"), [("CO", "45", D("50")), ("PR", "2", D("10"))], modifiers=["25"]),
+            syn.LinePay("36415", D("20"), D("12"), [("CO", "45", D("3")), ("PR", "3", D("5"))]),
+        ], payer_claim_number="PCNCLM1B"),
+    ])
+    files = [_file(tmp_path, [_standard_era("A")], "a.835"),
+             *[_file(tmp_path, [_paid(f"CLM{i}", f"O{i}")], f"o{i}.835") for i in range(2, 5)],
+             _file(tmp_path, [_standard_era("B")], "b.835"),
+             _file(tmp_path, [syn.Era("O5", [c for i in range(5, 8) for c in _paid(f"CLM{i}", "-").claims])], "o5.835"),
+             _file(tmp_path, [_standard_era("A")], "a-again.835"),
+             _file(tmp_path, [rev], "rev.835")]
+    results = posting.post_835_files(engine, files, actor="t", workers=3)
+    assert [(r.duplicate, r.claims_posted, r.claims_reversed, [e for e, _ in r.exceptions]) for r in results] == [
+        (False, 1, 0, []), (False, 1, 0, []), (False, 1, 0, []), (False, 1, 0, []),
+        (False, 0, 0, ["duplicate_payment"]), (False, 3, 0, []), (True, 0, 0, []), (False, 1, 1, [])]
+    again = posting.post_835_files(engine, files, actor="t", workers=3)
+    assert all(r.duplicate for r in again)
+    with Session(engine) as s:
+        t = ledger.claim_totals(s, claim_id)
+        assert (t.payments, t.adjustments, t.patient_balance, t.insurance_balance) == (
+            D("102.00"), D("53.00"), D("15.00"), D("0.00"))
+        assert s.scalar(select(ClaimRecord.status).where(ClaimRecord.id == claim_id)) == "paid"
+        for cid in other_ids:
+            t = ledger.claim_totals(s, cid)
+            assert (t.payments, t.adjustments, t.patient_balance) == (D("60.00"), D("20.00"), D("20.00"))
+        o = ledger.overall_totals(s)
+        assert o.charges == o.payments + o.adjustments + o.balance
+
+
+def test_concurrent_posters_never_post_one_payment_twice(engine: Engine, tmp_path: Path) -> None:
+    """Two posters at once (two web users, two CLI runs): the same ERA twice posts once (unique fingerprint);
+    two ERAs paying the same claim: the second waits for the first's claim lock, then sees its payment."""
+    import threading
+
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        submitted_claim(s, ids, "CLM1", [("99213:25", "150.00"), ("36415", "20.00")])
+        submitted_claim(s, ids, "CLM2", [("99213", "100.00")])
+        s.commit()
+    for files, paid in (([_file(tmp_path, [_standard_era("A")], "a.835")] * 2, D("92.00")),
+                        ([_file(tmp_path, [_paid("CLM2", "B")], "b.835"), _file(tmp_path, [_paid("CLM2", "C")], "c.835")],
+                         D("152.00"))):
+        start = threading.Barrier(2)
+        out: list[posting.PostingResult] = []
+
+        def post(path: Path, start: threading.Barrier, out: list[posting.PostingResult]) -> None:
+            with Session(engine) as s:
+                start.wait()
+                out.extend(posting.post_835_file(s, path, actor="t"))
+
+        threads = [threading.Thread(target=post, args=(f, start, out)) for f in files]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(out) == 2
+        if files[0] == files[1]:
+            assert sorted(r.duplicate for r in out) == [False, True]
+        else:
+            assert sorted(tuple(e for e, _ in r.exceptions) for r in out) == [(), ("duplicate_payment",)]
+        with Session(engine) as s:
+            assert ledger.overall_totals(s).payments == paid
+
+
+def test_fingerprint_of_unsplit_segments_is_the_stored_digest() -> None:
+    """Remittances posted before keep being recognised: the unsplit fingerprint is the split one."""
+    from chartclaim.x12.core import iter_raw_transactions
+
+    text = syn.interchange([_standard_era("X1"), _standard_era("X2")])
+    for raw in iter_raw_transactions(io.StringIO(text)):
+        sep = raw.interchange.delimiters.element
+        assert posting.fingerprint_texts(raw.texts, sep) == posting.fingerprint_segments(raw.segments)
+    odd = ["CLP\x1eA\x1e1", "SVC\x1eHC:99213\x1e5"]
+    assert posting.fingerprint_texts(odd, "\x1e") == posting.fingerprint_segments(t.split("\x1e") for t in odd)
+    assert posting.fingerprint_texts(["A*B\x1eC"], "*") == posting.fingerprint_segments([["A", "B\x1eC"]])

@@ -51,6 +51,15 @@ class Totals:
         return {k: str(v) for k, v in self.__dict__.items()}
 
 
+# Every column of a ledger row with its default: one executemany needs the same keys in every row.
+ENTRY_DEFAULTS: dict[str, Any] = {
+    "kind": None, "amount": None, "claim_line_id": None, "claim_id": None, "patient_id": None, "payer_id": None,
+    "posted_on": None, "actor": "system", "group_code": None, "reason_code": None, "memo": None,
+    "transfer_key": None, "reverses_id": None, "remittance_id": None, "claim_payment_id": None,
+    "patient_payment_id": None,
+}
+
+
 def entry_row(
     kind: str,
     amount: Decimal,
@@ -65,13 +74,10 @@ def entry_row(
         line_id, claim_id, patient_id = line.id, line.claim_id, line.claim.patient_id
     else:
         line_id, claim_id, patient_id = line
-    # Every key, always: one executemany needs the same keys in every row.
-    row = {"kind": kind, "amount": to_money(amount), "claim_line_id": line_id, "claim_id": claim_id,
-           "patient_id": patient_id, "payer_id": payer_id, "posted_on": posted_on, "actor": "system",
-           "group_code": None, "reason_code": None, "memo": None, "transfer_key": None, "reverses_id": None,
-           "remittance_id": None, "claim_payment_id": None, "patient_payment_id": None}
+    row = {**ENTRY_DEFAULTS, "kind": kind, "amount": to_money(amount), "claim_line_id": line_id,
+           "claim_id": claim_id, "patient_id": patient_id, "payer_id": payer_id, "posted_on": posted_on}
     if extra:
-        unknown = extra.keys() - row.keys()
+        unknown = extra.keys() - ENTRY_DEFAULTS.keys()
         if unknown:
             raise LedgerError(f"unknown ledger entry fields: {sorted(unknown)}")
         row.update(extra)

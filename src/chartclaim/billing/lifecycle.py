@@ -16,8 +16,10 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
-from chartclaim.store.bulk import insert_rows
+from chartclaim.store.bulk import in_values, insert_rows
 from chartclaim.store.models import ClaimRecord, ClaimTransition
 
 ADJUDICATED = frozenset({"paid", "partially_paid", "denied"})
@@ -108,15 +110,23 @@ def bulk_transition(
     by_pair: dict[tuple[str, str], list[int]] = {}
     for claim_id, (first, last) in span.items():
         by_pair.setdefault((first, last), []).append(claim_id)
+    # SQLite cannot size an id list passed as one JSON parameter and would rather scan ix_claim_workbench for
+    # every claim in `current` (all submitted claims, per remittance): `status || ''` keeps it on the primary key.
+    status = ClaimRecord.status.concat("") if session.get_bind().dialect.name == "sqlite" else ClaimRecord.status
     for (current, target), ids in by_pair.items():
         for start in range(0, len(ids), 5000):
             chunk = ids[start : start + 5000]
             res = session.execute(
-                update(ClaimRecord).where(ClaimRecord.id.in_(chunk), ClaimRecord.status == current)
-                .values(status=target).execution_options(synchronize_session="evaluate")
+                update(ClaimRecord).where(in_values(session, ClaimRecord.id, chunk), status == current)
+                .values(status=target).execution_options(synchronize_session=False)
             )
             if res.rowcount != len(chunk):  # type: ignore[attr-defined]
                 raise IllegalTransition(f"one of {len(chunk)} claims (changed meanwhile)", current, target)
+            # what synchronize_session="evaluate" did, without it having to evaluate the array/JSON membership
+            for cid in chunk:
+                obj = session.identity_map.get(identity_key(ClaimRecord, cid))
+                if obj is not None:
+                    set_committed_value(obj, "status", target)
     insert_rows(session, ClaimTransition.__table__, rows)  # type: ignore[arg-type]
     return len(rows)
 

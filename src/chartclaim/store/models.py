@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -173,7 +174,9 @@ class ClaimRecord(Base):
     responsibility: Mapped[str] = mapped_column(String(1), default="P")  # P/S/T
     frequency: Mapped[str] = mapped_column(String(1), default="1")  # CLM05-3: 1, 7 replacement, 8 void
     payer_claim_number: Mapped[str | None] = mapped_column(String(50))  # CLP07, sent back as REF*F8
-    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    # No index of its own: ix_claim_workbench (status, created_at, id) serves every lookup by status, and each
+    # extra index is one more write per status change (835 posting moves thousands of claims at once).
+    status: Mapped[str] = mapped_column(String(20), default="draft")
     claim_type: Mapped[str] = mapped_column(String(15), default="professional")
     # The claim document (chartclaim.claim.Claim JSON) as last built; the 837 is written from it.
     document: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -262,6 +265,10 @@ class LedgerEntry(Base):
             "kind in ('charge','payment','adjustment','transfer','refund','writeoff')", name="kind"
         ),
         Index("ix_ledger_entry_line_party", "claim_line_id", "payer_id"),
+        # Only patient-payment rows have one: a partial index costs the 835 posting's rows nothing.
+        Index("ix_ledger_entry_patient_payment_id", "patient_payment_id",
+              sqlite_where=text("patient_payment_id IS NOT NULL"),
+              postgresql_where=text("patient_payment_id IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     kind: Mapped[str] = mapped_column(String(12))
@@ -279,9 +286,11 @@ class LedgerEntry(Base):
     # Two rows of one transfer share a transfer_key so "moved from A to B" can be shown as one event.
     transfer_key: Mapped[str | None] = mapped_column(String(40))
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"), unique=True)
-    remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittance.id"), index=True)
+    # Not indexed: no query looks ledger rows up by remittance (they are reached through claim_payment_id), and
+    # posting writes four rows per claim payment.
+    remittance_id: Mapped[int | None] = mapped_column(ForeignKey("remittance.id"))
     claim_payment_id: Mapped[int | None] = mapped_column(ForeignKey("claim_payment.id"), index=True)
-    patient_payment_id: Mapped[int | None] = mapped_column(ForeignKey("patient_payment.id"), index=True)
+    patient_payment_id: Mapped[int | None] = mapped_column(ForeignKey("patient_payment.id"))
 
 
 class Remittance(Base):
@@ -317,7 +326,7 @@ class ClaimPayment(Base):
     charge: Mapped[Decimal] = mapped_column(Money)  # CLP03
     paid: Mapped[Decimal] = mapped_column(Money)  # CLP04
     patient_responsibility: Mapped[Decimal | None] = mapped_column(Money)  # CLP05
-    payer_claim_number: Mapped[str | None] = mapped_column(String(50), index=True)  # CLP07
+    payer_claim_number: Mapped[str | None] = mapped_column(String(50))  # CLP07 (checked per claim, not looked up)
     received_on: Mapped[dt.date] = mapped_column(Date)
     # posted | exception | reversal ; a posted payment later undone points at the reversing payment.
     outcome: Mapped[str] = mapped_column(String(12))
