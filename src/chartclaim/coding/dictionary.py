@@ -167,22 +167,32 @@ def ngram_spans(toks: list[Tok], max_n: int) -> list[tuple[tuple[str, ...], int,
     keep = [i for i, n in enumerate(norms) if not n.isdigit() or len(n) < 3]
     weak = [n in GENERIC or n.isdigit() for n in norms]
     out: list[tuple[tuple[str, ...], int, int, tuple[int, ...]]] = []
+    append = out.append
     nk = len(keep)
     for a in range(nk):
         i0 = keep[a]
-        for n in range(1, max_n + 1):
+        n0 = norms[i0]
+        w0 = weak[i0]
+        s0 = toks[i0].start
+        if not w0:
+            append(((n0,), s0, toks[i0].end, (i0,)))
+        if max_n < 2 or a + 1 >= nk:
+            continue
+        # runs of two and three words, written out: this is the coder's innermost loop with a model
+        i1 = keep[a + 1]
+        n1 = norms[i1]
+        w1 = w0 and weak[i1]
+        if not w1:
+            key: tuple[str, ...] = (n0, n1) if n0 < n1 else (n1, n0) if n1 < n0 else (n0,)
+            append((key, s0, toks[i1].end, (i0, i1)))
+        for n in range(3, max_n + 1):
             if a + n > nk:
                 break
-            if n == 1:
-                if weak[i0]:
-                    continue
-                out.append(((norms[i0],), toks[i0].start, toks[i0].end, (i0,)))
-                continue
             run = keep[a:a + n]
             if all(weak[i] for i in run):
                 continue
             key = tuple(sorted({norms[i] for i in run}))
-            out.append((key, toks[i0].start, toks[run[-1]].end, tuple(run)))
+            append((key, s0, toks[run[-1]].end, tuple(run)))
     return out
 
 

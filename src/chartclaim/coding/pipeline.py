@@ -28,6 +28,7 @@ ANCHOR_SECTIONS = frozenset({"assessment", "plan"})
 STATUS_Z = ("Z79", "Z68", "Z80", "Z81", "Z82", "Z83", "Z84", "Z85", "Z86", "Z87", "Z88", "Z92",
             "Z95", "Z96", "Z97", "Z98", "Z99")
 _SOURCE_RANK = {"lexicon": 4, "index": 3, "tabular": 2, "inclusion": 2, "learned": 0}
+_NOT_AFFIRMED = frozenset({"negated", "family", "hypothetical"})
 
 
 @dataclass(slots=True)
@@ -53,11 +54,15 @@ class Candidate:
     features: list[float] = field(default_factory=list)
 
     def affirmed(self) -> list[Mention]:
-        return [m for m in self.mentions if not m.assertion.categories & {"negated", "family", "hypothetical"}]
+        return [m for m in self.mentions if not m.assertion.categories & _NOT_AFFIRMED]
 
     def documented(self) -> list[Mention]:
         """Affirmed mentions found through the terminology (learned phrases are evidence, not documentation)."""
         return [m for m in self.affirmed() if m.entry.source != "learned"]
+
+    def is_documented(self) -> bool:
+        """``bool(self.documented())`` without building the list (most candidates are learned phrases only)."""
+        return any(m.entry.source != "learned" and not m.assertion.categories & _NOT_AFFIRMED for m in self.mentions)
 
 
 @dataclass(slots=True)
@@ -113,6 +118,7 @@ class Coder:
         self.integral = _prefix_table("integral_symptoms.tsv")
         self._notes_cache: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
         self._reading_order: dict[tuple[str, ...], tuple[list[Entry], int]] = {}
+        self._learned_readings: dict[tuple[str, ...], list[tuple[str, Entry, str, int]]] = {}
 
     def _lexicon_terms(self) -> Iterable[tuple[str, Entry]]:
         for row in read_table("terms.tsv"):
@@ -127,6 +133,7 @@ class Coder:
             setattr(other, k, getattr(self, k))
         other.model = model  # type: ignore[assignment]
         other.learned = model.dictionary(self.lexicon) if model is not None else None  # type: ignore[attr-defined]
+        other._learned_readings = {}
         return other
 
     # ---------------------------------------------------------------- analysis
@@ -149,13 +156,8 @@ class Coder:
                     self._assign(m, toks, text, norm, triggers, ctx_norms, enc, sec.name, n_sent,
                                  False, cands, rejected)
                 if self.learned is not None:
-                    # learned phrases are runs of 1-3 words: one dictionary lookup per run
                     grams = ngram_spans(toks, MAX_LEARNED_N)
-                    terms = self.learned.terms
-                    found = [Match(k, terms[k], idx, s, e) for k, s, e, idx in grams if k in terms]
-                    for m in self._maximal(found, rejected, text):
-                        self._assign(m, toks, text, norm, triggers, ctx_norms, enc, sec.name, n_sent,
-                                     True, cands, rejected)
+                    self._learned_mentions(grams, norm, triggers, sec.name, n_sent, cands)
                     if use_clf:
                         for k, s, e, _idx in grams:
                             if len(k) <= 2 and k not in keys:
@@ -181,6 +183,56 @@ class Coder:
             men = Mention(code, entry, key, s, e, sent_no, section, assertion,
                           f"document classifier learned from coded history (p={p:.2f})")
             an.candidates[code] = Candidate(code, [men])
+
+    def _learned_mentions(self, grams: list[tuple[tuple[str, ...], int, int, tuple[int, ...]]], norm: str,
+                          triggers: list, section: str, sent_no: int, cands: dict[str, Candidate]) -> None:
+        """Learned phrases are runs of 1-3 words: one dictionary lookup per run. A run inside a longer run that
+        also matched is dropped (as :meth:`_maximal` does; for runs, a strict subset of a run is one of its
+        shorter sub-runs). Learned codes need no completion, so each phrase's readings are worked out once."""
+        terms = self.learned.terms  # type: ignore[union-attr]
+        found = [g for g in grams if g[0] in terms]
+        if not found:
+            return
+        inner: set[tuple[int, ...]] = set()
+        for g in found:
+            idx = g[3]
+            if len(idx) == 2:
+                inner.add(idx[:1])
+                inner.add(idx[1:])
+            elif len(idx) == 3:
+                inner.update((idx[:1], idx[1:2], idx[2:], idx[:2], idx[1:]))
+        readings = self._learned_readings
+        assert_mention = self.context.assert_mention
+        for key, s, e, idx in found:
+            if idx in inner:
+                continue
+            got = readings.get(key)
+            if got is None:
+                got = readings[key] = self._readings_of(terms[key])
+            assertion = assert_mention(norm, triggers, s, e, section)
+            for code, entry, rule, ambiguity in got:
+                men = Mention(code, entry, key, s, e, sent_no, section, assertion, rule, ambiguity)
+                c = cands.get(code)
+                if c is None:
+                    cands[code] = c = Candidate(code, [men])
+                else:
+                    c.mentions.append(men)
+
+    def _readings_of(self, entries: list[Entry]) -> list[tuple[str, Entry, str, int]]:
+        """(code, entry, rule, ambiguity) of each reading of a learned phrase, as :meth:`_assign` gives them."""
+        ambiguity = len({e.code for e in entries}) if len(entries) > 1 else len(entries)
+        out: list[tuple[str, Entry, str, int]] = []
+        seen: set[str] = set()
+        for e in entries:
+            code = e.code
+            if code in seen:
+                continue
+            seen.add(code)
+            rule = "term"
+            if code != e.code.rstrip("-"):
+                rule = f"most specific code the text supports below {e.code.rstrip('-')}"
+            out.append((code, e, rule, ambiguity))
+        return out
 
     def _maximal(self, matches: list[Match], rejected: list[Rejected], text: str) -> list[Match]:
         """Drop a match whose tokens are a strict subset of another's: 'pain' inside 'pain in left knee'."""
@@ -238,9 +290,9 @@ class Coder:
 
     def _combine(self, cands: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:
         for _ in range(2):
-            live = [(nodot(c.code), c) for c in cands.values() if c.documented()]
-            firsts = {p[0] for a, b, _t, _k in self.combos for p in a}
-            if not any(k.startswith(tuple(firsts)) for k, _ in live):
+            live = [(nodot(c.code), c) for c in cands.values() if c.is_documented()]
+            firsts = tuple({p[0] for a, b, _t, _k in self.combos for p in a})
+            if not any(k.startswith(firsts) for k, _ in live):
                 return
             for a_pref, b_pref, target, keep_b in self.combos:
                 a = next((c for k, c in live if k.startswith(a_pref) and c.code in cands), None)
@@ -259,7 +311,7 @@ class Coder:
                                              self._evidence(gone.mentions, text)))
                 if keep_b:
                     b.rules.append(f"use additional code with {target}")
-                live = [(nodot(c.code), c) for c in cands.values() if c.documented()]
+                live = [(nodot(c.code), c) for c in cands.values() if c.is_documented()]
 
     # ---------------------------------------------------------------- scoring and profiles
     def _heuristic(self, c: Candidate) -> float:
