@@ -119,6 +119,7 @@ class Coder:
         self._notes_cache: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
         self._reading_order: dict[tuple[str, ...], tuple[list[Entry], int]] = {}
         self._learned_readings: dict[tuple[str, ...], list[tuple[str, Entry, str, int]]] = {}
+        self._pair_cache: dict[tuple[str, str, str], bool] = {}
 
     def _lexicon_terms(self) -> Iterable[tuple[str, Entry]]:
         for row in read_table("terms.tsv"):
@@ -129,7 +130,7 @@ class Coder:
         """A coder sharing this one's compiled terminology, with another model (used by training)."""
         other = object.__new__(Coder)
         for k in ("term", "lexicon", "context", "assigner", "base", "combos", "history_z", "family_z", "integral",
-                  "_notes_cache", "_reading_order"):
+                  "_notes_cache", "_reading_order", "_pair_cache"):
             setattr(other, k, getattr(self, k))
         other.model = model  # type: ignore[assignment]
         other.learned = model.dictionary(self.lexicon) if model is not None else None  # type: ignore[attr-defined]
@@ -203,13 +204,15 @@ class Coder:
                 inner.update((idx[:1], idx[1:2], idx[2:], idx[:2], idx[1:]))
         readings = self._learned_readings
         assert_mention = self.context.assert_mention
+        # without a trigger in the sentence every mention gets the section's assertion: decide it once
+        fixed = None if triggers else assert_mention(norm, triggers, 0, 0, section)
         for key, s, e, idx in found:
             if idx in inner:
                 continue
             got = readings.get(key)
             if got is None:
                 got = readings[key] = self._readings_of(terms[key])
-            assertion = assert_mention(norm, triggers, s, e, section)
+            assertion = fixed if fixed is not None else assert_mention(norm, triggers, s, e, section)
             for code, entry, rule, ambiguity in got:
                 men = Mention(code, entry, key, s, e, sent_no, section, assertion, rule, ambiguity)
                 c = cands.get(code)
@@ -359,6 +362,10 @@ class Coder:
         out: dict[str, Candidate] = {}
         text = an.text
         for c in an.candidates.values():
+            if not any(m.assertion.categories for m in c.mentions):
+                # nothing negated, uncertain, historical or a family member's: every profile keeps it as is
+                self._merge(out, c.code, c, c.mentions, "; ".join(dict.fromkeys([*c.rules, c.mentions[0].rule])))
+                continue
             ev = _LazyEvidence(self, c.mentions, text)
             live = [m for m in c.mentions if not m.assertion.categories & {"negated", "hypothetical"}]
             if not live:
@@ -473,8 +480,8 @@ class Coder:
         (billing profiles stay strict; the provider is queried instead)."""
         kept: list[Candidate] = []
         for c in final:
-            clash = next((k for k in kept if in_ranges(c.code, self._notes(k.code, "excludes1"))
-                          or in_ranges(k.code, self._notes(c.code, "excludes1"))), None)
+            clash = next((k for k in kept if self._in_notes(c.code, k.code, "excludes1")
+                          or self._in_notes(k.code, c.code, "excludes1")), None)
             if clash is not None and separate_ok and not self._overlap(clash, c):
                 c.rules.append(f"Excludes1 with {clash.code}: kept as a separately documented condition")
                 kept.append(c)
@@ -492,8 +499,7 @@ class Coder:
         return any(x.start < y.end and y.start < x.end for x in am for y in bm)
 
     def _paired(self, a: str, b: str) -> bool:
-        return any(in_ranges(b, self._notes(a, k)) or in_ranges(a, self._notes(b, k))
-                   for k in ("use_additional", "code_first"))
+        return any(self._in_notes(b, a, k) or self._in_notes(a, b, k) for k in ("use_additional", "code_first"))
 
     def _notes(self, code: str, kind: str) -> tuple[tuple[str, str], ...]:
         key = (code, kind)
@@ -502,6 +508,18 @@ class Coder:
             got = self.term.notes(code, kind)
             if len(self._notes_cache) < 200_000:
                 self._notes_cache[key] = got
+        return got
+
+    def _in_notes(self, code: str, of: str, kind: str) -> bool:
+        """Is ``code`` in the ``kind`` note (excludes1, code_first, use_additional) of ``of``? Remembered per pair:
+        the same few hundred codes meet note after note."""
+        key = (code, of, kind)
+        got = self._pair_cache.get(key)
+        if got is None:
+            ranges = self._notes(of, kind)
+            got = bool(ranges) and in_ranges(code, ranges)
+            if len(self._pair_cache) < 500_000:
+                self._pair_cache[key] = got
         return got
 
     def _order(self, final: list[Candidate]) -> list[Candidate]:
@@ -515,8 +533,8 @@ class Coder:
                 for i in range(len(order)):
                     for j in range(i + 1, len(order)):
                         a, b = order[i], order[j]
-                        if (a.code in movers and in_ranges(b.code, self._notes(a.code, "code_first"))) or \
-                                (b.code in movers and in_ranges(a.code, self._notes(b.code, "use_additional"))):
+                        if (a.code in movers and self._in_notes(b.code, a.code, "code_first")) or \
+                                (b.code in movers and self._in_notes(a.code, b.code, "use_additional")):
                             order.insert(i, order.pop(j))
         if order and self.term.is_manifestation(order[0].code):
             k = next((i for i, c in enumerate(order) if not self.term.is_manifestation(c.code)), None)
