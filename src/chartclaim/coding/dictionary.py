@@ -185,7 +185,12 @@ def ngram_spans(toks: list[Tok], max_n: int) -> list[tuple[tuple[str, ...], int,
         if not w1:
             key: tuple[str, ...] = (n0, n1) if n0 < n1 else (n1, n0) if n1 < n0 else (n0,)
             append((key, s0, toks[i1].end, (i0, i1)))
-        for n in range(3, max_n + 1):
+        if max_n < 3 or a + 2 >= nk:
+            continue
+        i2 = keep[a + 2]
+        if not (w1 and weak[i2]):
+            append((tuple(sorted({n0, n1, norms[i2]})), s0, toks[i2].end, (i0, i1, i2)))
+        for n in range(4, max_n + 1):
             if a + n > nk:
                 break
             run = keep[a:a + n]

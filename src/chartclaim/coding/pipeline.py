@@ -340,10 +340,11 @@ class Coder:
             thr = 0.5 if threshold is None else threshold
         kept = self._apply_profile(an, profile, rejected)
         final: list[Candidate] = []
+        below = f" below threshold {thr:.2f}"
         for c in sorted(kept, key=lambda c: -c.score):
             if c.score < thr:
-                rejected.append(Rejected(c.code, f"score {c.score:.2f} below threshold {thr:.2f}",
-                                         self._evidence(c.mentions[:1], text), c.score))
+                ev = (self._evidence_of(c.mentions[0], text),) if c.mentions else ()
+                rejected.append(Rejected(c.code, f"score {c.score:.2f}{below}", ev, c.score))
             else:
                 final.append(c)
         final = self._excludes1(final, rejected, text, separate_ok=profile == "abstraction")
@@ -541,6 +542,11 @@ class Coder:
             if k is not None:
                 order.insert(0, order.pop(k))
         return order
+
+    @staticmethod
+    def _evidence_of(m: Mention, text: str) -> Evidence:
+        return Evidence(m.start, m.end, text[m.start:m.end], m.entry.text, m.entry.source, m.assertion.triggers,
+                        m.section)
 
     def _evidence(self, mentions: list[Mention], text: str) -> tuple[Evidence, ...]:
         seen = set()
