@@ -108,3 +108,32 @@ def test_fast_paths_keep_every_output_of_a_trained_coder(trained: Coder, profile
         assert all(r.score < thr and r.evidence and f"below threshold {thr:.2f}" in r.reason for r in below)
         assert not math.isnan(sum(c.score for c in a.codes))
 
+
+
+def test_terms_at_finds_what_a_scan_of_the_anchor_list_finds(coder: Coder) -> None:
+    """The two-token index of the term dictionary misses no term and keeps the filing order."""
+    d = coder.base
+    rng = random.Random(11)
+    some_terms = list(d.terms)[::40]
+    vocab = sorted({t for key in some_terms for t in key})
+    anchors = sorted(d.anchors)
+    hits = 0
+    for _ in range(400):
+        # a sentence holding one term's tokens and random others; anchors from it and from elsewhere
+        present = set(rng.choice(some_terms)) | set(rng.sample(vocab, rng.randint(0, 25)))
+        anchor = rng.choice(sorted(present) + anchors[::500])
+        present.add(anchor)
+        want = [key for key, rest in d.anchors.get(anchor, ()) if not rest or rest <= present]
+        assert d.terms_at(anchor, present) == want
+        hits += len(want)
+    assert hits > 20          # the comparison saw real matches, not only empty lists
+
+
+def test_base_matches_unchanged_on_a_note(coder: Coder) -> None:
+    text = "Pain in the left knee. Type 2 diabetes mellitus with diabetic chronic kidney disease, stage 3. HTN and COPD."
+    norm = normalise(text)
+    toks = coder.lexicon.tokens(text, norm, 0, len(text))
+    found = {(m.key, m.idx) for m in coder.base.match(toks)}
+    keys = {k for k, _ in found}
+    assert any({"pain", "knee"} <= set(k) for k in keys)
+    assert not any("hypertens" in k and "pulmonari" in k for k in keys)   # 'HTN and COPD' is not pulmonary hypertension

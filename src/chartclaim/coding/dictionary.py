@@ -59,6 +59,9 @@ class TermDictionary:
     anchors: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = field(default_factory=dict)
     # A number in a term belongs to the word before it ('stage 3', 'type 2'): the note must say it there too.
     heads: dict[tuple[str, ...], dict[str, str]] = field(default_factory=dict)
+    # anchor -> second token (the rarest of the rest; "" for one-token terms) -> [(place in the anchor's list,
+    # key, rest)]: a sentence visits only the terms whose two rarest tokens it contains
+    pairs: dict[str, dict[str, list[tuple[int, tuple[str, ...], frozenset[str]]]]] = field(default_factory=dict)
 
     def key_of(self, text: str) -> tuple[str, ...] | None:
         toks = {t for t in self.lexicon.norms(text.lower()) if t not in OPTIONAL}
@@ -86,6 +89,28 @@ class TermDictionary:
             anchor = min(key, key=lambda t: (freq[t] + (10**6 if t in GENERIC else 0), t))
             anchors.setdefault(anchor, []).append((key, frozenset(key) - {anchor}))
         self.anchors = anchors
+        pairs: dict[str, dict[str, list[tuple[int, tuple[str, ...], frozenset[str]]]]] = {}
+        for anchor, lst in anchors.items():
+            by_second: dict[str, list[tuple[int, tuple[str, ...], frozenset[str]]]] = {}
+            for i, (key, rest) in enumerate(lst):
+                second = min(rest, key=lambda t: (freq[t] + (10**6 if t in GENERIC else 0), t)) if rest else ""
+                by_second.setdefault(second, []).append((i, key, rest))
+            pairs[anchor] = by_second
+        self.pairs = pairs
+
+    def terms_at(self, anchor: str, present: set[str]) -> list[tuple[str, ...]]:
+        """Keys of the terms filed under ``anchor`` whose every token is in ``present``, in filing order."""
+        by_second = self.pairs.get(anchor)
+        if by_second is None:
+            return []
+        # only terms whose second token is here too can be: look them up from whichever side is smaller
+        if len(by_second) < len(present):
+            hits = [x for second, lst in by_second.items() if not second or second in present for x in lst]
+        else:
+            hits = [x for t in present for x in by_second.get(t, ())]
+            hits.extend(by_second.get("", ()))
+        hits.sort()
+        return [key for _i, key, rest in hits if not rest or rest <= present]
 
     def match(self, toks: list[Tok]) -> list[Match]:
         pos: dict[str, list[int]] = {}
@@ -93,16 +118,10 @@ class TermDictionary:
             pos.setdefault(t.norm, []).append(i)
         present = set(pos)
         found: dict[tuple[tuple[str, ...], tuple[int, ...]], Match] = {}
-        anchors = self.anchors
         terms = self.terms
         heads_of = self.heads
         for norm, where in pos.items():
-            cands = anchors.get(norm)
-            if cands is None:
-                continue
-            for key, rest in cands:
-                if rest and not rest <= present:
-                    continue
+            for key in self.terms_at(norm, present):
                 heads = heads_of.get(key)
                 if len(key) == 1:
                     # a one-token term: the token itself is the match (no span, order or group checks)
