@@ -130,11 +130,12 @@ class Coder:
         """A coder sharing this one's compiled terminology, with another model (used by training)."""
         other = object.__new__(Coder)
         for k in ("term", "lexicon", "context", "assigner", "base", "combos", "history_z", "family_z", "integral",
-                  "_notes_cache", "_reading_order", "_pair_cache"):
+                  "_notes_cache", "_reading_order"):
             setattr(other, k, getattr(self, k))
         other.model = model  # type: ignore[assignment]
         other.learned = model.dictionary(self.lexicon) if model is not None else None  # type: ignore[attr-defined]
         other._learned_readings = {}
+        other._pair_cache = self._pair_cache
         return other
 
     # ---------------------------------------------------------------- analysis
