@@ -59,6 +59,9 @@ class TermDictionary:
     anchors: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = field(default_factory=dict)
     # A number in a term belongs to the word before it ('stage 3', 'type 2'): the note must say it there too.
     heads: dict[tuple[str, ...], dict[str, str]] = field(default_factory=dict)
+    # anchor -> second token (the rarest of the rest; "" for one-token terms) -> [(place in the anchor's list,
+    # key, rest)]: a sentence visits only the terms whose two rarest tokens it contains
+    pairs: dict[str, dict[str, list[tuple[int, tuple[str, ...], frozenset[str]]]]] = field(default_factory=dict)
 
     def key_of(self, text: str) -> tuple[str, ...] | None:
         toks = {t for t in self.lexicon.norms(text.lower()) if t not in OPTIONAL}
@@ -86,6 +89,28 @@ class TermDictionary:
             anchor = min(key, key=lambda t: (freq[t] + (10**6 if t in GENERIC else 0), t))
             anchors.setdefault(anchor, []).append((key, frozenset(key) - {anchor}))
         self.anchors = anchors
+        pairs: dict[str, dict[str, list[tuple[int, tuple[str, ...], frozenset[str]]]]] = {}
+        for anchor, lst in anchors.items():
+            by_second: dict[str, list[tuple[int, tuple[str, ...], frozenset[str]]]] = {}
+            for i, (key, rest) in enumerate(lst):
+                second = min(rest, key=lambda t: (freq[t] + (10**6 if t in GENERIC else 0), t)) if rest else ""
+                by_second.setdefault(second, []).append((i, key, rest))
+            pairs[anchor] = by_second
+        self.pairs = pairs
+
+    def terms_at(self, anchor: str, present: set[str]) -> list[tuple[str, ...]]:
+        """Keys of the terms filed under ``anchor`` whose every token is in ``present``, in filing order."""
+        by_second = self.pairs.get(anchor)
+        if by_second is None:
+            return []
+        # only terms whose second token is here too can be: look them up from whichever side is smaller
+        if len(by_second) < len(present):
+            hits = [x for second, lst in by_second.items() if not second or second in present for x in lst]
+        else:
+            hits = [x for t in present for x in by_second.get(t, ())]
+            hits.extend(by_second.get("", ()))
+        hits.sort()
+        return [key for _i, key, rest in hits if not rest or rest <= present]
 
     def match(self, toks: list[Tok]) -> list[Match]:
         pos: dict[str, list[int]] = {}
@@ -93,16 +118,10 @@ class TermDictionary:
             pos.setdefault(t.norm, []).append(i)
         present = set(pos)
         found: dict[tuple[tuple[str, ...], tuple[int, ...]], Match] = {}
-        anchors = self.anchors
         terms = self.terms
         heads_of = self.heads
         for norm, where in pos.items():
-            cands = anchors.get(norm)
-            if cands is None:
-                continue
-            for key, rest in cands:
-                if rest and not rest <= present:
-                    continue
+            for key in self.terms_at(norm, present):
                 heads = heads_of.get(key)
                 if len(key) == 1:
                     # a one-token term: the token itself is the match (no span, order or group checks)
@@ -167,22 +186,37 @@ def ngram_spans(toks: list[Tok], max_n: int) -> list[tuple[tuple[str, ...], int,
     keep = [i for i, n in enumerate(norms) if not n.isdigit() or len(n) < 3]
     weak = [n in GENERIC or n.isdigit() for n in norms]
     out: list[tuple[tuple[str, ...], int, int, tuple[int, ...]]] = []
+    append = out.append
     nk = len(keep)
     for a in range(nk):
         i0 = keep[a]
-        for n in range(1, max_n + 1):
+        n0 = norms[i0]
+        w0 = weak[i0]
+        s0 = toks[i0].start
+        if not w0:
+            append(((n0,), s0, toks[i0].end, (i0,)))
+        if max_n < 2 or a + 1 >= nk:
+            continue
+        # runs of two and three words, written out: this is the coder's innermost loop with a model
+        i1 = keep[a + 1]
+        n1 = norms[i1]
+        w1 = w0 and weak[i1]
+        if not w1:
+            key: tuple[str, ...] = (n0, n1) if n0 < n1 else (n1, n0) if n1 < n0 else (n0,)
+            append((key, s0, toks[i1].end, (i0, i1)))
+        if max_n < 3 or a + 2 >= nk:
+            continue
+        i2 = keep[a + 2]
+        if not (w1 and weak[i2]):
+            append((tuple(sorted({n0, n1, norms[i2]})), s0, toks[i2].end, (i0, i1, i2)))
+        for n in range(4, max_n + 1):
             if a + n > nk:
                 break
-            if n == 1:
-                if weak[i0]:
-                    continue
-                out.append(((norms[i0],), toks[i0].start, toks[i0].end, (i0,)))
-                continue
             run = keep[a:a + n]
             if all(weak[i] for i in run):
                 continue
             key = tuple(sorted({norms[i] for i in run}))
-            out.append((key, toks[i0].start, toks[run[-1]].end, tuple(run)))
+            append((key, s0, toks[run[-1]].end, tuple(run)))
     return out
 
 

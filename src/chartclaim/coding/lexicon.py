@@ -79,6 +79,17 @@ class Lexicon:
                 continue
             spans.append((m.start(), m.end(), self.abbrev[a]))
         si = 0
+        cache = self._cache
+        if not spans:
+            # no abbreviation in the sentence: words only (the common case)
+            for m in self._word.finditer(norm_text, start, end):
+                g = m.group()
+                w = cache.get(g, "")
+                if w == "":
+                    w = self.norm_word(g)
+                if w is not None:
+                    out.append(Tok(m.start(), m.end(), w))
+            return out
         for m in self._word.finditer(norm_text, start, end):
             s, e = m.start(), m.end()
             while si < len(spans) and spans[si][1] <= s:

@@ -32,6 +32,7 @@ STATUS_Z = ("Z79", "Z68", "Z80", "Z81", "Z82", "Z83", "Z84", "Z85", "Z86", "Z87"
 # codes that already say "personal history of ...": a historical context does not change them
 HISTORY_CODES = ("Z85", "Z86", "Z87", "Z92", "I25.2", "Z95", "Z96", "Z98", "Z99")
 _SOURCE_RANK = {"lexicon": 4, "index": 3, "tabular": 2, "inclusion": 2, "learned": 0}
+_NOT_AFFIRMED = frozenset({"negated", "family", "hypothetical"})
 
 
 @dataclass(slots=True)
@@ -57,11 +58,15 @@ class Candidate:
     features: list[float] = field(default_factory=list)
 
     def affirmed(self) -> list[Mention]:
-        return [m for m in self.mentions if not m.assertion.categories & {"negated", "family", "hypothetical"}]
+        return [m for m in self.mentions if not m.assertion.categories & _NOT_AFFIRMED]
 
     def documented(self) -> list[Mention]:
         """Affirmed mentions found through the terminology (learned phrases are evidence, not documentation)."""
         return [m for m in self.affirmed() if m.entry.source != "learned"]
+
+    def is_documented(self) -> bool:
+        """``bool(self.documented())`` without building the list (most candidates are learned phrases only)."""
+        return any(m.entry.source != "learned" and not m.assertion.categories & _NOT_AFFIRMED for m in self.mentions)
 
 
 @dataclass(slots=True)
@@ -118,6 +123,8 @@ class Coder:
         self.mention_rules = MentionRules(self.lexicon)
         self._notes_cache: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
         self._reading_order: dict[tuple[str, ...], tuple[list[Entry], int]] = {}
+        self._learned_readings: dict[tuple[str, ...], list[tuple[str, Entry, str, int]]] = {}
+        self._pair_cache: dict[tuple[str, str, str], bool] = {}
 
     def _lexicon_terms(self) -> Iterable[tuple[str, Entry]]:
         for row in read_table("terms.tsv"):
@@ -132,6 +139,8 @@ class Coder:
             setattr(other, k, getattr(self, k))
         other.model = model  # type: ignore[assignment]
         other.learned = model.dictionary(self.lexicon) if model is not None else None  # type: ignore[attr-defined]
+        other._learned_readings = {}
+        other._pair_cache = self._pair_cache
         return other
 
     # ---------------------------------------------------------------- analysis
@@ -161,13 +170,8 @@ class Coder:
                 if uncertain:
                     mark_uncertain(cands, uncertain, n_sent)
                 if self.learned is not None:
-                    # learned phrases are runs of 1-3 words: one dictionary lookup per run
                     grams = ngram_spans(toks, MAX_LEARNED_N)
-                    terms = self.learned.terms
-                    found = [Match(k, terms[k], idx, s, e) for k, s, e, idx in grams if k in terms]
-                    for m in self._maximal(found, rejected, text):
-                        self._assign(m, toks, text, norm, triggers, ctx_norms, enc, sec.name, n_sent,
-                                     True, cands, rejected)
+                    self._learned_mentions(grams, norm, triggers, sec.name, n_sent, cands)
                     if use_clf:
                         for k, s, e, _idx in grams:
                             if len(k) <= 2 and k not in keys:
@@ -193,6 +197,58 @@ class Coder:
             men = Mention(code, entry, key, s, e, sent_no, section, assertion,
                           f"document classifier learned from coded history (p={p:.2f})")
             an.candidates[code] = Candidate(code, [men])
+
+    def _learned_mentions(self, grams: list[tuple[tuple[str, ...], int, int, tuple[int, ...]]], norm: str,
+                          triggers: list, section: str, sent_no: int, cands: dict[str, Candidate]) -> None:
+        """Learned phrases are runs of 1-3 words: one dictionary lookup per run. A run inside a longer run that
+        also matched is dropped (as :meth:`_maximal` does; for runs, a strict subset of a run is one of its
+        shorter sub-runs). Learned codes need no completion, so each phrase's readings are worked out once."""
+        terms = self.learned.terms  # type: ignore[union-attr]
+        found = [g for g in grams if g[0] in terms]
+        if not found:
+            return
+        inner: set[tuple[int, ...]] = set()
+        for g in found:
+            idx = g[3]
+            if len(idx) == 2:
+                inner.add(idx[:1])
+                inner.add(idx[1:])
+            elif len(idx) == 3:
+                inner.update((idx[:1], idx[1:2], idx[2:], idx[:2], idx[1:]))
+        readings = self._learned_readings
+        assert_mention = self.context.assert_mention
+        # without a trigger in the sentence every mention gets the section's assertion: decide it once
+        fixed = None if triggers else assert_mention(norm, triggers, 0, 0, section)
+        for key, s, e, idx in found:
+            if idx in inner:
+                continue
+            got = readings.get(key)
+            if got is None:
+                got = readings[key] = self._readings_of(terms[key])
+            assertion = fixed if fixed is not None else assert_mention(norm, triggers, s, e, section)
+            for code, entry, rule, ambiguity in got:
+                men = Mention(code, entry, key, s, e, sent_no, section, assertion, rule, ambiguity)
+                c = cands.get(code)
+                if c is None:
+                    cands[code] = c = Candidate(code, [men])
+                else:
+                    c.mentions.append(men)
+
+    def _readings_of(self, entries: list[Entry]) -> list[tuple[str, Entry, str, int]]:
+        """(code, entry, rule, ambiguity) of each reading of a learned phrase, as :meth:`_assign` gives them."""
+        ambiguity = len({e.code for e in entries}) if len(entries) > 1 else len(entries)
+        out: list[tuple[str, Entry, str, int]] = []
+        seen: set[str] = set()
+        for e in entries:
+            code = e.code
+            if code in seen:
+                continue
+            seen.add(code)
+            rule = "term"
+            if code != e.code.rstrip("-"):
+                rule = f"most specific code the text supports below {e.code.rstrip('-')}"
+            out.append((code, e, rule, ambiguity))
+        return out
 
     def _maximal(self, matches: list[Match], rejected: list[Rejected], text: str) -> list[Match]:
         """Drop a match whose tokens are a strict subset of another's: 'pain' inside 'pain in left knee'."""
@@ -254,9 +310,9 @@ class Coder:
 
     def _combine(self, cands: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:
         for _ in range(2):
-            live = [(nodot(c.code), c) for c in cands.values() if c.documented()]
-            firsts = {p[0] for a, b, _t, _k in self.combos for p in a}
-            if not any(k.startswith(tuple(firsts)) for k, _ in live):
+            live = [(nodot(c.code), c) for c in cands.values() if c.is_documented()]
+            firsts = tuple({p[0] for a, b, _t, _k in self.combos for p in a})
+            if not any(k.startswith(firsts) for k, _ in live):
                 return
             for a_pref, b_pref, target, keep_b in self.combos:
                 a = next((c for k, c in live if k.startswith(a_pref) and c.code in cands), None)
@@ -277,7 +333,7 @@ class Coder:
                                              self._evidence(gone.mentions, text)))
                 if keep_b:
                     b.rules.append(f"use additional code with {target}")
-                live = [(nodot(c.code), c) for c in cands.values() if c.documented()]
+                live = [(nodot(c.code), c) for c in cands.values() if c.is_documented()]
 
     # ---------------------------------------------------------------- scoring and profiles
     def _heuristic(self, c: Candidate) -> float:
@@ -303,10 +359,11 @@ class Coder:
             thr = 0.5 if threshold is None else threshold
         kept = self._apply_profile(an, profile, rejected)
         final: list[Candidate] = []
+        below = f" below threshold {thr:.2f}"
         for c in sorted(kept, key=lambda c: -c.score):
             if c.score < thr:
-                rejected.append(Rejected(c.code, f"score {c.score:.2f} below threshold {thr:.2f}",
-                                         self._evidence(c.mentions[:1], text), c.score))
+                ev = (self._evidence_of(c.mentions[0], text),) if c.mentions else ()
+                rejected.append(Rejected(c.code, f"score {c.score:.2f}{below}", ev, c.score))
             else:
                 final.append(c)
         final = self._excludes1(final, rejected, text, separate_ok=profile == "abstraction")
@@ -325,6 +382,10 @@ class Coder:
         out: dict[str, Candidate] = {}
         text = an.text
         for c in an.candidates.values():
+            if not any(m.assertion.categories for m in c.mentions):
+                # nothing negated, uncertain, historical or a family member's: every profile keeps it as is
+                self._merge(out, c.code, c, c.mentions, "; ".join(dict.fromkeys([*c.rules, c.mentions[0].rule])))
+                continue
             ev = _LazyEvidence(self, c.mentions, text)
             live = [m for m in c.mentions if not m.assertion.categories & {"negated", "hypothetical"}]
             if not live:
@@ -440,8 +501,8 @@ class Coder:
         (billing profiles stay strict; the provider is queried instead)."""
         kept: list[Candidate] = []
         for c in final:
-            clash = next((k for k in kept if in_ranges(c.code, self._notes(k.code, "excludes1"))
-                          or in_ranges(k.code, self._notes(c.code, "excludes1"))), None)
+            clash = next((k for k in kept if self._in_notes(c.code, k.code, "excludes1")
+                          or self._in_notes(k.code, c.code, "excludes1")), None)
             if clash is not None and separate_ok and not self._overlap(clash, c):
                 c.rules.append(f"Excludes1 with {clash.code}: kept as a separately documented condition")
                 kept.append(c)
@@ -459,8 +520,7 @@ class Coder:
         return any(x.start < y.end and y.start < x.end for x in am for y in bm)
 
     def _paired(self, a: str, b: str) -> bool:
-        return any(in_ranges(b, self._notes(a, k)) or in_ranges(a, self._notes(b, k))
-                   for k in ("use_additional", "code_first"))
+        return any(self._in_notes(b, a, k) or self._in_notes(a, b, k) for k in ("use_additional", "code_first"))
 
     def _notes(self, code: str, kind: str) -> tuple[tuple[str, str], ...]:
         key = (code, kind)
@@ -469,6 +529,18 @@ class Coder:
             got = self.term.notes(code, kind)
             if len(self._notes_cache) < 200_000:
                 self._notes_cache[key] = got
+        return got
+
+    def _in_notes(self, code: str, of: str, kind: str) -> bool:
+        """Is ``code`` in the ``kind`` note (excludes1, code_first, use_additional) of ``of``? Remembered per pair:
+        the same few hundred codes meet note after note."""
+        key = (code, of, kind)
+        got = self._pair_cache.get(key)
+        if got is None:
+            ranges = self._notes(of, kind)
+            got = bool(ranges) and in_ranges(code, ranges)
+            if len(self._pair_cache) < 500_000:
+                self._pair_cache[key] = got
         return got
 
     def _order(self, final: list[Candidate]) -> list[Candidate]:
@@ -482,14 +554,19 @@ class Coder:
                 for i in range(len(order)):
                     for j in range(i + 1, len(order)):
                         a, b = order[i], order[j]
-                        if (a.code in movers and in_ranges(b.code, self._notes(a.code, "code_first"))) or \
-                                (b.code in movers and in_ranges(a.code, self._notes(b.code, "use_additional"))):
+                        if (a.code in movers and self._in_notes(b.code, a.code, "code_first")) or \
+                                (b.code in movers and self._in_notes(a.code, b.code, "use_additional")):
                             order.insert(i, order.pop(j))
         if order and self.term.is_manifestation(order[0].code):
             k = next((i for i, c in enumerate(order) if not self.term.is_manifestation(c.code)), None)
             if k is not None:
                 order.insert(0, order.pop(k))
         return order
+
+    @staticmethod
+    def _evidence_of(m: Mention, text: str) -> Evidence:
+        return Evidence(m.start, m.end, text[m.start:m.end], m.entry.text, m.entry.source, m.assertion.triggers,
+                        m.section)
 
     def _evidence(self, mentions: list[Mention], text: str) -> tuple[Evidence, ...]:
         seen = set()

@@ -1,0 +1,139 @@
+"""The coder's fast paths give exactly what the plain computations they replace give."""
+
+from __future__ import annotations
+
+import math
+import operator
+import random
+
+import pytest
+
+from chartclaim.coding.dictionary import Match, ngram_keys, ngram_spans
+from chartclaim.coding.learn import FEATURES, Doc, _logits, expand, train
+from chartclaim.coding.lexicon import GENERIC, Tok
+from chartclaim.coding.pipeline import MAX_LEARNED_N, Candidate, Coder
+from chartclaim.coding.text import find_sections, normalise, split_sentences
+
+from .test_learn_cli import _history
+
+
+def _plain_spans(toks: list[Tok], max_n: int) -> list[tuple[tuple[str, ...], int, int, tuple[int, ...]]]:
+    """Runs of 1..max_n kept tokens, written the obvious way."""
+    keep = [i for i, t in enumerate(toks) if not t.norm.isdigit() or len(t.norm) < 3]
+    out = []
+    for a in range(len(keep)):
+        for n in range(1, max_n + 1):
+            run = keep[a:a + n]
+            if len(run) < n:
+                break
+            if all(toks[i].norm in GENERIC or toks[i].norm.isdigit() for i in run):
+                continue
+            out.append((tuple(sorted({toks[i].norm for i in run})), toks[run[0]].start, toks[run[-1]].end, tuple(run)))
+    return out
+
+
+@pytest.mark.parametrize("max_n", [1, 2, 3, 4])
+def test_ngram_spans_equal_plain_runs(max_n: int) -> None:
+    rng = random.Random(max_n)
+    vocab = ["pain", "knee", "left", "diseas", "chronic", "2", "1234", "renal", "pain", "fail"]
+    for _ in range(300):
+        toks = [Tok(3 * i, 3 * i + 2, rng.choice(vocab)) for i in range(rng.randint(0, 9))]
+        got = ngram_spans(toks, max_n)
+        assert got == _plain_spans(toks, max_n)
+        assert [(k, s, e) for k, s, e, _ in got] == ngram_keys(toks, max_n)
+
+
+def test_logits_match_the_per_candidate_sum_exactly() -> None:
+    rng = random.Random(5)
+    n = len(FEATURES)
+    w = [rng.uniform(-3, 3) for _ in expand([0.0] * n)]
+    b = rng.uniform(-2, 2)
+    rows = [[rng.choice([0.0, 1.0, rng.uniform(-5, 5)]) for _ in range(n)] for _ in range(40)]
+    want = [b + sum(map(operator.mul, w, expand(x))) for x in rows]
+    assert _logits(rows, b, w) == want          # the same floating-point result, not merely close
+    assert _logits([], b, w) == []
+
+
+@pytest.fixture(scope="module")
+def trained(coder: Coder) -> Coder:
+    docs = [Doc(str(r["id"]), str(r["text"]), list(r["codes"])) for r in _history()]  # type: ignore[call-overload]
+    return coder.with_model(train(coder, docs, folds=3))
+
+
+NOTES = [
+    "Vital signs were stable. Exam showed blue toe syndrome of the right foot. Reports mild tiredness.",
+    "No blue toe syndrome. Mother had blue toe syndrome. Known essential hypertension; blue toe syndrome, right.",
+    "History of blue toe syndrome. Possible blue toe syndrome of the right foot. Labs were unremarkable.",
+]
+
+
+@pytest.mark.parametrize("text", NOTES)
+def test_learned_phrases_one_pass_equals_maximal_then_assign(trained: Coder, text: str) -> None:
+    """The learned-phrase pass keeps the same runs as _maximal and gives the same mentions as _assign."""
+    assert trained.learned is not None
+    norm = normalise(text)
+    n_sent = 0
+    fast: dict[str, Candidate] = {}
+    plain: dict[str, Candidate] = {}
+    for sec in find_sections(norm):
+        for sent in split_sentences(text, sec.start, sec.end, sec.name):
+            toks = trained.lexicon.tokens(text, norm, sent.start, sent.end)
+            if not toks:
+                continue
+            triggers = trained.context.triggers(norm, sent.start, sent.end)
+            grams = ngram_spans(toks, MAX_LEARNED_N)
+            trained._learned_mentions(grams, norm, triggers, sec.name, n_sent, fast)
+            terms = trained.learned.terms
+            found = [Match(k, terms[k], idx, s, e) for k, s, e, idx in grams if k in terms]
+            for m in trained._maximal(found, [], text):
+                trained._assign(m, toks, text, norm, triggers, frozenset(t.norm for t in toks), "A", sec.name,
+                                n_sent, True, plain, [])
+            n_sent += 1
+    assert list(fast) == list(plain) and fast
+    for code, c in fast.items():
+        assert c.mentions == plain[code].mentions
+
+
+@pytest.mark.parametrize("profile", ["us-outpatient", "us-inpatient", "abstraction"])
+def test_fast_paths_keep_every_output_of_a_trained_coder(trained: Coder, profile: str) -> None:
+    """Whole results (codes, scores, evidence, rejected with reasons) are stable and well formed."""
+    for text in NOTES:
+        a = trained.code(text, profile=profile)
+        b = trained.code(text, profile=profile)
+        assert a == b
+        assert all(0.0 <= c.score <= 1.0 and c.evidence for c in a.codes)
+        thr = trained.model.threshold  # type: ignore[union-attr]
+        assert all(c.score >= thr for c in a.codes)
+        below = [r for r in a.rejected if r.reason.startswith("score ")]
+        assert all(r.score < thr and r.evidence and f"below threshold {thr:.2f}" in r.reason for r in below)
+        assert not math.isnan(sum(c.score for c in a.codes))
+
+
+
+def test_terms_at_finds_what_a_scan_of_the_anchor_list_finds(coder: Coder) -> None:
+    """The two-token index of the term dictionary misses no term and keeps the filing order."""
+    d = coder.base
+    rng = random.Random(11)
+    some_terms = list(d.terms)[::40]
+    vocab = sorted({t for key in some_terms for t in key})
+    anchors = sorted(d.anchors)
+    hits = 0
+    for _ in range(400):
+        # a sentence holding one term's tokens and random others; anchors from it and from elsewhere
+        present = set(rng.choice(some_terms)) | set(rng.sample(vocab, rng.randint(0, 25)))
+        anchor = rng.choice(sorted(present) + anchors[::500])
+        present.add(anchor)
+        want = [key for key, rest in d.anchors.get(anchor, ()) if not rest or rest <= present]
+        assert d.terms_at(anchor, present) == want
+        hits += len(want)
+    assert hits > 20          # the comparison saw real matches, not only empty lists
+
+
+def test_base_matches_unchanged_on_a_note(coder: Coder) -> None:
+    text = "Pain in the left knee. Type 2 diabetes mellitus with diabetic chronic kidney disease, stage 3. HTN and COPD."
+    norm = normalise(text)
+    toks = coder.lexicon.tokens(text, norm, 0, len(text))
+    found = {(m.key, m.idx) for m in coder.base.match(toks)}
+    keys = {k for k, _ in found}
+    assert any({"pain", "knee"} <= set(k) for k in keys)
+    assert not any("hypertens" in k and "pulmonari" in k for k in keys)   # 'HTN and COPD' is not pulmonary hypertension
