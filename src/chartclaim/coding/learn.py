@@ -428,7 +428,7 @@ def _fit_stats(coder: Coder, prep: Sequence[_Prepared], base_an: Sequence[Analys
                 co[key][c] += 1
         for c in canon:
             st.code_count[c] = st.code_count.get(c, 0) + 1
-        for cat in {nodot(c)[:3] for c in p.canon}:
+        for cat in sorted({nodot(c)[:3] for c in canon}):
             st.cat_count[cat] = st.cat_count.get(cat, 0) + 1
         for c in canon:
             ct: set[str] = set()
@@ -525,7 +525,7 @@ def _fit_classifiers(prep: Sequence[_Prepared], min_docs: int = 3, max_n: int = 
         y = np.asarray([int(code in p.canon) for p in prep])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")       # 'penalty' is deprecated in newer scikit-learn, required in older
-            clf = LogisticRegression(penalty="l1", solver="liblinear", C=c_reg).fit(X, y)
+            clf = LogisticRegression(penalty="l1", solver="liblinear", C=c_reg, random_state=0).fit(X, y)
         w = clf.coef_[0]
         nz = np.flatnonzero(np.abs(w) > 1e-4)
         out[code] = (float(clf.intercept_[0]), {inv[j]: float(w[j]) for j in nz})
