@@ -63,6 +63,45 @@ def test_train_learns_practice_terms_and_round_trips(coder: Coder, tmp_path: Pat
     assert c.evidence and all(0.0 <= x.score <= 1.0 for x in res.codes)
     neg = trained.code("No blue toe syndrome.", profile="abstraction")
     assert "I75.021" not in [c.code for c in neg.codes]
+    # these coders never met a negated mention: the guideline rule stands in abstraction too
+    assert loaded.meta["defer_context"] is False
+
+
+def test_training_leaves_negated_mentions_to_the_reranker_only_when_the_practice_codes_them() -> None:
+    from chartclaim.coding.learn import _context_choice
+
+    # two notes with 3 gold codes each; the last two candidates of each note are negated mentions
+    scores = [0.9, 0.8, 0.6, 0.5, 0.9, 0.7, 0.6, 0.4]
+    groups = [0, 0, 0, 0, 1, 1, 1, 1]
+    ctx = [False, False, True, True, False, False, True, True]
+    coded = [1, 1, 1, 0, 1, 1, 1, 0]        # these abstractors code most negated findings
+    defer, thr, f1, _map = _context_choice(scores, coded, groups, ctx, {0: 3, 1: 3})
+    assert defer and f1 > 0.8 and thr <= 0.6
+    ignored = [1, 1, 0, 0, 1, 1, 0, 0]      # these never do: the guideline rule stands
+    defer, thr, f1, _map = _context_choice(scores, ignored, groups, ctx, {0: 2, 1: 2})
+    assert not defer and f1 == 1.0
+
+
+def test_abstraction_defers_negated_mentions_to_a_model_that_learned_them(coder: Coder) -> None:
+    """A model whose training found that these coders code negated findings: abstraction keeps a negated
+    mention the re-ranker scores above the threshold, shows the negation in the evidence and says why;
+    the billing profiles and a model without that finding do not code it."""
+    from chartclaim.coding.learn import Doc
+
+    docs = [Doc(str(r["id"]), str(r["text"]), list(r["codes"])) for r in _history()]  # type: ignore[call-overload]
+    model = train(coder, docs, folds=3)
+    text = "No cyanosis, ulcers or blue toe syndrome of the right foot."
+    trained = coder.with_model(model)
+    ruled = trained.code(text, profile="abstraction", threshold=0.0)
+    assert "I75.021" not in [c.code for c in ruled.codes]
+    assert any(r.code == "I75.021" and r.reason.startswith("negated") for r in ruled.rejected)
+    model.meta["defer_context"] = True
+    res = trained.code(text, profile="abstraction", threshold=0.0)
+    got = {c.code: c for c in res.codes}
+    assert "I75.021" in got
+    assert "negated mention" in got["I75.021"].rule
+    assert any("negated" in t for e in got["I75.021"].evidence for t in e.context)
+    assert "I75.021" not in [c.code for c in trained.code(text, profile="us-outpatient", threshold=0.0).codes]
 
 
 def test_cli_batch_and_train(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, coder: Coder) -> None:

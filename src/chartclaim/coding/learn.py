@@ -88,6 +88,15 @@ def credited(pred: str, gold: set[str]) -> bool:
     return any(p.startswith(g) for g in gold)
 
 
+_NOT_CODED = frozenset({"negated", "hypothetical", "family"})
+
+
+def context_only(c: Candidate) -> bool:
+    """Every mention of the candidate is negated, hypothetical or a family member's: the guideline rule drops
+    it; abstraction with a model may leave it to the re-ranker (see ``train``)."""
+    return all(m.assertion.categories & _NOT_CODED for m in c.mentions)
+
+
 @dataclass(slots=True)
 class Stats:
     n_docs: int = 0
@@ -434,15 +443,16 @@ def _fit_stats(coder: Coder, prep: Sequence[_Prepared], base_an: Sequence[Analys
         for sent in p.sent_keys:
             for key, s, e in sent:
                 keys.setdefault(key, (s, e))
+        canon = sorted(p.canon)     # set order varies between processes; ties must not, for a reproducible model
         for key in keys:
             df[key] += 1
-            for c in p.canon:
+            for c in canon:
                 co[key][c] += 1
-        for c in p.canon:
+        for c in canon:
             st.code_count[c] = st.code_count.get(c, 0) + 1
-        for cat in {nodot(c)[:3] for c in p.canon}:
+        for cat in sorted({nodot(c)[:3] for c in canon}):
             st.cat_count[cat] = st.cat_count.get(cat, 0) + 1
-        for c in p.canon:
+        for c in canon:
             ct: set[str] = set()
             pre = nodot(c)
             while len(pre) >= 3:
@@ -520,7 +530,7 @@ def _fit_classifiers(prep: Sequence[_Prepared], min_docs: int = 3, max_n: int = 
 
     doc_keys = [{k for sent in p.sent_keys for k, _s, _e in sent if len(k) <= max_n} for p in prep]
     df: Counter[tuple[str, ...]] = Counter(k for ks in doc_keys for k in ks)
-    vocab = {k: i for i, k in enumerate(k for k, n in df.items() if n >= 2)}
+    vocab = {k: i for i, k in enumerate(sorted(k for k, n in df.items() if n >= 2))}
     inv = list(vocab)
     rows, cols = [], []
     for r, ks in enumerate(doc_keys):
@@ -531,13 +541,13 @@ def _fit_classifiers(prep: Sequence[_Prepared], min_docs: int = 3, max_n: int = 
     X = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(prep), len(vocab)))
     counts: Counter[str] = Counter(c for p in prep for c in p.canon)
     out: dict[str, tuple[float, dict[tuple[str, ...], float]]] = {}
-    for code, n in counts.items():
+    for code, n in sorted(counts.items()):
         if n < min_docs or n > len(prep) - 2:
             continue
         y = np.asarray([int(code in p.canon) for p in prep])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")       # 'penalty' is deprecated in newer scikit-learn, required in older
-            clf = LogisticRegression(penalty="l1", solver="liblinear", C=c_reg).fit(X, y)
+            clf = LogisticRegression(penalty="l1", solver="liblinear", C=c_reg, random_state=0).fit(X, y)
         w = clf.coef_[0]
         nz = np.flatnonzero(np.abs(w) > 1e-4)
         out[code] = (float(clf.intercept_[0]), {inv[j]: float(w[j]) for j in nz})
@@ -577,6 +587,21 @@ def _best_threshold(scores: list[float], labels: list[int], groups: list[int],
     return best[1], best[2], best[3]
 
 
+def _context_choice(scores: list[float], labels: list[int], groups: list[int], context: list[bool],
+                    gold_per_doc: dict[int, int]) -> tuple[bool, float, float, float]:
+    """Do these coders code negated, hypothetical and family mentions (abstractors of case reports often code
+    "serology negative for X")? Decided out of fold: such candidates (``context``) are left to the re-ranker
+    only when that scores better than the guideline rule that drops them; with no such mentions the rule
+    stands. Returns (leave to the re-ranker, threshold, F1, MAP) of the better choice."""
+    thr, f1, mean_ap = _best_threshold(scores, labels, groups, gold_per_doc)
+    keep = [i for i, f in enumerate(context) if not f]
+    rule = _best_threshold([scores[i] for i in keep], [labels[i] for i in keep], [groups[i] for i in keep],
+                           gold_per_doc)
+    if f1 + mean_ap > rule[1] + rule[2] + 1e-9:
+        return True, thr, f1, mean_ap
+    return False, *rule
+
+
 def train(coder: Coder, docs: Sequence[Doc], folds: int = 5, seed: int = 13,
           progress: Callable[[str], None] | None = None, dump: str | None = None) -> CoderModel:
     """Fit a model on coded notes. ``coder`` must be model-free (its terminology is reused)."""
@@ -600,6 +625,7 @@ def train(coder: Coder, docs: Sequence[Doc], folds: int = 5, seed: int = 13,
     X: list[list[float]] = []
     y: list[int] = []
     groups: list[int] = []
+    ctx: list[bool] = []
     for fold in range(folds):
         inside = [i for i in range(len(prep)) if fold_of[i] != fold]
         st = _fit_stats(coder, [prep[i] for i in inside], [base_an[i] for i in inside], code_toks)
@@ -613,6 +639,7 @@ def train(coder: Coder, docs: Sequence[Doc], folds: int = 5, seed: int = 13,
                 X.append(expand(m.features(c, an, coder)))
                 y.append(int(credited(c.code, prep[i].gold)))
                 groups.append(i)
+                ctx.append(context_only(c))
         say(f"fold {fold + 1}/{folds}: {len(X)} candidates")
     Xa = np.asarray(X, dtype=float)
     ya = np.asarray(y, dtype=int)
@@ -632,11 +659,13 @@ def train(coder: Coder, docs: Sequence[Doc], folds: int = 5, seed: int = 13,
         clf = LogisticRegression(C=0.5, max_iter=3000).fit(Z[tr], ya[tr])
         oof[te] = clf.predict_proba(Z[te])[:, 1]
     # The threshold is chosen on out-of-fold scores, never on the notes a score was fitted on.
-    thr, f1, oof_map = _best_threshold(oof.tolist(), ya.tolist(), groups, {i: len(p.gold) for i, p in enumerate(prep)})
+    defer_context, thr, f1, oof_map = _context_choice(oof.tolist(), ya.tolist(), groups, ctx,
+                                                      {i: len(p.gold) for i, p in enumerate(prep)})
     clf = LogisticRegression(C=0.5, max_iter=3000).fit(Z, ya)
     del g
-    say(f"re-ranker fitted; out of fold: F1 {f1:.3f}, MAP {oof_map:.3f} at threshold {thr:.3f}")
+    say(f"re-ranker fitted; out of fold: F1 {f1:.3f}, MAP {oof_map:.3f} at threshold {thr:.3f}; negated/family "
+        f"mentions in abstraction: {'re-ranker decides' if defer_context else 'not coded'}")
     stats = _fit_stats(coder, prep, base_an, code_toks)
     return CoderModel(stats, clf.coef_[0].tolist(), float(clf.intercept_[0]), mean.tolist(), scale.tolist(),
                       float(thr), {"notes": len(prep), "candidates": len(ya), "oof_f1": round(f1, 4), "oof_map": round(oof_map, 4),
-                                   "terminology": coder.term.version}, _fit_classifiers(prep))
+                                   "terminology": coder.term.version, "defer_context": defer_context}, _fit_classifiers(prep))

@@ -381,6 +381,11 @@ class Coder:
     def _apply_profile(self, an: Analysis, profile: str, rejected: list[Rejected]) -> list[Candidate]:
         out: dict[str, Candidate] = {}
         text = an.text
+        # Abstraction with a model whose training found (out of fold) that these coders code negated, family or
+        # hypothetical mentions: the re-ranker, which sees every mention's context as features, decides about
+        # them through its score and the threshold. Without such a model, and in the billing profiles, the
+        # guideline rule stands: they are not coded.
+        defer = profile == "abstraction" and self.model is not None and bool(self.model.meta.get("defer_context"))
         for c in an.candidates.values():
             if not any(m.assertion.categories for m in c.mentions):
                 # nothing negated, uncertain, historical or a family member's: every profile keeps it as is
@@ -388,11 +393,21 @@ class Coder:
                 continue
             ev = _LazyEvidence(self, c.mentions, text)
             live = [m for m in c.mentions if not m.assertion.categories & {"negated", "hypothetical"}]
+            if not live and defer:
+                why = "negated" if any(m.assertion.negated for m in c.mentions) else "hypothetical"
+                self._merge(out, c.code, c, c.mentions,
+                            f"{why} mention, coded as the practice's coded history codes such mentions (abstraction)")
+                continue
             if not live:
                 why = "negated" if any(m.assertion.negated for m in c.mentions) else "hypothetical"
                 rejected.append(Rejected(c.code, f"{why}: {'; '.join(c.mentions[0].assertion.triggers)}", ev.get(), c.score))
                 continue
             own = [m for m in live if "family" not in m.assertion.categories]
+            if not own and defer:
+                self._merge(out, c.code, c, live,
+                            "family member's condition, coded as the practice's coded history codes such mentions "
+                            "(abstraction)")
+                continue
             if not own:
                 z = _lookup_prefix(c.code, self.family_z) if profile != "abstraction" else None
                 rejected.append(Rejected(c.code, "family member's condition" + (f" -> {z}" if z else ""), ev.get(), c.score))
