@@ -367,7 +367,12 @@ def _crossover_of(cp: x835.ClaimPayment) -> str | None:
         return tt.last_or_org or tt.id or "crossover carrier"
     if cp.is_forwarded:
         return f"forwarded (CLP02 {cp.status})"
-    remarks = set(cp.remarks) | {r.code for s in cp.services for r in s.remarks}
+    remarks = set(cp.remarks)
+    for s in cp.services:
+        if s.remarks:  # most lines carry no LQ: skip building a set for them
+            remarks.update(r.code for r in s.remarks)
+    if not remarks:
+        return None
     hit = sorted(remarks & CROSSOVER_REMARKS)
     return f"remark {hit[0]}" if hit else None
 
@@ -458,13 +463,16 @@ def _plan_claim(
               "claim_id": claim.ledger_claim_id, "patient_id": claim.patient_id, "payer_id": payer}
     entries = plan.entries
 
+    adjustments = plan.adjustments
+
     def post_cas(ln: _Line, adjs: Iterable[x835.CasAdjustment], remarks: Sequence[str]) -> None:
         nonlocal denial_total
+        remark_codes = " ".join(remarks) or None
         for a in adjs:
             treat, cat = classify_adjustment(a.group, a.reason, resp, remarks)
-            plan.adjustments.append({"claim_line_id": ln.id, "group_code": a.group, "reason_code": a.reason,
-                                     "amount": a.amount, "quantity": a.quantity, "treatment": treat,
-                                     "denial_category": cat, "remark_codes": " ".join(remarks) or None})
+            adjustments.append({"claim_line_id": ln.id, "group_code": a.group, "reason_code": a.reason,
+                                "amount": a.amount, "quantity": a.quantity, "treatment": treat,
+                                "denial_category": cat, "remark_codes": remark_codes})
             if a.amount == 0:
                 continue
             if treat == "contractual":

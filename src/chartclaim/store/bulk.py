@@ -34,6 +34,9 @@ from sqlalchemy.orm import Session
 
 from chartclaim.store.types import Money, to_money
 
+# one encoder for every JSON value: json.dumps with options builds a new JSONEncoder per call (same output)
+_json_encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
 
 def _converter(col_type: Any, dialect: str) -> Callable[[Any], Any] | None:
     if isinstance(col_type, Money):
@@ -41,7 +44,7 @@ def _converter(col_type: Any, dialect: str) -> Callable[[Any], Any] | None:
             return _cents
         return lambda v: None if v is None else to_money(v)
     if isinstance(col_type, JSON):
-        return lambda v: None if v is None else json.dumps(v, separators=(",", ":"), default=str)
+        return lambda v: None if v is None else _json_encode(v)
     if dialect != "sqlite":
         return None
     if isinstance(col_type, DateTime):
