@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 MODEL_FILE = "coder-model.json"
 FORMAT = 1
+# the codes of a phrase the model never saw (shared, never written to)
+_NO_CODES: dict[str, tuple[int, int]] = {}
 MAX_N = 3
 
 FEATURES = (
@@ -188,7 +190,7 @@ class CoderModel:
         for m in c.mentions:
             if m.entry.source != "learned":
                 return False
-            pos, occ = st.learned.get(m.key, {}).get(c.code, (0, 0))
+            pos, occ = st.learned.get(m.key, _NO_CODES).get(c.code, (0, 0))
             if pos / (occ + 1.0) >= 0.2 or (m.key, c.code) in st.overlap:
                 return False
         return True
@@ -218,7 +220,8 @@ class CoderModel:
         ms = c.mentions
         n = max(1, len(ms))
         code_d = c.code
-        has = {"tabular": 0.0, "index": 0.0, "inclusion": 0.0, "learned": 0.0, "lexicon": 0.0}
+        # the sources as locals, not a dict: this loop runs for every mention of every candidate of every note
+        h_tab = h_idx = h_inc = h_lrn = h_lex = 0.0
         neg = pos_ = hist = fam = hyp = res = 0
         lp = lpos = locc = 0.0
         miss = 1.0
@@ -230,9 +233,21 @@ class CoderModel:
         completed = False
         all_clf = True
         sentences = set()
+        learned = st.learned
+        overlap = st.overlap
+        base_key = st.base_key
         for m in ms:
             src = m.entry.source
-            has[src] = 1.0
+            if src == "learned":
+                h_lrn = 1.0
+            elif src == "tabular":
+                h_tab = 1.0
+            elif src == "index":
+                h_idx = 1.0
+            elif src == "inclusion":
+                h_inc = 1.0
+            elif src == "lexicon":
+                h_lex = 1.0
             cats = m.assertion.categories
             if cats:
                 neg += "negated" in cats
@@ -254,9 +269,9 @@ class CoderModel:
                 if m.key in lkeys:
                     continue        # the same phrase again: its statistics below change nothing
                 lkeys.add(m.key)
-                pos, occ = st.learned.get(m.key, {}).get(code_d, (0, 0))
+                pos, occ = learned.get(m.key, _NO_CODES).get(code_d, (0, 0))
                 p = pos / (occ + 1.0)
-                ov = st.overlap.get((m.key, code_d), 0.0)
+                ov = overlap.get((m.key, code_d), 0.0)
                 if ov > ovl_best:
                     ovl_best = ov
                 if p * ov > lp_ovl:
@@ -267,7 +282,7 @@ class CoderModel:
             else:
                 if len(m.key) > key_len:
                     key_len = len(m.key)
-                kpos, kocc_ = st.base_key.get((m.key, code_d), (0, 0))
+                kpos, kocc_ = base_key.get((m.key, code_d), (0, 0))
                 p = (kpos + 0.5) / (kocc_ + 1.0)
                 if p > kp:
                     kp, kocc = p, math.log1p(kocc_)
@@ -277,11 +292,10 @@ class CoderModel:
             prefixes = code_prefixes(an)
         clf = an.clf.get(code_d, 0.0)
         negf = neg / n
-        learned_any = has["learned"]
-        only_learned = float(learned_any == 1.0 and not (has["tabular"] or has["index"] or has["inclusion"]
-                                                          or has["lexicon"]))
+        learned_any = h_lrn
+        only_learned = float(learned_any == 1.0 and not (h_tab or h_idx or h_inc or h_lex))
         return [
-            has["tabular"], has["index"], has["inclusion"], learned_any, only_learned, float(key_len),
+            h_tab, h_idx, h_inc, learned_any, only_learned, float(key_len),
             math.log1p(len(ms)), math.log1p(len(sentences)), negf, pos_ / n, hist / n, fam / n, hyp / n, res / n,
             prior, lp, lpos, locc, bprec, lbprop, kp, kocc, float(ambig),
             float(any("combination" in r for r in c.rules)), float(completed), chap_r, chap_z,
@@ -289,7 +303,7 @@ class CoderModel:
             float(prefixes[code] > 1),
             float(any(("=" + code[:i]) in prefixes for i in range(3, len(code)))), math.log1p(len(an.candidates)),
             unspec, lp * learned_any, prior * bprec, clf, float(code_d in an.clf), float(all_clf and bool(ms)),
-            cat_prior, cat_prec, math.log1p(len(lkeys)), 1.0 - miss, clf * lp, kp * has["index"], math.sqrt(lp),
+            cat_prior, cat_prec, math.log1p(len(lkeys)), 1.0 - miss, clf * lp, kp * h_idx, math.sqrt(lp),
             math.sqrt(clf), negf * bprec, ovl_best, lp_ovl, al_pos,
         ]
 
