@@ -188,24 +188,28 @@ def test_fallback_match_by_member_dos_and_charge(engine: Engine, tmp_path: Path)
         assert ledger.claim_totals(s, claim.id).payments == D("70.00")
 
 
+def _reversal_and_correction_era() -> syn.Era:
+    """CLM1's first payment reversed (CLP02 22) and paid again with a new payer claim number."""
+    return syn.Era("TRC7", [
+        syn.ClaimPay("CLM1", [
+            syn.LinePay("99213", D("-150"), D("-80"), [("CO", "45", D("-50")), ("PR", "2", D("-20"))],
+                        modifiers=["25"]),
+            syn.LinePay("36415", D("-20"), D("-12"), [("CO", "45", D("-3")), ("PR", "3", D("-5"))]),
+        ], status="22", payer_claim_number="PCNCLM1"),
+        syn.ClaimPay("CLM1", [
+            syn.LinePay("99213", D("150"), D("90"), [("CO", "45", D("50")), ("PR", "2", D("10"))], modifiers=["25"]),
+            syn.LinePay("36415", D("20"), D("12"), [("CO", "45", D("3")), ("PR", "3", D("5"))]),
+        ], payer_claim_number="PCNCLM1B"),
+    ])
+
+
 def test_reversal_undoes_earlier_posting_then_repost(engine: Engine, tmp_path: Path) -> None:
     with Session(engine) as s:
         ids = setup_practice(s)
         claim = submitted_claim(s, ids, "CLM1", [("99213:25", "150.00"), ("36415", "20.00")])
         s.commit()
         posting.post_835_file(s, _file(tmp_path, [_standard_era()]))
-        rev = syn.Era("TRC7", [
-            syn.ClaimPay("CLM1", [
-                syn.LinePay("99213", D("-150"), D("-80"), [("CO", "45", D("-50")), ("PR", "2", D("-20"))],
-                            modifiers=["25"]),
-                syn.LinePay("36415", D("-20"), D("-12"), [("CO", "45", D("-3")), ("PR", "3", D("-5"))]),
-            ], status="22", payer_claim_number="PCNCLM1"),
-            syn.ClaimPay("CLM1", [
-                syn.LinePay("99213", D("150"), D("90"), [("CO", "45", D("50")), ("PR", "2", D("10"))],
-                            modifiers=["25"]),
-                syn.LinePay("36415", D("20"), D("12"), [("CO", "45", D("3")), ("PR", "3", D("5"))]),
-            ], payer_claim_number="PCNCLM1B"),
-        ])
+        rev = _reversal_and_correction_era()
         [res] = posting.post_835_file(s, _file(tmp_path, [rev], "rev.835"))
         assert (res.claims_reversed, res.claims_posted, res.exceptions) == (1, 1, [])
         t = ledger.claim_totals(s, claim.id)
@@ -348,17 +352,7 @@ def test_post_835_files_in_parallel_keeps_file_order_and_idempotency(engine: Eng
         others = [submitted_claim(s, ids, f"CLM{i}", [("99213", "100.00")]) for i in range(2, 8)]
         s.commit()
         claim_id, other_ids = claim.id, [c.id for c in others]
-    rev = syn.Era("TRC7", [
-        syn.ClaimPay("CLM1", [
-            syn.LinePay("99213", D("-150"), D("-80"), [("CO", "45", D("-50")), ("PR", "2", D("-20"))],
-                        modifiers=["25"]),
-            syn.LinePay("36415", D("-20"), D("-12"), [("CO", "45", D("-3")), ("PR", "3", D("-5"))]),
-        ], status="22", payer_claim_number="PCNCLM1"),
-        syn.ClaimPay("CLM1", [
-            syn.LinePay("99213", D("150"), D("90"), [("CO", "45", D("50")), ("PR", "2", D("10"))], modifiers=["25"]),
-            syn.LinePay("36415", D("20"), D("12"), [("CO", "45", D("3")), ("PR", "3", D("5"))]),
-        ], payer_claim_number="PCNCLM1B"),
-    ])
+    rev = _reversal_and_correction_era()
     files = [_file(tmp_path, [_standard_era("A")], "a.835"),
              *[_file(tmp_path, [_paid(f"CLM{i}", f"O{i}")], f"o{i}.835") for i in range(2, 5)],
              _file(tmp_path, [_standard_era("B")], "b.835"),
