@@ -785,11 +785,8 @@ def element(seg: list[str], i: int) -> str:
     return seg[i].strip() if i < len(seg) else ""
 
 
-def decimal_element(seg: list[str], i: int, pos: int) -> Decimal | None:
-    """Element i as a Decimal (None when empty); anything else is an error naming the element."""
-    v = element(seg, i)
-    if not v:
-        return None
+def parse_decimal(v: str, seg: list[str], i: int, pos: int) -> Decimal:
+    """The text v of element i as a finite Decimal; anything else is an error naming the element."""
     try:
         d = Decimal(v)
     except Exception:
@@ -797,4 +794,10 @@ def decimal_element(seg: list[str], i: int, pos: int) -> Decimal | None:
     if not d.is_finite():
         raise X12Error(f"not a number: {v!r}", position=pos, segment_id=seg[0], element=f"{seg[0]}{i:02d}")
     return d
+
+
+def decimal_element(seg: list[str], i: int, pos: int) -> Decimal | None:
+    """Element i as a Decimal (None when empty); anything else is an error naming the element."""
+    v = element(seg, i)
+    return parse_decimal(v, seg, i, pos) if v else None
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import overload
 
 from chartclaim.x12.core import (
@@ -28,7 +28,9 @@ from chartclaim.x12.core import (
     RawTransaction,
     Seg,
     X12Error,
+    decimal_element,
     gc_paused,
+    parse_decimal,
 )
 from chartclaim.x12.core import element as _e
 
@@ -493,26 +495,11 @@ def _unexpected(tag: str, pos: int, where: str, issues: list[Issue]) -> None:
     issues.append(Issue(f"segment {tag} not expected {where}; ignored", pos, tag))
 
 
-def _num(v: str, seg: list[str], i: int, pos: int) -> Decimal:
-    try:
-        d = Decimal(v)
-    except InvalidOperation:
-        raise X12Error(f"not a number: {v!r}", position=pos, segment_id=seg[0], element=f"{seg[0]}{i:02d}") from None
-    if not d.is_finite():
-        raise X12Error(f"not a number: {v!r}", position=pos, segment_id=seg[0], element=f"{seg[0]}{i:02d}")
-    return d
-
-
 def _req_num(seg: list[str], i: int, pos: int) -> Decimal:
     v = seg[i].strip() if i < len(seg) else ""
     if not v:
         raise X12Error("required amount is missing", position=pos, segment_id=seg[0], element=f"{seg[0]}{i:02d}")
-    return _num(v, seg, i, pos)
-
-
-def _opt_num(seg: list[str], i: int, pos: int) -> Decimal | None:
-    v = seg[i].strip() if i < len(seg) else ""
-    return _num(v, seg, i, pos) if v else None
+    return parse_decimal(v, seg, i, pos)
 
 
 def _cas_built(seg: list[str]) -> list[CasAdjustment]:
@@ -644,7 +631,7 @@ def _cas_total(seg: list[str], pos: int) -> Decimal:
         found = True
         total += _req_num(seg, i + 1, pos)
         if i + 2 < n and seg[i + 2].strip():
-            _num(seg[i + 2].strip(), seg, i + 2, pos)
+            parse_decimal(seg[i + 2].strip(), seg, i + 2, pos)
     if not found:
         raise X12Error("CAS without any adjustment", position=pos, segment_id="CAS", element="CAS02")
     return total
@@ -840,8 +827,8 @@ def parse_835(raw: RawTransaction) -> Remittance:
             except (ValueError, ArithmeticError):
                 s_charge = _req_num(seg, 2, s_pos)
                 s_paid = _req_num(seg, 3, s_pos)
-                _opt_num(seg, 5, s_pos)
-                _opt_num(seg, 7, s_pos)
+                decimal_element(seg, 5, s_pos)
+                decimal_element(seg, 7, s_pos)
             s_adj = ZERO
             s_seg = seg
         elif tag == "CLP":
@@ -861,9 +848,9 @@ def parse_835(raw: RawTransaction) -> Remittance:
             paid_total += c_paid
             c_start = i
             if len(seg) > 5:
-                _opt_num(seg, 5, pos)
-                _opt_num(seg, 12, pos)
-                _opt_num(seg, 13, pos)
+                decimal_element(seg, 5, pos)
+                decimal_element(seg, 12, pos)
+                decimal_element(seg, 13, pos)
         elif tag in ("AMT", "QTY"):
             if len(seg) > 5:
                 _too_many(seg, base + i)
@@ -902,7 +889,7 @@ def parse_835(raw: RawTransaction) -> Remittance:
             if s_seg is not None:
                 issues.append(Issue(f"{tag} after the service lines; read as the claim's", base + i, tag))
             for k in ((1,) if tag == "MIA" else (1, 2, 8, 9)):
-                _opt_num(seg, k, base + i)
+                decimal_element(seg, k, base + i)
         else:
             _unexpected(tag, base + i, "here", issues)
         i += 1
@@ -996,18 +983,18 @@ def _build_claim(texts: list[str], start: int, end: int, base: int, comp: str, s
         elif tag == "PER":
             c_pers.append(tuple(x.strip() for x in seg[1:]))
         elif tag == "MIA":
-            c_mia = InpatientAdjudication(_opt_num(seg, 1, base + idx), tuple(x.strip() for x in seg[1:]),
+            c_mia = InpatientAdjudication(decimal_element(seg, 1, base + idx), tuple(x.strip() for x in seg[1:]),
                                           tuple(r for r in (_e(seg, k) for k in (5, 20, 21, 22, 23)) if r))
         elif tag == "MOA":
             c_moa = OutpatientAdjudication(
-                _opt_num(seg, 1, base + idx), _opt_num(seg, 2, base + idx),
+                decimal_element(seg, 1, base + idx), decimal_element(seg, 2, base + idx),
                 tuple(r for r in (_e(seg, k) for k in (3, 4, 5, 6, 7)) if r),
-                _opt_num(seg, 8, base + idx), _opt_num(seg, 9, base + idx))
+                decimal_element(seg, 8, base + idx), decimal_element(seg, 9, base + idx))
     if svc is not None:
         close_service()
     return ClaimPayment(
-        c[1].strip(), c[2].strip(), Decimal(c[3]), Decimal(c[4]), _opt_num(c, 5, clp_pos),
-        _e(c, 6), _e(c, 7), _e(c, 8), _e(c, 9), _e(c, 11), _opt_num(c, 12, clp_pos), _opt_num(c, 13, clp_pos),
+        c[1].strip(), c[2].strip(), Decimal(c[3]), Decimal(c[4]), decimal_element(c, 5, clp_pos),
+        _e(c, 6), _e(c, 7), _e(c, 8), _e(c, 9), _e(c, 11), decimal_element(c, 12, clp_pos), decimal_element(c, 13, clp_pos),
         tuple(c_cas), tuple(c_names), c_mia, c_moa, tuple(c_refs), tuple(c_dates), tuple(c_pers),
         tuple(c_amts), tuple(c_qtys), tuple(services), header_number, clp_pos, tuple(c_lq),
     )
