@@ -188,14 +188,18 @@ def test_fallback_match_by_member_dos_and_charge(engine: Engine, tmp_path: Path)
         assert ledger.claim_totals(s, claim.id).payments == D("70.00")
 
 
+def _clm1_reversal() -> syn.ClaimPay:
+    """The reversal (CLP02 22) of `_standard_era`'s payment of CLM1."""
+    return syn.ClaimPay("CLM1", [
+        syn.LinePay("99213", D("-150"), D("-80"), [("CO", "45", D("-50")), ("PR", "2", D("-20"))], modifiers=["25"]),
+        syn.LinePay("36415", D("-20"), D("-12"), [("CO", "45", D("-3")), ("PR", "3", D("-5"))]),
+    ], status="22", payer_claim_number="PCNCLM1")
+
+
 def _reversal_and_correction_era() -> syn.Era:
     """CLM1's first payment reversed (CLP02 22) and paid again with a new payer claim number."""
     return syn.Era("TRC7", [
-        syn.ClaimPay("CLM1", [
-            syn.LinePay("99213", D("-150"), D("-80"), [("CO", "45", D("-50")), ("PR", "2", D("-20"))],
-                        modifiers=["25"]),
-            syn.LinePay("36415", D("-20"), D("-12"), [("CO", "45", D("-3")), ("PR", "3", D("-5"))]),
-        ], status="22", payer_claim_number="PCNCLM1"),
+        _clm1_reversal(),
         syn.ClaimPay("CLM1", [
             syn.LinePay("99213", D("150"), D("90"), [("CO", "45", D("50")), ("PR", "2", D("10"))], modifiers=["25"]),
             syn.LinePay("36415", D("20"), D("12"), [("CO", "45", D("3")), ("PR", "3", D("5"))]),
@@ -303,11 +307,7 @@ def test_reversal_and_corrected_payment_in_one_835_after_another_accepted_claim(
         era = syn.Era("TRC9", [
             syn.ClaimPay("CLM2", [syn.LinePay("99213", D("100"), D("70"), [("CO", "45", D("30"))],
                                               date_of_service=DOS)]),
-            syn.ClaimPay("CLM1", [
-                syn.LinePay("99213", D("-150"), D("-80"), [("CO", "45", D("-50")), ("PR", "2", D("-20"))],
-                            modifiers=["25"]),
-                syn.LinePay("36415", D("-20"), D("-12"), [("CO", "45", D("-3")), ("PR", "3", D("-5"))]),
-            ], status="22", payer_claim_number="PCNCLM1"),
+            _clm1_reversal(),
             syn.ClaimPay("CLM1", [
                 syn.LinePay("99213", D("150"), D("90"), [("CO", "45", D("50")), ("PR", "2", D("10"))],
                             modifiers=["25"]),
