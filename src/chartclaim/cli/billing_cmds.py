@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NoReturn
@@ -55,6 +57,19 @@ def _money(v: str) -> Decimal:
 def _fail(msg: str) -> NoReturn:
     typer.echo(f"error: {msg}", err=True)
     raise typer.Exit(1)
+
+
+@contextmanager
+def _x12_file(f: Path) -> Iterator[None]:
+    """A missing file or bad X12 inside the block stops the command with an error naming the file."""
+    if not f.is_file():
+        _fail(f"{f}: no such file")
+    from chartclaim.x12.core import X12Error
+
+    try:
+        yield
+    except X12Error as exc:
+        _fail(f"{f}: {exc}")
 
 
 def _emit(data: Any, as_json: bool) -> None:
@@ -164,17 +179,12 @@ def claims_post_835(files: list[Path] = typer.Argument(..., help="835 files."), 
                     as_json: bool = JSON, database_url: str | None = URL) -> None:
     """Post 835 remittances: one transaction per remittance; posting the same 835 again changes nothing."""
     from chartclaim.billing.posting import post_835_file
-    from chartclaim.x12.core import X12Error
 
     out = []
     with _session(database_url) as s:
         for f in files:
-            if not f.is_file():
-                _fail(f"{f}: no such file")
-            try:
+            with _x12_file(f):
                 results = post_835_file(s, f, actor=actor)
-            except X12Error as exc:
-                _fail(f"{f}: {exc}")
             out.extend(results)
     if as_json:
         _emit([r.as_dict() for r in out], True)
@@ -218,17 +228,12 @@ def claims_ack_999(files: list[Path] = typer.Argument(..., help="999 files."), a
 
     from chartclaim.billing.submissions import apply_999
     from chartclaim.x12 import read
-    from chartclaim.x12.core import X12Error
 
     out = []
     with _session(database_url) as s:
         for f in files:
-            if not f.is_file():
-                _fail(f"{f}: no such file")
-            try:
+            with _x12_file(f):
                 res = read(io.StringIO(f.read_text(encoding="latin-1")))
-            except X12Error as exc:
-                _fail(f"{f}: {exc}")
             acks = res.models("999")
             if not acks:
                 _fail(f"{f}: no 999 transaction in it")
