@@ -67,3 +67,8 @@ def test_cli_errors_are_clear(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "cannot go from 'draft' to 'paid'" in res.output
     res = runner.invoke(app, ["report", "ar-aging", "--as-of", "yesterday", *url])
     assert res.exit_code != 0 and "not a date" in res.output
+    missing, bad = tmp_path / "none.835", tmp_path / "bad.835"
+    bad.write_text("ISA*too short~")
+    for f, words in ((missing, "no such file"), (bad, "ISA has fewer than 16 elements")):
+        res = runner.invoke(app, ["claims", "post-835", str(f), *url])
+        assert res.exit_code == 1 and f"{f}: " in res.output and words in res.output
