@@ -91,19 +91,9 @@ def _has_assessment(an: Analysis) -> bool:
     return any(s.name == "assessment" for s in find_sections(an.norm))
 
 
-def _lineage(coder: Coder, code: str) -> list[str]:
-    out: list[str] = []
-    c: str | None = code
-    while c:
-        out.append(c)
-        info = coder.term.codes.get(c)
-        c = info.parent if info else None
-    return out
-
-
 def unspecified_branch(coder: Coder, x: str, y: str) -> bool:
     """Is ``x`` the unspecified branch under the lowest common ancestor of ``x`` and the more specific ``y``?"""
-    lx, ly = _lineage(coder, x), _lineage(coder, y)
+    lx, ly = [i.code for i in coder.term.lineage(x)], [i.code for i in coder.term.lineage(y)]
     common = next((a for a in lx if a in ly), None)
     if common is None or common in (x, y):
         return False

@@ -84,10 +84,11 @@ class Terminology:
         return out
 
     def excludes1_conflict(self, a: str, b: str) -> bool:
-        return any(in_ranges(b, info.excludes1) for info in self._lineage(a)) or any(
-            in_ranges(a, info.excludes1) for info in self._lineage(b))
+        return any(in_ranges(b, info.excludes1) for info in self.lineage(a)) or any(
+            in_ranges(a, info.excludes1) for info in self.lineage(b))
 
-    def _lineage(self, code: str) -> list[CodeInfo]:
+    def lineage(self, code: str) -> list[CodeInfo]:
+        """The code and its ancestors, nearest first (the codes the tabular knows)."""
         out = []
         c: str | None = dotted(code)
         while c:
@@ -100,16 +101,16 @@ class Terminology:
 
     def notes(self, code: str, kind: str) -> tuple[Range, ...]:
         acc: list[Range] = []
-        for info in self._lineage(code):
+        for info in self.lineage(code):
             acc.extend(getattr(info, kind))
         return tuple(acc)
 
     def is_manifestation(self, code: str) -> bool:
-        return any(i.manifestation for i in self._lineage(code))
+        return any(i.manifestation for i in self.lineage(code))
 
     def seventh_info(self, code: str) -> CodeInfo | None:
         """The nearest entry that says a 7th character is required (self for a stem)."""
-        for info in self._lineage(code):
+        for info in self.lineage(code):
             if info.requires7 or info.seventh:
                 return info
         return None
