@@ -7,12 +7,25 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from chartclaim.coding.lexicon import GENERIC, Lexicon
 from chartclaim.coding.terminology import CodeInfo, Terminology, dotted, nodot
+from chartclaim.coding.text import stem
 
 _UNSPEC_WORDS = ("unspecified", "not specified", "nos")
+# Words the lexicon treats as generic (they match too much to find a term) that still tell siblings apart when
+# the note says them: 'upper' vs 'lower limb', 'acute' vs 'chronic'. They count for a child, never against one:
+# notes leave them out.
+QUALIFIERS = frozenset(stem(w) for w in ("upper", "lower", "acute", "chronic", "mild", "moderate", "severe",
+                                         "primary", "secondary", "multiple", "single"))
+
+
+_UNSPEC_SIDE = re.compile(r"\bunspecified (?=(?:ear|eye|side|kidney|ovary|breast|lung|upper limb|lower limb|arm|leg|"
+                          r"hand|foot|knee|hip|ankle|shoulder|elbow|wrist|thigh|lower leg|forearm|upper arm|"
+                          r"finger|toe|great toe|eyelid|orbit|fallopian tube)s?\b)")
+_SIDES = {"left": "left", "right": "right", stem("bilateral"): "bilateral"}
 
 
 class Assigner:
@@ -22,6 +35,15 @@ class Assigner:
         self._desc_tokens = lru_cache(maxsize=100_000)(self._tokens_of)
         self._canon: dict[str, str | None] = {}
         self._direct: dict[str, str | None] = {}
+        self._lateral: dict[str, dict[str, str]] = {}
+        self._index_default: dict[tuple[str, str], str] | None = None
+        self.main_term: dict[str, str] = {", ".join(p for p in i.path if p): i.path[0].lower()
+                                          for i in term.index if i.path and i.path[0]}
+        # 'Cellulitis, leg' is filed under 'Cellulitis, lower limb' (L03.11-): the words of the line a 'see'
+        # reference points to choose the child (lower, not upper limb) when the note only says 'leg'
+        self.see_words: dict[str, frozenset[str]] = {
+            ", ".join(p for p in i.path if p): frozenset(lexicon.norms(i.see.split(", ", 1)[-1].lower()))
+            for i in term.index if i.see}
 
     def _tokens_of(self, code: str) -> frozenset[str]:
         info = self.term.codes.get(code)
@@ -44,12 +66,14 @@ class Assigner:
             return True
         return self._is_unspecified(info) and "with unspecified" not in d
 
-    def complete(self, code: str, context: frozenset[str] = frozenset(), encounter: str = "A") -> str | None:
-        """The billable code below ``code`` that ``context`` (sentence tokens) supports best."""
+    def complete(self, code: str, context: frozenset[str] = frozenset(), encounter: str = "A",
+                 main: str | None = None) -> str | None:
+        """The billable code below ``code`` that ``context`` (sentence tokens) supports best; ``main`` is the
+        Alphabetic Index main term the code was found under, if any."""
         # most matched codes are already billable: that answer does not depend on the sentence, so remember it
         direct = self._direct.get(code, "")
         if direct != "":
-            return direct
+            return self.lateral(direct, context) if direct else direct
         c = dotted(code.rstrip("-").rstrip("."))
         info = self.term.codes.get(c)
         if info is None:
@@ -57,7 +81,7 @@ class Assigner:
             return None
         if info.billable and not info.requires7:
             self._direct[code] = c
-            return c
+            return self.lateral(c, context)
         while not info.billable or info.requires7:
             if info.requires7 and not self.term.children.get(c):
                 return self.add_seventh(c, encounter)
@@ -65,21 +89,73 @@ class Assigner:
             if not kids:
                 return self.add_seventh(c, encounter) if info.requires7 else None
             parent_toks = self._desc_tokens(c)
+            indexed = self.index_default(c, main) if main else None
+            if indexed and any(self._is_default(self.term.codes[k]) for k in kids):
+                indexed = None      # the Tabular's own unspecified child comes first
             best: tuple[float, str] | None = None
             for k in kids:
                 kinfo = self.term.codes[k]
                 own = self._desc_tokens(k) - parent_toks - GENERIC
                 side = self._desc_tokens(k) & {"left", "right", "bilater"}
-                hit = len(own & context) + 2 * len(side & context)
+                hit = len(own & context) + 2 * len(side & context) \
+                    + len((self._desc_tokens(k) - parent_toks) & QUALIFIERS & context)
                 miss = len(own - context) + 2 * len(side - context)
                 score = hit - 0.5 * miss + (0.75 if self._is_default(kinfo) else 0.0) \
-                    + (0.25 if nodot(k).endswith("9") else 0.0)
+                    + (0.25 if nodot(k).endswith("9") else 0.0) \
+                    + (1.0 if indexed and nodot(indexed).startswith(nodot(k)) else 0.0)
                 if best is None or score > best[0]:
                     best = (score, k)
             assert best is not None
             c = best[1]
             info = self.term.codes[c]
-        return c
+        return self.lateral(c, context)
+
+    def index_default(self, code: str, main: str) -> str | None:
+        """The billable code below ``code`` that the Alphabetic Index gives, under the same main term, for the
+        plainest wording: the subterm line with the fewest levels ('Influenza, A' -> J10-: under 'Influenza',
+        'novel' and 'due to identified influenza virus NEC' give J10.1, only longer lines J10.00 'with
+        unspecified type of pneumonia'). It is what the Index means when the note adds nothing, where the
+        Tabular marks no child as unspecified."""
+        if self._index_default is None:
+            best: dict[tuple[str, str], tuple[int, str]] = {}
+            for it in self.term.index:
+                target = self.term.codes.get(it.code)
+                if target is None or not target.billable or it.see or not it.path:
+                    continue
+                depth = len([p for p in it.path if p])
+                head = it.path[0].lower()
+                node = target.parent
+                while node:
+                    if depth < best.get((head, node), (99, ""))[0]:
+                        best[(head, node)] = (depth, target.code)
+                    node = self.term.codes[node].parent if node in self.term.codes else None
+            self._index_default = {k: v for k, (_d, v) in best.items()}
+        return self._index_default.get((main, code))
+
+    def lateral(self, code: str, context: frozenset[str]) -> str:
+        """A code for an unspecified side ('Otitis media, unspecified, unspecified ear') becomes its sibling for
+        the one side the sentence names ('left otitis media' -> '..., left ear'); two sides named say nothing."""
+        sides = self._lateral.get(code)
+        if sides is None:
+            sides = self._lateral[code] = self._side_siblings(code)
+        if not sides:
+            return code
+        named = [v for k, v in _SIDES.items() if k in context]
+        return sides.get(named[0], code) if len(named) == 1 else code
+
+    def _side_siblings(self, code: str) -> dict[str, str]:
+        info = self.term.codes.get(code)
+        if info is None or not info.parent or not _UNSPEC_SIDE.search(info.description.lower()):
+            return {}
+        by_desc = {self.term.codes[k].description.lower(): k for k in self.term.children.get(info.parent, ())}
+        desc = info.description.lower()
+        out = {}
+        for side in ("left", "right", "bilateral"):
+            for variant in (_UNSPEC_SIDE.sub(side + " ", desc), re.sub(r"unspecified \w+$", side, desc)):
+                if (k := by_desc.get(variant)) and k != code:
+                    out[side] = k
+                    break
+        return out
 
     def add_seventh(self, code: str, encounter: str = "A") -> str | None:
         info = self.term.codes.get(dotted(code))

@@ -19,14 +19,16 @@ context decisions and before scoring thresholds:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from chartclaim.coding.mentions import CERTAIN_PART
+from chartclaim.coding.resources import read_table
 from chartclaim.coding.result import Rejected
 from chartclaim.coding.terminology import nodot
 
 if TYPE_CHECKING:
-    from chartclaim.coding.pipeline import Analysis, Candidate, Coder
+    from chartclaim.coding.pipeline import Analysis, Candidate, Coder, Mention
 
 _UNSPEC = re.compile(r"\b(?:unspecified|not specified|nos)\b")
 _WITHOUT_COMPLICATION = re.compile(r"\bwithout complications?\b|\buncomplicated\b")
@@ -68,6 +70,22 @@ def billing_conventions(coder: Coder, an: Analysis, profile: str, out: dict[str,
     if profile == "us-outpatient" and _has_assessment(an):
         family_relevance(coder, out, rejected, text, an)
         unaddressed(coder, an, out, rejected)
+
+
+@lru_cache(maxsize=1)
+def _chronic_prefixes() -> tuple[str, ...]:
+    return tuple(nodot(p) for row in read_table("chronic_conditions.tsv") for p in row[0].split("|"))
+
+
+def listed_chronic(coder: Coder, code: str, mention: Mention) -> bool:
+    """A chronic condition that is historical only because a past-history section lists it ('PMH: depression,
+    hypertension') is ongoing: the list names conditions the patient has, not ones that have ended. A word that
+    puts it in the past ('history of', 'resolved', 's/p') keeps it historical."""
+    a = mention.assertion
+    if "resolved" in a.categories or any(t.startswith("historical") and not t.startswith("historical: section")
+                                         for t in a.triggers):
+        return False
+    return nodot(code).startswith(_chronic_prefixes())
 
 
 def history_beside_current(coder: Coder, out: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:

@@ -51,7 +51,8 @@ class Lexicon:
         for row in read_table("abbreviations.tsv"):
             self.abbrev[row[0].lower()] = tuple(self.norms(row[1].lower()))
         alt = "|".join(re.escape(a) for a in sorted(self.abbrev, key=len, reverse=True))
-        self.abbrev_re = re.compile(rf"(?<![a-z0-9])(?:{alt})(?![a-z0-9])")
+        # an acronym's plural ('UTIs', 'TIAs') is the acronym: the trailing 's' is taken only after capitals
+        self.abbrev_re = re.compile(rf"(?<![a-z0-9])(?:{alt})(s?)(?![a-z0-9])")
 
     def norm_word(self, w: str) -> str | None:
         """Stemmed, synonym-mapped form of one lower-case word; None for stopwords."""
@@ -75,7 +76,13 @@ class Lexicon:
         spans: list[tuple[int, int, tuple[str, ...]]] = []
         for m in self.abbrev_re.finditer(norm_text, start, end):
             a = m.group()
-            if a in _NEEDS_CAPS and not text[m.start():m.end()].isupper():
+            if m.group(1):
+                a = a[:-1]
+                if a in self.abbrev and (not text[m.start():m.end() - 1].isupper() or text[m.end() - 1] != "s"):
+                    continue
+                if a not in self.abbrev:     # an abbreviation that itself ends in 's' ('ms')
+                    a += "s"
+            if a in _NEEDS_CAPS and not text[m.start():m.start() + len(a)].isupper():
                 continue
             spans.append((m.start(), m.end(), self.abbrev[a]))
         si = 0

@@ -19,12 +19,14 @@ what stemming and set comparison throw away, each a general rule rather than a l
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from chartclaim.coding.dictionary import Entry, Match
-from chartclaim.coding.lexicon import Lexicon, Tok
+from chartclaim.coding.lexicon import GENERIC, Lexicon, Tok
+from chartclaim.coding.text import stem
 
 # One-word terms that need to be the head noun: 'a burn', 'burn of the hand', 'a cold', 'head cold'.
 HEAD_NOUNS = frozenset(["burn", "cold"])
@@ -46,6 +48,10 @@ WORD_ACRONYMS = frozenset(["arc", "aids", "all", "cap", "pad", "ms", "pe", "ra",
 VACCINE_WORDS = frozenset(["vaccine", "vaccines", "vaccination", "vaccinations", "vaccinated", "immunization",
                            "immunizations", "immunisation", "shot", "shots", "booster", "boosters", "series"])
 
+# words that may follow a comma as a postposed modifier of the same term ('fracture of distal radius, right')
+_POSTPOSED_MODIFIERS = GENERIC | frozenset(stem(w) for w in ("recurrent", "intractable", "displaced",
+                                                                 "nondisplaced", "closed", "open", "controlled",
+                                                                 "uncontrolled", "persistent", "episodic"))
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
 # a name that itself ends in s, written with a bare apostrophe ("Wells' disease", "Graves' disease")
 _EPONYM = re.compile(r"\b([A-Z][a-z]*s)'(?=\s|$|,)")
@@ -118,6 +124,8 @@ class MentionRules:
                 continue     # a semicolon separates clauses: 'insulin glargine; hypoglycemia' is two things
             if self._room_air(m, toks, text):
                 continue
+            if len(m.idx) > 1 and "," in norm[m.start:m.end] and _crosses_list_item(m, toks, norm):
+                continue
             # 'reflux disease without esophagitis' is not a mention of 'reflux esophagitis'
             inside = [t.phrase for t in negs if m.start < t.start and t.end < m.end] if negs else []
             entries = [e for e in m.entries if (e.source == "lexicon" or self._entry_ok(e, m, toks, text, norm))
@@ -178,6 +186,21 @@ class MentionRules:
                 if got is not None and got != want:
                     return False
         return True
+
+
+def _crosses_list_item(m: Match, toks: list[Tok], norm: str) -> bool:
+    """'recurrent UTIs, depression' is two list items, not 'Depression, recurrent': a term does not take a word
+    from before another item's words and a comma, unless what follows the comma is a postposed modifier."""
+    idx = sorted(set(m.idx))
+    for a, b in itertools.pairwise(idx):
+        if b - a < 2:
+            continue
+        comma = norm.find(",", toks[a].end, toks[b].start)
+        if comma < 0:
+            continue
+        if any(toks[p].start < comma for p in range(a + 1, b)) and toks[b].norm not in _POSTPOSED_MODIFIERS:
+            return True
+    return False
 
 
 def _acronym_check(acronym: str) -> Callable[[str], bool]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chartclaim.coding.assign import Assigner, encounter_of
-from chartclaim.coding.billing_rules import billing_conventions
+from chartclaim.coding.billing_rules import billing_conventions, listed_chronic
 from chartclaim.coding.context import Assertion, ContextRules, default_rules
 from chartclaim.coding.dictionary import Entry, Match, TermDictionary, build_dictionary, ngram_spans
 from chartclaim.coding.lexicon import Lexicon, Tok, default_lexicon
@@ -27,7 +27,7 @@ CLASSIFIER_MIN = 0.1     # a document-classifier code below this is not even a c
 # sections that carry the diagnostic statement an office claim is coded from
 ANCHOR_SECTIONS = frozenset({"assessment", "plan"})
 # status, history and family Z codes: documented outside the assessment by nature
-STATUS_Z = ("Z79", "Z68", "Z80", "Z81", "Z82", "Z83", "Z84", "Z85", "Z86", "Z87", "Z88", "Z92",
+STATUS_Z = ("Z79", "Z68", "Z80", "Z81", "Z82", "Z83", "Z84", "Z85", "Z86", "Z87", "Z88", "Z92", "Z93", "Z94",
             "Z95", "Z96", "Z97", "Z98", "Z99")
 # codes that already say "personal history of ...": a historical context does not change them
 HISTORY_CODES = ("Z85", "Z86", "Z87", "Z92", "I25.2", "Z95", "Z96", "Z98", "Z99")
@@ -286,7 +286,13 @@ class Coder:
             ambiguity = len({e.code for e in entries}) if len(entries) > 1 else len(entries)
         seen: set[str] = set()
         for e in entries:
-            code = e.code if learned else self.assigner.complete(e.code, ctx, enc)
+            if learned:
+                code: str | None = e.code
+            else:
+                hint = main = None
+                if e.source == "index":
+                    hint, main = self.assigner.see_words.get(e.text), self.assigner.main_term.get(e.text)
+                code = self.assigner.complete(e.code, ctx | hint if hint else ctx, enc, main)
             if code is None or code in seen:
                 continue
             seen.add(code)
@@ -419,8 +425,13 @@ class Coder:
                 rejected.append(Rejected(c.code, "uncertain diagnosis: outpatient codes the documented symptoms instead",
                                          ev.get(), c.score))
                 continue
-            current = [m for m in own if not m.assertion.categories & {"historical", "resolved"}]
+            current = [m for m in own if not m.assertion.categories & {"historical", "resolved"}
+                       or (profile == "us-inpatient" and listed_chronic(self, c.code, m))]
             if not current and profile != "abstraction" and not nodot(c.code).startswith(HISTORY_CODES):
+                if all(listed_chronic(self, c.code, m) for m in own):
+                    rejected.append(Rejected(c.code, "chronic condition in the past-history list: ongoing, not "
+                                             "history; not addressed at this visit", ev.get(), c.score))
+                    continue
                 z = _lookup_prefix(c.code, self.history_z)
                 if z and z != "-" and z in self.term.codes:
                     rejected.append(Rejected(c.code, f"history only -> {z}", ev.get(), c.score))

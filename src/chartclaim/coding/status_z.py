@@ -60,6 +60,16 @@ _POLYP_HISTORY = {"Z86.0100": ("Z86.0101", re.compile(r"\b(?:adenoma\w*|adenomat
                                                         r"tubulovillous|sessile)\b"))}
 
 
+# a status the line only proposes, plans, negates or attributes to a relative is not the patient's
+_NOT_STATUS = re.compile(r"\b(?:no|not|denies|denied|without|never|candidate|consider|considering|discuss|discussed|"
+                         r"planned|plan|plans|scheduled|will|would|referr\w*|refer|evaluat\w*|eval|needs?|"
+                         r"recommend\w*|possible|possibly|if|pending|awaiting|wants|advised|trying|ready|counsel\w*|"
+                         r"encourag\w*|mother|father|brother|sister|son|daughter|family|grandmother|grandfather)\b")
+_CORONARY_STENT = re.compile(r"\bstent(?:s|ed|ing)?\b")
+_CORONARY = re.compile(r"\b(?:coronary|cad|pci|ptca|lad|rca|lcx|circumflex|om\d?|diagonal|d\d|mi|stemi|nstemi|"
+                       r"cardiac|heart|drug[- ]eluting|des|bms|bare[- ]metal|cath|catheterization)\b")
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     code: str
@@ -108,6 +118,13 @@ def find_status(an: Analysis, sections: list[tuple[str, int, int]]) -> list[Hit]
                     if kind == "allergy":
                         for m in rx.finditer(line):
                             hits.append(Hit(code, ls + m.start(), ls + m.end(), name, "allergy status"))
+            # device, graft, transplant, stoma, quit habit: anywhere the patient's own record states it
+            if name != "family_history" and not _NOT_STATUS.search(line):
+                for kind, rx, code in table:
+                    if kind == "status" and (m := rx.search(line)) and not line[:m.start()].endswith("to "):
+                        hits.append(Hit(code, ls + m.start(), ls + m.end(), name, "status"))
+                if (m := _CORONARY_STENT.search(line)) and _CORONARY.search(line):
+                    hits.append(Hit("Z95.5", ls + m.start(), ls + m.end(), name, "status"))
             if name in _VISIT_SECTIONS:
                 for rx, adult in ((_ADULT_VISIT, True), (_CHILD_VISIT, False)):
                     m = rx.search(line)
@@ -173,7 +190,15 @@ def add_status_codes(coder: Coder, an: Analysis, out: dict[str, Candidate], reje
             continue
         if h.code.startswith(("Z88", "Z91.04")):
             allergy_spans.append((h.start, h.end))
-        add(h.code, h.start, h.end, h.section, h.why)
+        code = h.code
+        if code == "Z87.891" and any(k.startswith(("F17", "Z72.0")) for k in out):
+            continue        # 'quit' beside a current tobacco use: the use is what is coded
+        if code.endswith("-"):      # the side the line names (Z96.65- -> Z96.652 'left')
+            ls = norm.rfind("\n", 0, h.start) + 1
+            le = norm.find("\n", h.end)
+            side = frozenset(coder.lexicon.norms(norm[ls:le if le >= 0 else len(norm)]))
+            code = coder.assigner.complete(code, side) or ""
+        add(code, h.start, h.end, h.section, h.why)
     # Z00.00 and Z00.01 (or Z00.129 and Z00.121) from two sentences: 'with abnormal findings' wins
     for plain, abnormal in (("Z00.00", "Z00.01"), ("Z00.129", "Z00.121")):
         if plain in out and abnormal in out:

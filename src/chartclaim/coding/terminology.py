@@ -12,7 +12,7 @@ from typing import Any
 
 Range = tuple[str, str]          # undotted (first, last) prefixes, as codesets.model.CodeRange
 
-COMPILED_VERSION = "1"
+COMPILED_VERSION = "3"
 
 
 def nodot(code: str) -> str:
@@ -52,6 +52,7 @@ class IndexTerm:
     source: str
     path: tuple[str, ...]
     code: str
+    see: str | None = None      # the line a 'see' reference pointed to ('Cellulitis, lower limb')
 
 
 @dataclass(slots=True)
@@ -164,9 +165,29 @@ def compile_terminology(entries: Iterable[Any], index: Iterable[Any], version: s
         codes[code] = info
         if info.parent:
             children.setdefault(info.parent, []).append(code)
-    idx = [IndexTerm(getattr(i, "source", "index"), tuple(i.path), i.code) for i in index
-           if getattr(i, "code", None) and getattr(i, "source", "index") in ("index", "neoplasm")]
-    return Terminology(version, codes, children, idx)
+    items = [i for i in index if getattr(i, "source", "index") in ("index", "neoplasm")]
+    idx = [IndexTerm(getattr(i, "source", "index"), tuple(i.path), i.code) for i in items if getattr(i, "code", None)]
+    return Terminology(version, codes, children, idx + _see_references(items))
+
+
+def _see_references(items: list[Any]) -> list[IndexTerm]:
+    """Index lines that only say 'see X' ('Cellulitis, leg - see Cellulitis, lower limb') take the code of the
+    line they point to, so the words the note uses (leg) reach the code the Index files them under (L03.11-);
+    the target's words then choose the child (lower limb, not upper). A reference to a line with no code of its
+    own (a heading, 'see Condition, by site') gives nothing."""
+    by_path: dict[str, str] = {}
+    for i in items:
+        if getattr(i, "code", None):
+            by_path.setdefault(", ".join(i.path).lower(), i.code)
+    out = []
+    for i in items:
+        see = getattr(i, "see", None)
+        if getattr(i, "code", None) or not see:
+            continue
+        code = by_path.get(see.strip().lower())
+        if code:
+            out.append(IndexTerm(getattr(i, "source", "index"), tuple(i.path), code, see.strip()))
+    return out
 
 
 def load_terminology(cache_dir: Path | None = None) -> Terminology:
