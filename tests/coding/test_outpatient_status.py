@@ -115,3 +115,16 @@ def test_fever_is_integral_to_otitis_media(coder: Coder) -> None:
     res = coder.code("A/P: Left otitis media with fever. Amoxicillin.\n")
     assert "R50.9" not in codes_of(res)
     assert rejected_of(res)["R50.9"].startswith("symptom integral to confirmed diagnosis H66")
+
+
+@pytest.mark.parametrize(("note", "want"), [
+    ("Rapid influenza A/B antigen: positive for influenza A.\nA/P: Influenza A - oseltamivir.\n", "J10.1"),
+    ("A/P: Influenza, rapid test positive for flu B. Tamiflu.\n", "J10.1"),
+    ("Rapid influenza A/B antigen: negative for influenza A and B.\nA/P: Influenza-like illness, influenza.\n",
+     "J11.1"),
+    ("A/P: Influenza. Supportive care.\n", "J11.1"),
+])
+def test_identified_influenza_is_j10(coder: Coder, note: str, want: str) -> None:
+    codes = codes_of(coder.code(note))
+    assert want in codes
+    assert ("J11.1" if want == "J10.1" else "J10.1") not in codes

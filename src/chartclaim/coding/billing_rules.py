@@ -65,11 +65,41 @@ def billing_conventions(coder: Coder, an: Analysis, profile: str, out: dict[str,
     from chartclaim.coding.status_z import add_status_codes
 
     add_status_codes(coder, an, out, rejected)
+    identified_influenza(coder, an, out, rejected)
     history_beside_current(coder, out, rejected, text)
     drop_less_specific(coder, out, rejected, text)
     if profile == "us-outpatient" and _has_assessment(an):
         family_relevance(coder, out, rejected, text, an)
         unaddressed(coder, an, out, rejected)
+
+
+# 'Influenza A', 'positive for flu B', 'influenza type B' (a capital type letter; 'influenza A/B antigen' names
+# the test, not a result)
+_FLU_TYPED = re.compile(r"\b(?:[Ii]nfluenza|INFLUENZA|[Ff]lu|FLU)[ \t]*(?:[Tt]ype[ \t]*)?[AB]\b(?!/)")
+_NEGATIVE_BEFORE = re.compile(r"\b(?:negative|neg|no|not|denies|without|r/o|rule out)\b[^.;\n]*$", re.I)
+
+
+def identified_influenza(coder: Coder, an: Analysis, out: dict[str, Candidate], rejected: list[Rejected]) -> None:
+    """Influenza whose virus type the note identifies (a positive type A or B) is J10, 'due to other identified
+    influenza virus', not J11 'unidentified'; the manifestation digits stay (J11.1 -> J10.1)."""
+    flu = [k for k in out if k.startswith("J11")]
+    if not flu:
+        return
+    text = an.text
+    typed = next((m for m in _FLU_TYPED.finditer(text)
+                  if not _NEGATIVE_BEFORE.search(text, max(0, text.rfind("\n", 0, m.start()) + 1), m.start())), None)
+    if typed is None:
+        return
+    for code in flu:
+        target = "J10" + code[3:]
+        if target not in coder.term.codes or target in out:
+            continue
+        c = out.pop(code)
+        rejected.append(Rejected(code, f"influenza virus identified ('{typed.group()}') -> {target}",
+                                 coder._evidence(c.mentions, text), c.score))
+        c.code = target
+        c.rules.append(f"influenza virus identified ('{typed.group()}'): {code} -> {target}")
+        out[target] = c
 
 
 @lru_cache(maxsize=1)
