@@ -128,3 +128,28 @@ def test_identified_influenza_is_j10(coder: Coder, note: str, want: str) -> None
     codes = codes_of(coder.code(note))
     assert want in codes
     assert ("J11.1" if want == "J10.1" else "J10.1") not in codes
+
+
+def test_problem_list_is_current_not_history(coder: Coder) -> None:
+    note = ("Active problems:\n# CAD s/p DES to LAD 2024 - no angina. Aspirin.\n# HTN - continue lisinopril.\n"
+            "Plan: continue current regimen.\n")
+    codes = codes_of(coder.code(note))
+    assert {"I25.10", "I10", "Z95.5"} <= set(codes)          # DES: a drug-eluting (coronary) stent
+
+
+def test_allergy_list_reaction_is_not_a_diagnosis(coder: Coder) -> None:
+    res = coder.code("Allergies: iodinated contrast (hives), penicillin (rash).\nA/P: Acute sinusitis - doxycycline.\n")
+    codes = codes_of(res)
+    assert "L50.9" not in codes and "Z88.0" in codes
+
+
+def test_goals_and_return_precautions_are_not_findings(coder: Coder) -> None:
+    res = coder.code("A/P: Obesity - diet; goal 7% weight loss. Return immediately for eye pain or chest pain.\n")
+    codes = codes_of(res)
+    assert "R63.4" not in codes and "H57.10" not in codes and "R07.9" not in codes
+
+
+def test_side_written_as_a_capital_letter(coder: Coder) -> None:
+    assert "Z96.651" in codes_of(coder.code("PSH: s/p R TKA 2019.\nA/P: Hypertension - lisinopril.\n"))
+    # a plan word after the device: not the patient's status
+    assert "Z95.1" not in codes_of(coder.code("HPI: CABG planned next month.\nA/P: Hypertension - lisinopril.\n"))

@@ -11,7 +11,9 @@ from functools import lru_cache
 from chartclaim.coding.resources import read_table
 
 CATEGORIES = ("negated", "possible", "historical", "family", "hypothetical", "resolved")
-SECTION_CONTEXT = {"family_history": "family", "pmh": "historical", "psh": "historical"}
+# an allergy list names past reactions ('contrast (hives)'), not today's conditions; its drug classes give the
+# allergy status codes (status_z)
+SECTION_CONTEXT = {"family_history": "family", "pmh": "historical", "psh": "historical", "allergies": "historical"}
 FORWARD_WORDS = 12     # list-style negation ("denies fever, chills, night sweats or weight loss") runs long
 BACKWARD_WORDS = 6
 

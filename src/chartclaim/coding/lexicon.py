@@ -19,7 +19,7 @@ GENERIC = frozenset(stem(w) for w in ["disease", "disorder", "syndrome", "condit
 OPTIONAL = frozenset(stem(w) for w in ["end", "part", "site", "region", "unspecified", "nos", "nec", "specified", "other"])
 
 # Index main terms that are everyday words: alone they say nothing codable ('Old' -> I25.2 is 'old MI').
-WEAK_SINGLE = frozenset(stem(w) for w in ["old", "examination", "test", "tests", "testing", "stress", "reflex", "transplant", "transplantation", "observation", "admission", "contact", "exposure", "care", "counseling", "screening", "history", "surgery", "operation", "procedure", "treatment", "therapy", "replacement", "removal", "change", "problem", "difficulty", "reaction", "response", "result", "results", "evaluation", "finding", "level", "low", "high", "use", "donor", "absence", "presence", "positive", "negative", "normal", "abnormal", "shot", "state", "status", "elevated", "decreased", "increased", "complication", "effect"])
+WEAK_SINGLE = frozenset(stem(w) for w in ["old", "examination", "test", "tests", "testing", "stress", "reflex", "transplant", "transplantation", "observation", "admission", "contact", "exposure", "care", "counseling", "screening", "history", "surgery", "operation", "procedure", "treatment", "therapy", "replacement", "removal", "change", "problem", "difficulty", "reaction", "response", "result", "results", "evaluation", "finding", "level", "low", "high", "use", "donor", "absence", "presence", "positive", "negative", "normal", "abnormal", "shot", "state", "status", "elevated", "decreased", "increased", "complication", "effect", "advice", "decline", "plus", "minus", "pin", "vain", "scratch", "swollen", "pitted", "clad"])
 
 
 @dataclass(frozen=True, slots=True)

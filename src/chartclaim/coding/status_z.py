@@ -65,9 +65,13 @@ _NOT_STATUS = re.compile(r"\b(?:no|not|denies|denied|without|never|candidate|con
                          r"planned|plan|plans|scheduled|will|would|referr\w*|refer|evaluat\w*|eval|needs?|"
                          r"recommend\w*|possible|possibly|if|pending|awaiting|wants|advised|trying|ready|counsel\w*|"
                          r"encourag\w*|mother|father|brother|sister|son|daughter|family|grandmother|grandfather)\b")
-_CORONARY_STENT = re.compile(r"\bstent(?:s|ed|ing)?\b")
+_PLANNED_AFTER = re.compile(r"\W*(?:[a-z0-9/]+\W+){0,3}?(?:planned|scheduled|pending|recommended|needed|"
+                            r"considered|discussed|referral)\b")
+_CORONARY_STENT = re.compile(r"\b(?:stent(?:s|ed|ing)?|des|bms)\b")     # DES/BMS: drug-eluting/bare-metal stent
 _CORONARY = re.compile(r"\b(?:coronary|cad|pci|ptca|lad|rca|lcx|circumflex|om\d?|diagonal|d\d|mi|stemi|nstemi|"
-                       r"cardiac|heart|drug[- ]eluting|des|bms|bare[- ]metal|cath|catheterization)\b")
+                       r"cardiac|heart|cath|catheterization)\b")
+# a side written as a bare capital ('s/p R TKA', 'L hip') or 'rt'/'lt'
+_SIDE_LETTER = {"right": re.compile(r"\b(?:R|[Rr]t)\b"), "left": re.compile(r"\b(?:L|[Ll]t)\b")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,13 @@ def _lines(norm: str, start: int, end: int) -> Iterator[tuple[int, int]]:
                 yield s + c.start(), s + c.end()
 
 
+def _is_status(line: str, m: re.Match[str]) -> bool:
+    """The patient has it: nothing before it in the clause negates, proposes or gives it to a relative, it is
+    not an infinitive ('advised to quit smoking') and no plan word follows it ('CABG planned')."""
+    before = line[:m.start()]
+    return not (_NOT_STATUS.search(before) or before.endswith("to ") or _PLANNED_AFTER.match(line, m.end()))
+
+
 def find_status(an: Analysis, sections: list[tuple[str, int, int]]) -> list[Hit]:
     norm = an.norm
     hits: list[Hit] = []
@@ -119,11 +130,11 @@ def find_status(an: Analysis, sections: list[tuple[str, int, int]]) -> list[Hit]
                         for m in rx.finditer(line):
                             hits.append(Hit(code, ls + m.start(), ls + m.end(), name, "allergy status"))
             # device, graft, transplant, stoma, quit habit: anywhere the patient's own record states it
-            if name != "family_history" and not _NOT_STATUS.search(line):
+            if name != "family_history":
                 for kind, rx, code in table:
-                    if kind == "status" and (m := rx.search(line)) and not line[:m.start()].endswith("to "):
+                    if kind == "status" and (m := rx.search(line)) and _is_status(line, m):
                         hits.append(Hit(code, ls + m.start(), ls + m.end(), name, "status"))
-                if (m := _CORONARY_STENT.search(line)) and _CORONARY.search(line):
+                if (m := _CORONARY_STENT.search(line)) and _CORONARY.search(line) and _is_status(line, m):
                     hits.append(Hit("Z95.5", ls + m.start(), ls + m.end(), name, "status"))
             if name in _VISIT_SECTIONS:
                 for rx, adult in ((_ADULT_VISIT, True), (_CHILD_VISIT, False)):
@@ -196,7 +207,9 @@ def add_status_codes(coder: Coder, an: Analysis, out: dict[str, Candidate], reje
         if code.endswith("-"):      # the side the line names (Z96.65- -> Z96.652 'left')
             ls = norm.rfind("\n", 0, h.start) + 1
             le = norm.find("\n", h.end)
-            side = frozenset(coder.lexicon.norms(norm[ls:le if le >= 0 else len(norm)]))
+            le = le if le >= 0 else len(norm)
+            side = frozenset(coder.lexicon.norms(norm[ls:le])) | {
+                w for w, rx in _SIDE_LETTER.items() if rx.search(text, ls, le)}
             code = coder.assigner.complete(code, side) or ""
         add(code, h.start, h.end, h.section, h.why)
     # Z00.00 and Z00.01 (or Z00.129 and Z00.121) from two sentences: 'with abnormal findings' wins
