@@ -120,8 +120,12 @@ class TermDictionary:
         found: dict[tuple[tuple[str, ...], tuple[int, ...]], Match] = {}
         terms = self.terms
         heads_of = self.heads
+        pairs = self.pairs
+        terms_at = self.terms_at
         for norm, where in pos.items():
-            for key in self.terms_at(norm, present):
+            if norm not in pairs:
+                continue          # no term is filed under this token (a third of a note's tokens)
+            for key in terms_at(norm, present):
                 heads = heads_of.get(key)
                 if len(key) == 1:
                     # a one-token term: the token itself is the match (no span, order or group checks)

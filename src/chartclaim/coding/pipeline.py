@@ -125,6 +125,7 @@ class Coder:
         self._reading_order: dict[tuple[str, ...], tuple[list[Entry], int]] = {}
         self._learned_readings: dict[tuple[str, ...], list[tuple[str, Entry, str, int]]] = {}
         self._pair_cache: dict[tuple[str, str, str], bool] = {}
+        self._unspec_cache: dict[str, bool] = {}
 
     def _lexicon_terms(self) -> Iterable[tuple[str, Entry]]:
         for row in read_table("terms.tsv"):
@@ -135,7 +136,7 @@ class Coder:
         """A coder sharing this one's compiled terminology, with another model (used by training)."""
         other = object.__new__(Coder)
         for k in ("term", "lexicon", "context", "assigner", "base", "combos", "history_z", "family_z", "integral",
-                  "_notes_cache", "_reading_order", "mention_rules"):
+                  "_notes_cache", "_reading_order", "mention_rules", "_unspec_cache"):
             setattr(other, k, getattr(self, k))
         other.model = model  # type: ignore[assignment]
         other.learned = model.dictionary(self.lexicon) if model is not None else None  # type: ignore[attr-defined]
@@ -150,6 +151,8 @@ class Coder:
         rejected: list[Rejected] = []
         n_sent = 0
         use_clf = bool(self.model is not None and self.model.classifiers)
+        # only phrases some classifier weighs can move a classifier or be its evidence
+        clf_vocab = self.model.classifier_vocabulary() if use_clf else {}  # type: ignore[union-attr]
         keys: dict[tuple[str, ...], tuple[int, int, int, str, list]] = {}
         for sec in find_sections(norm):
             for sent in split_sentences(text, sec.start, sec.end, sec.name):
@@ -174,7 +177,7 @@ class Coder:
                     self._learned_mentions(grams, norm, triggers, sec.name, n_sent, cands)
                     if use_clf:
                         for k, s, e, _idx in grams:
-                            if len(k) <= 2 and k not in keys:
+                            if k in clf_vocab and k not in keys and len(k) <= 2:
                                 keys[k] = (s, e, n_sent, sec.name, triggers)
                 n_sent += 1
         self._combine(cands, rejected, text)
@@ -309,11 +312,14 @@ class Coder:
         return bool(info and info.description.lower().startswith("other"))
 
     def _combine(self, cands: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:
+        # only documented codes under some prefix of the table can combine: look at those alone (most of a
+        # note's candidates are learned phrases, and is_documented reads every mention)
+        firsts = tuple(sorted({p[0] for a, _b, _t, _k in self.combos for p in a}))
+        prefixes = tuple(sorted({p for a, b, _t, _k in self.combos for p in (*a, *b)}))
         for _ in range(2):
-            live = [(nodot(c.code), c) for c in cands.values() if c.is_documented()]
-            firsts = tuple({p[0] for a, b, _t, _k in self.combos for p in a})
-            if not any(k.startswith(firsts) for k, _ in live):
+            if not any(c.code.startswith(firsts) and c.is_documented() for c in cands.values()):
                 return
+            live = [(k, c) for c in cands.values() if (k := nodot(c.code)).startswith(prefixes) and c.is_documented()]
             for a_pref, b_pref, target, keep_b in self.combos:
                 a = next((c for k, c in live if k.startswith(a_pref) and c.code in cands), None)
                 if a is None:
@@ -333,7 +339,8 @@ class Coder:
                                              self._evidence(gone.mentions, text)))
                 if keep_b:
                     b.rules.append(f"use additional code with {target}")
-                live = [(nodot(c.code), c) for c in cands.values() if c.is_documented()]
+                live = [(k, c) for c in cands.values()
+                        if (k := nodot(c.code)).startswith(prefixes) and c.is_documented()]
 
     # ---------------------------------------------------------------- scoring and profiles
     def _heuristic(self, c: Candidate) -> float:
@@ -482,16 +489,21 @@ class Coder:
 
     def _drop_unspecified_siblings(self, out: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:
         """'knee pain' next to 'left knee pain': the unspecified sibling adds nothing."""
-        for code in list(out):
-            info = self.term.codes.get(code)
-            if info is None or "unspecified" not in info.description.lower() or not info.parent:
+        parents = self._parents_of(out)
+        siblings: dict[str, list[str]] = {}
+        for code, parent in zip(out, parents, strict=True):
+            if parent:
+                siblings.setdefault(parent, []).append(code)
+        for code, parent in zip(list(out), parents, strict=True):
+            if not parent or len(siblings[parent]) < 2 or not self._unspecified_with_parent(code):
                 continue
             keys = {m.key for m in out[code].mentions if m.entry.source != "learned"}
             if not keys:
                 continue
-            for other, oc in out.items():
-                oinfo = self.term.codes.get(other)
-                if other == code or oinfo is None or oinfo.parent != info.parent:
+            # the codes of the same parent still listed, in listing order (as a scan of the whole list meets them)
+            for other in siblings[parent]:
+                oc = out.get(other)
+                if other == code or oc is None:
                     continue
                 okeys = [m.key for m in oc.mentions if m.entry.source != "learned"]
                 if all(any(set(k) < set(ok) for ok in okeys) for k in keys):
@@ -499,6 +511,20 @@ class Coder:
                                              self._evidence(out[code].mentions, text), out[code].score))
                     del out[code]
                     break
+
+    def _parents_of(self, out: dict[str, Candidate]) -> list[str]:
+        """The parent of each listed code ('' for a code without one or not in the code set)."""
+        codes = self.term.codes
+        return [info.parent or "" if (info := codes.get(code)) is not None else "" for code in out]
+
+    def _unspecified_with_parent(self, code: str) -> bool:
+        got = self._unspec_cache.get(code)
+        if got is None:
+            info = self.term.codes.get(code)
+            got = info is not None and "unspecified" in info.description.lower() and bool(info.parent)
+            if len(self._unspec_cache) < 100_000:
+                self._unspec_cache[code] = got
+        return got
 
     @staticmethod
     def _merge(out: dict[str, Candidate], code: str, src: Candidate, mentions: list[Mention], rule: str) -> None:
@@ -597,15 +623,15 @@ class Coder:
     def _strongest(self, c: Candidate, limit: int = 5) -> list[Mention]:
         """The mentions that defend a code best: terminology matches first, then learned phrases by how
         reliably the practice coded them; weak learned phrases are shown only when nothing better exists."""
-        stats = self.model.stats if self.model is not None else None
+        model = self.model
 
         def strength(m: Mention) -> float:
             if m.entry.source != "learned":
                 return 10.0 + _SOURCE_RANK.get(m.entry.source, 0) + len(m.key)
-            if stats is None:
+            if model is None:
                 return 0.0
-            pos, occ = stats.learned.get(m.key, {}).get(c.code, (0, 0))
-            return pos / (occ + 1.0) + stats.overlap.get((m.key, c.code), 0.0)
+            precision, alignment, _lpos, _locc = model.learned_stat(m.key, c.code)
+            return precision + alignment
 
         # a code can gather hundreds of learned mentions: weigh each (source, term) once
         memo: dict[tuple[str, tuple[str, ...]], float] = {}
