@@ -137,3 +137,51 @@ def test_base_matches_unchanged_on_a_note(coder: Coder) -> None:
     keys = {k for k, _ in found}
     assert any({"pain", "knee"} <= set(k) for k in keys)
     assert not any("hypertens" in k and "pulmonari" in k for k in keys)   # 'HTN and COPD' is not pulmonary hypertension
+
+
+def _fold_each_character(text: str) -> str:
+    """Normalisation written the obvious way: one character at a time."""
+    import unicodedata
+
+    from chartclaim.coding.text import _ONE_TO_ONE
+    out = []
+    for ch in text.translate(_ONE_TO_ONE):
+        low = ch.lower()
+        if len(low) != 1:
+            low = ch
+        if not low.isascii():
+            low = unicodedata.normalize("NFD", low)[0]
+            if not low.isascii():
+                low = " "
+        out.append(low)
+    return "".join(out)
+
+
+def test_normalise_equals_folding_each_character() -> None:
+    rng = random.Random(3)
+    samples = ["Dose 5 µg, café-au-lait macules, Straße, İstanbul, ﬁbrosis, 38 °C — “quoted”\u00a0text",
+               "".join(chr(c) for c in range(0x20, 0x2200) if not 0xD800 <= c < 0xE000)]
+    for _ in range(300):
+        samples.append("".join(chr(rng.choice([rng.randint(32, 126), rng.randint(0xA0, 0x24FF)]))
+                               for _ in range(rng.randint(0, 30))))
+    for text in samples:
+        got = normalise(text)
+        assert got == _fold_each_character(text)
+        assert len(got) == len(text) and got.isascii()
+
+
+def test_code_prefixes_count_every_prefix_of_every_candidate() -> None:
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from chartclaim.coding.learn import code_prefixes
+    codes = ["E11.22", "E11.9", "N18.32", "I10", "S52.501A", "E11.22"]
+    an = SimpleNamespace(candidates={c: None for c in codes})
+    want: Counter[str] = Counter()
+    for code in an.candidates:
+        c = code.replace(".", "")
+        for i in range(3, len(c) + 1):
+            want[c[:i]] += 1
+        want["=" + c] += 1
+    got = code_prefixes(an)  # type: ignore[arg-type]
+    assert got == want and got["E11"] == 2 and got["=E1122"] == 1 and "=E11" not in got

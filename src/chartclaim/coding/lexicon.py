@@ -96,18 +96,22 @@ class Lexicon:
                     s, e = m.span()
                     append(_new_tok(Tok, (s, e, w, -1)))
             return out
+        n_spans = len(spans)
         for m in self._word.finditer(norm_text, start, end):
-            s, e = m.start(), m.end()
-            while si < len(spans) and spans[si][1] <= s:
+            s, e = m.span()
+            while si < n_spans and spans[si][1] <= s:
                 si += 1
-            if si < len(spans) and spans[si][0] <= s < spans[si][1]:
+            if si < n_spans and spans[si][0] <= s < spans[si][1]:
                 if s == spans[si][0] or not out or out[-1].start != spans[si][0]:
                     for n in spans[si][2]:
-                        out.append(Tok(spans[si][0], spans[si][1], n, si))
+                        out.append(_new_tok(Tok, (spans[si][0], spans[si][1], n, si)))
                 continue
-            w = self.norm_word(m.group())
+            g = m.group()
+            w = cache.get(g, "")
+            if w == "":
+                w = self.norm_word(g)
             if w is not None:
-                out.append(Tok(s, e, w))
+                out.append(_new_tok(Tok, (s, e, w, -1)))
         return out
 
 

@@ -222,6 +222,7 @@ class Coder:
         assert_mention = self.context.assert_mention
         # without a trigger in the sentence every mention gets the section's assertion: decide it once
         fixed = None if triggers else assert_mention(norm, triggers, 0, 0, section)
+        cands_get = cands.get
         for key, s, e, idx in found:
             if idx in inner:
                 continue
@@ -231,9 +232,9 @@ class Coder:
             assertion = fixed if fixed is not None else assert_mention(norm, triggers, s, e, section)
             for code, entry, rule, ambiguity in got:
                 men = Mention(code, entry, key, s, e, sent_no, section, assertion, rule, ambiguity)
-                c = cands.get(code)
+                c = cands_get(code)
                 if c is None:
-                    cands[code] = c = Candidate(code, [men])
+                    cands[code] = Candidate(code, [men])
                 else:
                     c.mentions.append(men)
 
@@ -396,7 +397,9 @@ class Coder:
         for c in an.candidates.values():
             if not any(m.assertion.categories for m in c.mentions):
                 # nothing negated, uncertain, historical or a family member's: every profile keeps it as is
-                self._merge(out, c.code, c, c.mentions, "; ".join(dict.fromkeys([*c.rules, c.mentions[0].rule])))
+                # (most candidates are learned phrases with no rule of their own: the mention's rule is the rule)
+                rule = "; ".join(dict.fromkeys([*c.rules, c.mentions[0].rule])) if c.rules else c.mentions[0].rule
+                self._merge(out, c.code, c, c.mentions, rule)
                 continue
             ev = _LazyEvidence(self, c.mentions, text)
             live = [m for m in c.mentions if not m.assertion.categories & {"negated", "hypothetical"}]
@@ -633,14 +636,16 @@ class Coder:
             precision, alignment, _lpos, _locc = model.learned_stat(m.key, c.code)
             return precision + alignment
 
-        # a code can gather hundreds of learned mentions: weigh each (source, term) once
-        memo: dict[tuple[str, tuple[str, ...]], float] = {}
+        # a code can gather hundreds of learned mentions: weigh each learned phrase once
+        memo: dict[tuple[str, ...], float] = {}
         weights = []
         for m in c.mentions:
-            k = (m.entry.source, m.key)
-            w = memo.get(k)
+            if m.entry.source != "learned":
+                weights.append(strength(m))
+                continue
+            w = memo.get(m.key)
             if w is None:
-                w = memo[k] = strength(m)
+                w = memo[m.key] = strength(m)
             weights.append(w)
         order = sorted(range(len(weights)), key=weights.__getitem__, reverse=True)
         strong = [c.mentions[i] for i in order if weights[i] >= 0.5]
