@@ -9,6 +9,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from chartclaim.coding.assign import Assigner, encounter_of
 from chartclaim.coding.billing_rules import billing_conventions
@@ -80,11 +81,33 @@ class Analysis:
     clf: dict[str, float] = field(default_factory=dict)     # document-classifier P(code | note)
 
 
-def _prefix_table(name: str) -> list[tuple[tuple[str, ...], str]]:
-    return [(tuple(nodot(p) for p in row[0].split("|")), row[1]) for row in read_table(name)]
+class PrefixTable(list[tuple[tuple[str, ...], str]]):
+    """Rows of (code prefixes, target) read from one of our tables; what each code looks up is remembered
+    (the billing rules ask it of every candidate of every note)."""
+
+    def __init__(self, rows: Iterable[tuple[tuple[str, ...], str]]) -> None:
+        super().__init__(rows)
+        self.memo: dict[str, str | None] = {}
+
+
+def _prefix_table(name: str) -> PrefixTable:
+    return PrefixTable((tuple(nodot(p) for p in row[0].split("|")), row[1]) for row in read_table(name))
 
 
 def _lookup_prefix(code: str, table: list[tuple[tuple[str, ...], str]]) -> str | None:
+    """The target of the longest prefix of ``code`` in ``table``."""
+    memo = table.memo if isinstance(table, PrefixTable) else None
+    if memo is not None:
+        got = memo.get(code, "")
+        if got != "":
+            return got
+    found = _longest_prefix(code, table)
+    if memo is not None and len(memo) < 100_000:
+        memo[code] = found
+    return found
+
+
+def _longest_prefix(code: str, table: list[tuple[tuple[str, ...], str]]) -> str | None:
     c = nodot(code)
     best: tuple[int, str] | None = None
     for prefixes, target in table:
@@ -126,6 +149,7 @@ class Coder:
         self._learned_readings: dict[tuple[str, ...], list[tuple[str, Entry, str, int]]] = {}
         self._pair_cache: dict[tuple[str, str, str], bool] = {}
         self._unspec_cache: dict[str, bool] = {}
+        self._code_facts: dict[str, Any] = {}      # billing_rules._CodeFacts per code
 
     def _lexicon_terms(self) -> Iterable[tuple[str, Entry]]:
         for row in read_table("terms.tsv"):
@@ -136,7 +160,7 @@ class Coder:
         """A coder sharing this one's compiled terminology, with another model (used by training)."""
         other = object.__new__(Coder)
         for k in ("term", "lexicon", "context", "assigner", "base", "combos", "history_z", "family_z", "integral",
-                  "_notes_cache", "_reading_order", "mention_rules", "_unspec_cache"):
+                  "_notes_cache", "_reading_order", "mention_rules", "_unspec_cache", "_code_facts"):
             setattr(other, k, getattr(self, k))
         other.model = model  # type: ignore[assignment]
         other.learned = model.dictionary(self.lexicon) if model is not None else None  # type: ignore[attr-defined]
@@ -446,12 +470,15 @@ class Coder:
             self._anchor_to_assessment(out, rejected, text)
         self._drop_unspecified_siblings(out, rejected, text)
         if profile == "us-outpatient":
-            confirmed = [k for k in out if not k.startswith("R")]
+            # undotted once: with a model the list holds every candidate and this pairs each symptom with each
+            confirmed = [(k, nodot(k)) for k in out if not k.startswith("R")]
             for code in list(out):
                 if not code.startswith("R"):
                     continue
-                targets = [p for prefixes, t in self.integral if nodot(code).startswith(prefixes) for p in t.split("|")]
-                hit = next((d for d in confirmed for p in targets if nodot(d).startswith(nodot(p))), None)
+                undotted = nodot(code)
+                targets = tuple(nodot(p) for prefixes, t in self.integral if undotted.startswith(prefixes)
+                                for p in t.split("|"))
+                hit = next((d for d, d_undotted in confirmed if d_undotted.startswith(targets)), None)
                 if hit:
                     rejected.append(Rejected(code, f"symptom integral to confirmed diagnosis {hit}",
                                              self._evidence(out[code].mentions, text), out[code].score))
