@@ -137,3 +137,114 @@ def test_base_matches_unchanged_on_a_note(coder: Coder) -> None:
     keys = {k for k, _ in found}
     assert any({"pain", "knee"} <= set(k) for k in keys)
     assert not any("hypertens" in k and "pulmonari" in k for k in keys)   # 'HTN and COPD' is not pulmonary hypertension
+
+
+def _fold_each_character(text: str) -> str:
+    """Normalisation written the obvious way: one character at a time."""
+    import unicodedata
+
+    from chartclaim.coding.text import _ONE_TO_ONE
+    out = []
+    for ch in text.translate(_ONE_TO_ONE):
+        low = ch.lower()
+        if len(low) != 1:
+            low = ch
+        if not low.isascii():
+            low = unicodedata.normalize("NFD", low)[0]
+            if not low.isascii():
+                low = " "
+        out.append(low)
+    return "".join(out)
+
+
+def test_normalise_equals_folding_each_character() -> None:
+    rng = random.Random(3)
+    samples = ["Dose 5 µg, café-au-lait macules, Straße, İstanbul, ﬁbrosis, 38 °C — “quoted”\u00a0text",
+               "".join(chr(c) for c in range(0x20, 0x2200) if not 0xD800 <= c < 0xE000)]
+    for _ in range(300):
+        samples.append("".join(chr(rng.choice([rng.randint(32, 126), rng.randint(0xA0, 0x24FF)]))
+                               for _ in range(rng.randint(0, 30))))
+    for text in samples:
+        got = normalise(text)
+        assert got == _fold_each_character(text)
+        assert len(got) == len(text) and got.isascii()
+
+
+def test_code_prefixes_count_every_prefix_of_every_candidate() -> None:
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from chartclaim.coding.learn import code_prefixes
+    codes = ["E11.22", "E11.9", "N18.32", "I10", "S52.501A", "E11.22"]
+    an = SimpleNamespace(candidates={c: None for c in codes})
+    want: Counter[str] = Counter()
+    for code in an.candidates:
+        c = code.replace(".", "")
+        for i in range(3, len(c) + 1):
+            want[c[:i]] += 1
+        want["=" + c] += 1
+    got = code_prefixes(an)  # type: ignore[arg-type]
+    assert got == want and got["E11"] == 2 and got["=E1122"] == 1 and "=E11" not in got
+
+
+def _drop_less_specific_full_scan(coder: Coder, out: dict[str, Candidate]) -> list[tuple[str, str]]:
+    """The specificity rule written the obvious way: every listed code against every other, in order."""
+    from chartclaim.coding.billing_rules import (
+        _UNSPEC,
+        _WITHOUT_COMPLICATION,
+        _desc_words,
+        unspecified_branch,
+    )
+    from chartclaim.coding.terminology import nodot
+    dropped = []
+    codes = list(out)
+    for x in codes:
+        info = coder.term.codes.get(x)
+        if info is None or x not in out:
+            continue
+        desc = info.description.lower()
+        unspec = bool(_UNSPEC.search(desc))
+        without = bool(_WITHOUT_COMPLICATION.search(desc))
+        if not unspec and not without:
+            continue
+        words = _desc_words(coder, x) if unspec else frozenset()
+        for y in codes:
+            if y == x or y not in out or coder._paired(x, y):
+                continue
+            why = None
+            if unspec and unspecified_branch(coder, x, y):
+                why = f"unspecified beside the more specific {y} (same category)"
+            elif unspec and words and x[0] == y[0] and words < _desc_words(coder, y):
+                why = f"unspecified beside the more specific {y}"
+            elif without and nodot(y)[:3] == nodot(x)[:3] and not _WITHOUT_COMPLICATION.search(
+                    (coder.term.codes[y].description if y in coder.term.codes else "").lower()):
+                why = f"'without complications' beside {y}, which codes a complication"
+            if why:
+                dropped.append((x, why))
+                del out[x]
+                break
+    return dropped
+
+
+def test_drop_less_specific_equals_the_full_pair_scan(coder: Coder) -> None:
+    """The indexed lookup of the codes that can make a code less specific drops exactly what pairing every
+    listed code with every other drops, with the same reasons, on lists as long as a model's candidates."""
+    from chartclaim.coding.billing_rules import drop_less_specific
+    families = ("J02", "I48", "N18", "M54", "E11", "E10", "Z12", "Z13", "R10", "R51", "S52.5", "K21", "I10",
+                "F17", "J44", "G43", "L03", "H66", "R69", "R52")
+    pool = sorted(c for c in coder.term.codes if c.startswith(families) and coder.term.is_billable(c))
+    assert len(pool) > 200
+    rng = random.Random(7)
+    dropped_any = 0
+    for _ in range(60):
+        listed = [*rng.sample(pool, rng.randint(2, 90)), "NOT.A.CODE"]
+        rng.shuffle(listed)
+        fast = {c: Candidate(c) for c in listed}
+        plain = {c: Candidate(c) for c in listed}
+        rejected: list = []
+        drop_less_specific(coder, fast, rejected, "")
+        want = _drop_less_specific_full_scan(coder, plain)
+        assert [(r.code, r.reason) for r in rejected] == want
+        assert list(fast) == list(plain)
+        dropped_any += len(want)
+    assert dropped_any > 50        # the lists were realistic enough to drop codes, not only to keep them

@@ -19,13 +19,14 @@ context decisions and before scoring thresholds:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from chartclaim.coding.mentions import CERTAIN_PART
 from chartclaim.coding.resources import read_table
 from chartclaim.coding.result import Rejected
-from chartclaim.coding.terminology import nodot
+from chartclaim.coding.terminology import CodeInfo, nodot
 
 if TYPE_CHECKING:
     from chartclaim.coding.pipeline import Analysis, Candidate, Coder, Mention
@@ -166,32 +167,88 @@ def _desc_words(coder: Coder, code: str) -> frozenset[str]:
 
 
 def drop_less_specific(coder: Coder, out: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:
+    """Each code that says 'unspecified' or 'without complications' against every other listed code, first
+    match wins. With a model the list holds every candidate (~90, before the threshold), so the codes that
+    can possibly make a code less specific are looked up in three indexes of the list instead of pairing
+    every code with every other: descendants of an ancestor (the unspecified branch), codes holding a
+    description word (the contained description), codes of a category ('without complications'). Each
+    looked-up code then gets exactly the pair test it got in the full scan, in listing order."""
     codes = list(out)
-    for x in codes:
-        info = coder.term.codes.get(x)
-        if info is None or x not in out:
+    facts = [_code_facts(coder, c) for c in codes]
+    below: dict[str, list[int]] = {}          # ancestor -> places of the listed codes strictly below it
+    with_word: dict[str, list[int]] = {}      # description word -> places of the listed codes using it
+    in_category: dict[str, list[int]] = {}    # 3-character category -> places of the listed codes in it
+    for i, f in enumerate(facts):
+        for a in f.lineage[1:]:
+            below.setdefault(a, []).append(i)
+        for w in f.words:
+            with_word.setdefault(w, []).append(i)
+        in_category.setdefault(f.category, []).append(i)
+    for xi, x in enumerate(codes):
+        fx = facts[xi]
+        if fx.info is None or x not in out:
             continue
-        desc = info.description.lower()
-        unspec = bool(_UNSPEC.search(desc))
-        without = bool(_WITHOUT_COMPLICATION.search(desc))
+        unspec, without = fx.unspec, fx.without
         if not unspec and not without:
             continue
-        words = _desc_words(coder, x) if unspec else frozenset()
-        for y in codes:
+        words = fx.words if unspec else frozenset()
+        maybe: set[int] = set()
+        if unspec:
+            # the lowest common ancestor must lie above a path of unspecified codes starting at x
+            for a in fx.lineage[1:fx.unspec_run + 1]:
+                maybe.update(below.get(a, ()))
+            if words:
+                maybe.update(with_word.get(min(words), ()))
+        if without:
+            maybe.update(in_category.get(fx.category, ()))
+        for yi in sorted(maybe):
+            y = codes[yi]
             if y == x or y not in out or coder._paired(x, y):
                 continue     # a use-additional / code-first pair documents two things
             why = None
             if unspec and unspecified_branch(coder, x, y):
                 why = f"unspecified beside the more specific {y} (same category)"
-            elif unspec and words and x[0] == y[0] and words < _desc_words(coder, y):
+            elif unspec and words and x[0] == y[0] and words < facts[yi].words:
                 why = f"unspecified beside the more specific {y}"
-            elif without and nodot(y)[:3] == nodot(x)[:3] and not _WITHOUT_COMPLICATION.search(
+            elif without and facts[yi].category == fx.category and not _WITHOUT_COMPLICATION.search(
                     (coder.term.codes[y].description if y in coder.term.codes else "").lower()):
                 why = f"'without complications' beside {y}, which codes a complication"
             if why:
                 rejected.append(Rejected(x, why, coder._evidence(out[x].mentions, text), out[x].score))
                 del out[x]
                 break
+
+
+@dataclass(frozen=True, slots=True)
+class _CodeFacts:
+    """What the specificity rules read from a code's tabular entry (worked out once per code)."""
+    info: CodeInfo | None
+    lineage: tuple[str, ...]       # the code and its ancestors, nearest first
+    unspec_run: int                # how many codes from the start of the lineage say 'unspecified'
+    unspec: bool
+    without: bool
+    words: frozenset[str]          # _desc_words
+    category: str                  # first three characters, undotted
+
+
+def _code_facts(coder: Coder, code: str) -> _CodeFacts:
+    cache = coder._code_facts
+    got = cache.get(code)
+    if got is None:
+        info = coder.term.codes.get(code)
+        lineage = tuple(i.code for i in coder.term.lineage(code))
+        run = 0
+        for i in coder.term.lineage(code):
+            if not _UNSPEC.search(i.description.lower()):
+                break
+            run += 1
+        desc = info.description.lower() if info is not None else ""
+        unspec = bool(_UNSPEC.search(desc))
+        got = _CodeFacts(info, lineage, run, unspec, bool(_WITHOUT_COMPLICATION.search(desc)),
+                         _desc_words(coder, code), nodot(code)[:3])
+        if len(cache) < 100_000:
+            cache[code] = got
+    return got
 
 
 def family_relevance(coder: Coder, out: dict[str, Candidate], rejected: list[Rejected], text: str,

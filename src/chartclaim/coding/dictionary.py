@@ -120,8 +120,24 @@ class TermDictionary:
         found: dict[tuple[tuple[str, ...], tuple[int, ...]], Match] = {}
         terms = self.terms
         heads_of = self.heads
+        pairs = self.pairs
+        n_present = len(present)
         for norm, where in pos.items():
-            for key in self.terms_at(norm, present):
+            by_second = pairs.get(norm)
+            if by_second is None:
+                continue          # no term is filed under this token (a third of a note's tokens)
+            # terms_at(norm, present), written out: this runs for every anchor token of every sentence
+            if len(by_second) < n_present:
+                hits = [x for second, lst in by_second.items() if not second or second in present for x in lst]
+            else:
+                hits = [x for t in present for x in by_second.get(t, ())]
+                hits.extend(by_second.get("", ()))
+            if not hits:
+                continue
+            hits.sort()
+            for _i, key, rest in hits:
+                if rest and not rest <= present:
+                    continue
                 heads = heads_of.get(key)
                 if len(key) == 1:
                     # a one-token term: the token itself is the match (no span, order or group checks)

@@ -19,6 +19,7 @@ import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -127,7 +128,8 @@ class CoderModel:
     _dict: TermDictionary | None = None
     _by_key: dict[tuple[str, ...], list[tuple[str, float]]] | None = None
     _folded: tuple[float, list[float]] | None = None
-    _static_cache: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    _static_cache: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    _lstat_cache: dict[tuple[tuple[str, ...], str], tuple[float, float, float, float]] = field(default_factory=dict)
     _base_p: dict[str, float] = field(default_factory=dict)
     _rank: dict[str, int] = field(default_factory=dict)
 
@@ -139,11 +141,8 @@ class CoderModel:
             out[code] = (p, key)
         return out
 
-    def classify_note(self, keys: Iterable[tuple[str, ...]]
-                      ) -> tuple[dict[str, float], list[tuple[str, float, tuple[str, ...]]]]:
-        """As :meth:`classify`, cheaply: (P(code | note) for every code, [(code, P, strongest key)] for the
-        codes some present key supports, in classifier order). Most codes see no key in a note, so their
-        probability is the intercept's, computed once."""
+    def classifier_vocabulary(self) -> dict[tuple[str, ...], list[tuple[str, float]]]:
+        """Every phrase some document classifier weighs -> [(code, weight)] in classifier order."""
         if self._by_key is None:
             by: dict[tuple[str, ...], list[tuple[str, float]]] = {}
             for code, (_b, ws) in self.classifiers.items():
@@ -152,8 +151,15 @@ class CoderModel:
             self._by_key = by
             self._base_p = {c: _sigmoid(b) for c, (b, _w) in self.classifiers.items()}
             self._rank = {c: i for i, c in enumerate(self.classifiers)}
+        return self._by_key
+
+    def classify_note(self, keys: Iterable[tuple[str, ...]]
+                      ) -> tuple[dict[str, float], list[tuple[str, float, tuple[str, ...]]]]:
+        """As :meth:`classify`, cheaply: (P(code | note) for every code, [(code, P, strongest key)] for the
+        codes some present key supports, in classifier order). Most codes see no key in a note, so their
+        probability is the intercept's, computed once."""
+        by_key = self.classifier_vocabulary()
         classifiers = self.classifiers
-        by_key = self._by_key
         z: dict[str, float] = {}
         best: dict[str, tuple[float, tuple[str, ...]]] = {}
         for k in keys:
@@ -195,8 +201,9 @@ class CoderModel:
                 return False
         return True
 
-    def _static(self, code_dotted: str, coder: Coder) -> tuple[float, ...]:
-        """Features that depend on the code only (cached): prior, base precision, category statistics."""
+    def _static(self, code_dotted: str, coder: Coder) -> tuple[Any, ...]:
+        """Features that depend on the code only (cached): prior, base precision, category statistics; then
+        prior x base precision, the undotted code and the '=' marks of its proper prefixes (for has_ancestor)."""
         got = self._static_cache.get(code_dotted)
         if got is None:
             st = self.stats
@@ -209,14 +216,25 @@ class CoderModel:
             info = coder.term.codes.get(code_dotted)
             got = (prior, bprec, math.log1p(bprop), float(code.startswith("R")), float(code.startswith("Z")),
                    float(bool(info and "unspecified" in info.description.lower())),
-                   math.log((st.cat_count.get(cat, 0) + 0.1) / (st.n_docs + 1.0)), (cpos + 1.0) / (cprop + 2.0))
+                   math.log((st.cat_count.get(cat, 0) + 0.1) / (st.n_docs + 1.0)), (cpos + 1.0) / (cprop + 2.0),
+                   prior * bprec, code, tuple("=" + code[:i] for i in range(3, len(code))))
             if len(self._static_cache) < 100_000:
                 self._static_cache[code_dotted] = got
         return got
 
+    def learned_stat(self, key: tuple[str, ...], code_d: str) -> tuple[float, float, float, float]:
+        """(precision, alignment, log1p(n with code), log1p(n)) of a learned phrase for a code (cached)."""
+        got = self._lstat_cache.get((key, code_d))
+        if got is not None:
+            return got
+        pos, occ = self.stats.learned.get(key, _NO_CODES).get(code_d, (0, 0))
+        got = (pos / (occ + 1.0), self.stats.overlap.get((key, code_d), 0.0), math.log1p(pos), math.log1p(occ))
+        if len(self._lstat_cache) < 500_000:
+            self._lstat_cache[(key, code_d)] = got
+        return got
+
     def features(self, c: Candidate, an: Analysis, coder: Coder,
                  prefixes: Counter[str] | None = None) -> list[float]:
-        st = self.stats
         ms = c.mentions
         n = max(1, len(ms))
         code_d = c.code
@@ -233,21 +251,9 @@ class CoderModel:
         completed = False
         all_clf = True
         sentences = set()
-        learned = st.learned
-        overlap = st.overlap
-        base_key = st.base_key
+        lstat = self._lstat_cache
+        base_key = self.stats.base_key
         for m in ms:
-            src = m.entry.source
-            if src == "learned":
-                h_lrn = 1.0
-            elif src == "tabular":
-                h_tab = 1.0
-            elif src == "index":
-                h_idx = 1.0
-            elif src == "inclusion":
-                h_inc = 1.0
-            elif src == "lexicon":
-                h_lex = 1.0
             cats = m.assertion.categories
             if cats:
                 neg += "negated" in cats
@@ -265,29 +271,41 @@ class CoderModel:
                     all_clf = False
             else:
                 all_clf = False
+            src = m.entry.source
             if src == "learned":
-                if m.key in lkeys:
+                h_lrn = 1.0
+                key = m.key
+                if key in lkeys:
                     continue        # the same phrase again: its statistics below change nothing
-                lkeys.add(m.key)
-                pos, occ = learned.get(m.key, _NO_CODES).get(code_d, (0, 0))
-                p = pos / (occ + 1.0)
-                ov = overlap.get((m.key, code_d), 0.0)
+                lkeys.add(key)
+                got = lstat.get((key, code_d))
+                p, ov, lg_pos, lg_occ = got if got is not None else self.learned_stat(key, code_d)
                 if ov > ovl_best:
                     ovl_best = ov
                 if p * ov > lp_ovl:
-                    lp_ovl, al_pos = p * ov, math.log1p(pos)
+                    lp_ovl, al_pos = p * ov, lg_pos
                 miss *= 1.0 - p
                 if p > lp:
-                    lp, lpos, locc = p, math.log1p(pos), math.log1p(occ)
-            else:
-                if len(m.key) > key_len:
-                    key_len = len(m.key)
-                kpos, kocc_ = base_key.get((m.key, code_d), (0, 0))
-                p = (kpos + 0.5) / (kocc_ + 1.0)
-                if p > kp:
-                    kp, kocc = p, math.log1p(kocc_)
-        prior, bprec, lbprop, chap_r, chap_z, unspec, cat_prior, cat_prec = self._static(code_d, coder)
-        code = nodot(code_d)
+                    lp, lpos, locc = p, lg_pos, lg_occ
+                continue
+            if src == "tabular":
+                h_tab = 1.0
+            elif src == "index":
+                h_idx = 1.0
+            elif src == "inclusion":
+                h_inc = 1.0
+            elif src == "lexicon":
+                h_lex = 1.0
+            if len(m.key) > key_len:
+                key_len = len(m.key)
+            kpos, kocc_ = base_key.get((m.key, code_d), (0, 0))
+            p = (kpos + 0.5) / (kocc_ + 1.0)
+            if p > kp:
+                kp, kocc = p, math.log1p(kocc_)
+        got_static = self._static_cache.get(code_d)
+        if got_static is None:
+            got_static = self._static(code_d, coder)
+        prior, bprec, lbprop, chap_r, chap_z, unspec, cat_prior, cat_prec, prior_bprec, code, ancestors = got_static
         if prefixes is None:
             prefixes = code_prefixes(an)
         clf = an.clf.get(code_d, 0.0)
@@ -296,14 +314,14 @@ class CoderModel:
         only_learned = float(learned_any == 1.0 and not (h_tab or h_idx or h_inc or h_lex))
         return [
             h_tab, h_idx, h_inc, learned_any, only_learned, float(key_len),
-            math.log1p(len(ms)), math.log1p(len(sentences)), negf, pos_ / n, hist / n, fam / n, hyp / n, res / n,
+            _log1p(len(ms)), _log1p(len(sentences)), negf, pos_ / n, hist / n, fam / n, hyp / n, res / n,
             prior, lp, lpos, locc, bprec, lbprop, kp, kocc, float(ambig),
-            float(any("combination" in r for r in c.rules)), float(completed), chap_r, chap_z,
+            float(any("combination" in r for r in c.rules)) if c.rules else 0.0, float(completed), chap_r, chap_z,
             min(ms[0].sentence / max(1, an.n_sentences), 1.0) if ms else 1.0,
             float(prefixes[code] > 1),
-            float(any(("=" + code[:i]) in prefixes for i in range(3, len(code)))), math.log1p(len(an.candidates)),
-            unspec, lp * learned_any, prior * bprec, clf, float(code_d in an.clf), float(all_clf and bool(ms)),
-            cat_prior, cat_prec, math.log1p(len(lkeys)), 1.0 - miss, clf * lp, kp * h_idx, math.sqrt(lp),
+            float(any(a in prefixes for a in ancestors)), _log1p(len(an.candidates)),
+            unspec, lp * learned_any, prior_bprec, clf, float(code_d in an.clf), float(all_clf and bool(ms)),
+            cat_prior, cat_prec, _log1p(len(lkeys)), 1.0 - miss, clf * lp, kp * h_idx, math.sqrt(lp),
             math.sqrt(clf), negf * bprec, ovl_best, lp_ovl, al_pos,
         ]
 
@@ -375,21 +393,35 @@ class CoderModel:
 
 
 def _logits(rows: list[list[float]], b: float, w: list[float]) -> list[float]:
-    """``b + sum(w_i * expand(x)_i)`` for every row ``x``, one feature column at a time over all candidates of a
-    note: the same multiplications and additions in the same order as the per-candidate sum, so the same
-    floating-point result, without a Python loop over ~100 terms per candidate."""
+    """``b + sum(w_i * expand(x)_i)`` for every row ``x``, for all candidates of a note at once: the crossed
+    columns and the products in one step each, then a running sum along each row (``add.accumulate`` adds
+    left to right, unlike ``sum``/``dot``), so the same floating-point result as the per-candidate sum."""
     if not rows:
         return []
     import numpy as np
 
-    X = np.array(rows, dtype=float)
-    n = X.shape[1]
-    cols = [X[:, i] for i in range(n)] + [X[:, a] * X[:, c] for a, c in _CROSS_IDX]
-    total = w[0] * cols[0]
-    for wi, col in zip(w[1:], cols[1:], strict=True):
-        total += wi * col
-    z: list[float] = (b + total).tolist()
+    global _CROSS_COLS
+    if _CROSS_COLS is None:
+        _CROSS_COLS = (np.array([a for a, _c in _CROSS_IDX], dtype=np.intp),
+                       np.array([c for _a, c in _CROSS_IDX], dtype=np.intp))
+    a, c = _CROSS_COLS
+    n = len(rows[0])
+    X = np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * n).reshape(len(rows), n)
+    terms = np.concatenate((X, X[:, a] * X[:, c]), axis=1)
+    terms *= np.asarray(w, dtype=float)
+    z: list[float] = (b + np.add.accumulate(terms, axis=1)[:, -1]).tolist()
     return z
+
+
+_CROSS_COLS: tuple[Any, Any] | None = None
+
+
+_LOG1P = [math.log1p(i) for i in range(4096)]
+
+
+def _log1p(n: int) -> float:
+    """``math.log1p`` of a count, from a table for the small counts features see all the time."""
+    return _LOG1P[n] if n < 4096 else math.log1p(n)
 
 
 def _sigmoid(v: float) -> float:
@@ -398,13 +430,21 @@ def _sigmoid(v: float) -> float:
 
 def code_prefixes(an: Analysis) -> Counter[str]:
     """Every prefix (3+ characters) of every candidate code, counted; full codes are marked with '='."""
-    acc: Counter[str] = Counter()
-    for k in an.candidates:
-        c = nodot(k)
-        for i in range(3, len(c) + 1):
-            acc[c[:i]] += 1
-        acc["=" + c] += 1
-    return acc
+    return Counter(chain.from_iterable(map(_prefixes_of, an.candidates)))
+
+
+_PREFIXES: dict[str, tuple[str, ...]] = {}
+
+
+def _prefixes_of(code_dotted: str) -> tuple[str, ...]:
+    """The prefixes :func:`code_prefixes` counts for one code (remembered: the same codes recur note after note)."""
+    got = _PREFIXES.get(code_dotted)
+    if got is None:
+        c = nodot(code_dotted)
+        got = (*(c[:i] for i in range(3, len(c) + 1)), "=" + c)
+        if len(_PREFIXES) < 200_000:
+            _PREFIXES[code_dotted] = got
+    return got
 
 
 class an_codes:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from chartclaim.coding.resources import read_table
 from chartclaim.coding.text import STOPWORDS, stem
@@ -22,12 +22,16 @@ OPTIONAL = frozenset(stem(w) for w in ["end", "part", "site", "region", "unspeci
 WEAK_SINGLE = frozenset(stem(w) for w in ["old", "examination", "test", "tests", "testing", "stress", "reflex", "transplant", "transplantation", "observation", "admission", "contact", "exposure", "care", "counseling", "screening", "history", "surgery", "operation", "procedure", "treatment", "therapy", "replacement", "removal", "change", "problem", "difficulty", "reaction", "response", "result", "results", "evaluation", "finding", "level", "low", "high", "use", "donor", "absence", "presence", "positive", "negative", "normal", "abnormal", "shot", "state", "status", "elevated", "decreased", "increased", "complication", "effect", "advice", "decline", "plus", "minus", "pin", "vain", "scratch", "swollen", "pitted", "clad"])
 
 
-@dataclass(frozen=True, slots=True)
-class Tok:
+class Tok(NamedTuple):
+    """One content token. A named tuple, not a frozen dataclass: a note makes hundreds, and building a tuple
+    costs a fraction of a frozen dataclass's per-field ``object.__setattr__``."""
     start: int
     end: int
     norm: str
     group: int = -1          # index of the abbreviation this token was expanded from, -1 for a plain word
+
+
+_new_tok = tuple.__new__     # Tok without the keyword-handling __new__: _new_tok(Tok, (start, end, norm, group))
 
 
 class Lexicon:
@@ -89,26 +93,32 @@ class Lexicon:
         cache = self._cache
         if not spans:
             # no abbreviation in the sentence: words only (the common case)
+            append = out.append
             for m in self._word.finditer(norm_text, start, end):
                 g = m.group()
                 w = cache.get(g, "")
                 if w == "":
                     w = self.norm_word(g)
                 if w is not None:
-                    out.append(Tok(m.start(), m.end(), w))
+                    s, e = m.span()
+                    append(_new_tok(Tok, (s, e, w, -1)))
             return out
+        n_spans = len(spans)
         for m in self._word.finditer(norm_text, start, end):
-            s, e = m.start(), m.end()
-            while si < len(spans) and spans[si][1] <= s:
+            s, e = m.span()
+            while si < n_spans and spans[si][1] <= s:
                 si += 1
-            if si < len(spans) and spans[si][0] <= s < spans[si][1]:
+            if si < n_spans and spans[si][0] <= s < spans[si][1]:
                 if s == spans[si][0] or not out or out[-1].start != spans[si][0]:
                     for n in spans[si][2]:
-                        out.append(Tok(spans[si][0], spans[si][1], n, si))
+                        out.append(_new_tok(Tok, (spans[si][0], spans[si][1], n, si)))
                 continue
-            w = self.norm_word(m.group())
+            g = m.group()
+            w = cache.get(g, "")
+            if w == "":
+                w = self.norm_word(g)
             if w is not None:
-                out.append(Tok(s, e, w))
+                out.append(_new_tok(Tok, (s, e, w, -1)))
         return out
 
 

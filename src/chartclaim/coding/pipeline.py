@@ -9,6 +9,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from chartclaim.coding.assign import Assigner, encounter_of
 from chartclaim.coding.billing_rules import billing_conventions, listed_chronic
@@ -80,11 +81,33 @@ class Analysis:
     clf: dict[str, float] = field(default_factory=dict)     # document-classifier P(code | note)
 
 
-def _prefix_table(name: str) -> list[tuple[tuple[str, ...], str]]:
-    return [(tuple(nodot(p) for p in row[0].split("|")), row[1]) for row in read_table(name)]
+class PrefixTable(list[tuple[tuple[str, ...], str]]):
+    """Rows of (code prefixes, target) read from one of our tables; what each code looks up is remembered
+    (the billing rules ask it of every candidate of every note)."""
+
+    def __init__(self, rows: Iterable[tuple[tuple[str, ...], str]]) -> None:
+        super().__init__(rows)
+        self.memo: dict[str, str | None] = {}
+
+
+def _prefix_table(name: str) -> PrefixTable:
+    return PrefixTable((tuple(nodot(p) for p in row[0].split("|")), row[1]) for row in read_table(name))
 
 
 def _lookup_prefix(code: str, table: list[tuple[tuple[str, ...], str]]) -> str | None:
+    """The target of the longest prefix of ``code`` in ``table``."""
+    memo = table.memo if isinstance(table, PrefixTable) else None
+    if memo is not None:
+        got = memo.get(code, "")
+        if got != "":
+            return got
+    found = _longest_prefix(code, table)
+    if memo is not None and len(memo) < 100_000:
+        memo[code] = found
+    return found
+
+
+def _longest_prefix(code: str, table: list[tuple[tuple[str, ...], str]]) -> str | None:
     c = nodot(code)
     best: tuple[int, str] | None = None
     for prefixes, target in table:
@@ -125,6 +148,8 @@ class Coder:
         self._reading_order: dict[tuple[str, ...], tuple[list[Entry], int]] = {}
         self._learned_readings: dict[tuple[str, ...], list[tuple[str, Entry, str, int]]] = {}
         self._pair_cache: dict[tuple[str, str, str], bool] = {}
+        self._unspec_cache: dict[str, bool] = {}
+        self._code_facts: dict[str, Any] = {}      # billing_rules._CodeFacts per code
 
     def _lexicon_terms(self) -> Iterable[tuple[str, Entry]]:
         for row in read_table("terms.tsv"):
@@ -135,7 +160,7 @@ class Coder:
         """A coder sharing this one's compiled terminology, with another model (used by training)."""
         other = object.__new__(Coder)
         for k in ("term", "lexicon", "context", "assigner", "base", "combos", "history_z", "family_z", "integral",
-                  "_notes_cache", "_reading_order", "mention_rules"):
+                  "_notes_cache", "_reading_order", "mention_rules", "_unspec_cache", "_code_facts"):
             setattr(other, k, getattr(self, k))
         other.model = model  # type: ignore[assignment]
         other.learned = model.dictionary(self.lexicon) if model is not None else None  # type: ignore[attr-defined]
@@ -150,6 +175,8 @@ class Coder:
         rejected: list[Rejected] = []
         n_sent = 0
         use_clf = bool(self.model is not None and self.model.classifiers)
+        # only phrases some classifier weighs can move a classifier or be its evidence
+        clf_vocab = self.model.classifier_vocabulary() if use_clf else {}  # type: ignore[union-attr]
         keys: dict[tuple[str, ...], tuple[int, int, int, str, list]] = {}
         for sec in find_sections(norm):
             for sent in split_sentences(text, sec.start, sec.end, sec.name):
@@ -174,7 +201,7 @@ class Coder:
                     self._learned_mentions(grams, norm, triggers, sec.name, n_sent, cands)
                     if use_clf:
                         for k, s, e, _idx in grams:
-                            if len(k) <= 2 and k not in keys:
+                            if k in clf_vocab and k not in keys and len(k) <= 2:
                                 keys[k] = (s, e, n_sent, sec.name, triggers)
                 n_sent += 1
         self._combine(cands, rejected, text)
@@ -219,6 +246,7 @@ class Coder:
         assert_mention = self.context.assert_mention
         # without a trigger in the sentence every mention gets the section's assertion: decide it once
         fixed = None if triggers else assert_mention(norm, triggers, 0, 0, section)
+        cands_get = cands.get
         for key, s, e, idx in found:
             if idx in inner:
                 continue
@@ -228,9 +256,9 @@ class Coder:
             assertion = fixed if fixed is not None else assert_mention(norm, triggers, s, e, section)
             for code, entry, rule, ambiguity in got:
                 men = Mention(code, entry, key, s, e, sent_no, section, assertion, rule, ambiguity)
-                c = cands.get(code)
+                c = cands_get(code)
                 if c is None:
-                    cands[code] = c = Candidate(code, [men])
+                    cands[code] = Candidate(code, [men])
                 else:
                     c.mentions.append(men)
 
@@ -315,11 +343,14 @@ class Coder:
         return bool(info and info.description.lower().startswith("other"))
 
     def _combine(self, cands: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:
+        # only documented codes under some prefix of the table can combine: look at those alone (most of a
+        # note's candidates are learned phrases, and is_documented reads every mention)
+        firsts = tuple(sorted({p[0] for a, _b, _t, _k in self.combos for p in a}))
+        prefixes = tuple(sorted({p for a, b, _t, _k in self.combos for p in (*a, *b)}))
         for _ in range(2):
-            live = [(nodot(c.code), c) for c in cands.values() if c.is_documented()]
-            firsts = tuple({p[0] for a, b, _t, _k in self.combos for p in a})
-            if not any(k.startswith(firsts) for k, _ in live):
+            if not any(c.code.startswith(firsts) and c.is_documented() for c in cands.values()):
                 return
+            live = [(k, c) for c in cands.values() if (k := nodot(c.code)).startswith(prefixes) and c.is_documented()]
             for a_pref, b_pref, target, keep_b in self.combos:
                 a = next((c for k, c in live if k.startswith(a_pref) and c.code in cands), None)
                 if a is None:
@@ -339,7 +370,8 @@ class Coder:
                                              self._evidence(gone.mentions, text)))
                 if keep_b:
                     b.rules.append(f"use additional code with {target}")
-                live = [(nodot(c.code), c) for c in cands.values() if c.is_documented()]
+                live = [(k, c) for c in cands.values()
+                        if (k := nodot(c.code)).startswith(prefixes) and c.is_documented()]
 
     # ---------------------------------------------------------------- scoring and profiles
     def _heuristic(self, c: Candidate) -> float:
@@ -395,7 +427,9 @@ class Coder:
         for c in an.candidates.values():
             if not any(m.assertion.categories for m in c.mentions):
                 # nothing negated, uncertain, historical or a family member's: every profile keeps it as is
-                self._merge(out, c.code, c, c.mentions, "; ".join(dict.fromkeys([*c.rules, c.mentions[0].rule])))
+                # (most candidates are learned phrases with no rule of their own: the mention's rule is the rule)
+                rule = "; ".join(dict.fromkeys([*c.rules, c.mentions[0].rule])) if c.rules else c.mentions[0].rule
+                self._merge(out, c.code, c, c.mentions, rule)
                 continue
             ev = _LazyEvidence(self, c.mentions, text)
             live = [m for m in c.mentions if not m.assertion.categories & {"negated", "hypothetical"}]
@@ -447,12 +481,15 @@ class Coder:
             self._anchor_to_assessment(out, rejected, text)
         self._drop_unspecified_siblings(out, rejected, text)
         if profile == "us-outpatient":
-            confirmed = [k for k in out if not k.startswith("R")]
+            # undotted once: with a model the list holds every candidate and this pairs each symptom with each
+            confirmed = [(k, nodot(k)) for k in out if not k.startswith("R")]
             for code in list(out):
                 if not code.startswith("R"):
                     continue
-                targets = [p for prefixes, t in self.integral if nodot(code).startswith(prefixes) for p in t.split("|")]
-                hit = next((d for d in confirmed for p in targets if nodot(d).startswith(nodot(p))), None)
+                undotted = nodot(code)
+                targets = tuple(nodot(p) for prefixes, t in self.integral if undotted.startswith(prefixes)
+                                for p in t.split("|"))
+                hit = next((d for d, d_undotted in confirmed if d_undotted.startswith(targets)), None)
                 if hit:
                     rejected.append(Rejected(code, f"symptom integral to confirmed diagnosis {hit}",
                                              self._evidence(out[code].mentions, text), out[code].score))
@@ -493,16 +530,21 @@ class Coder:
 
     def _drop_unspecified_siblings(self, out: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:
         """'knee pain' next to 'left knee pain': the unspecified sibling adds nothing."""
-        for code in list(out):
-            info = self.term.codes.get(code)
-            if info is None or "unspecified" not in info.description.lower() or not info.parent:
+        parents = self._parents_of(out)
+        siblings: dict[str, list[str]] = {}
+        for code, parent in zip(out, parents, strict=True):
+            if parent:
+                siblings.setdefault(parent, []).append(code)
+        for code, parent in zip(list(out), parents, strict=True):
+            if not parent or len(siblings[parent]) < 2 or not self._unspecified_with_parent(code):
                 continue
             keys = {m.key for m in out[code].mentions if m.entry.source != "learned"}
             if not keys:
                 continue
-            for other, oc in out.items():
-                oinfo = self.term.codes.get(other)
-                if other == code or oinfo is None or oinfo.parent != info.parent:
+            # the codes of the same parent still listed, in listing order (as a scan of the whole list meets them)
+            for other in siblings[parent]:
+                oc = out.get(other)
+                if other == code or oc is None:
                     continue
                 okeys = [m.key for m in oc.mentions if m.entry.source != "learned"]
                 if all(any(set(k) < set(ok) for ok in okeys) for k in keys):
@@ -510,6 +552,20 @@ class Coder:
                                              self._evidence(out[code].mentions, text), out[code].score))
                     del out[code]
                     break
+
+    def _parents_of(self, out: dict[str, Candidate]) -> list[str]:
+        """The parent of each listed code ('' for a code without one or not in the code set)."""
+        codes = self.term.codes
+        return [info.parent or "" if (info := codes.get(code)) is not None else "" for code in out]
+
+    def _unspecified_with_parent(self, code: str) -> bool:
+        got = self._unspec_cache.get(code)
+        if got is None:
+            info = self.term.codes.get(code)
+            got = info is not None and "unspecified" in info.description.lower() and bool(info.parent)
+            if len(self._unspec_cache) < 100_000:
+                self._unspec_cache[code] = got
+        return got
 
     @staticmethod
     def _merge(out: dict[str, Candidate], code: str, src: Candidate, mentions: list[Mention], rule: str) -> None:
@@ -608,24 +664,26 @@ class Coder:
     def _strongest(self, c: Candidate, limit: int = 5) -> list[Mention]:
         """The mentions that defend a code best: terminology matches first, then learned phrases by how
         reliably the practice coded them; weak learned phrases are shown only when nothing better exists."""
-        stats = self.model.stats if self.model is not None else None
+        model = self.model
 
         def strength(m: Mention) -> float:
             if m.entry.source != "learned":
                 return 10.0 + _SOURCE_RANK.get(m.entry.source, 0) + len(m.key)
-            if stats is None:
+            if model is None:
                 return 0.0
-            pos, occ = stats.learned.get(m.key, {}).get(c.code, (0, 0))
-            return pos / (occ + 1.0) + stats.overlap.get((m.key, c.code), 0.0)
+            precision, alignment, _lpos, _locc = model.learned_stat(m.key, c.code)
+            return precision + alignment
 
-        # a code can gather hundreds of learned mentions: weigh each (source, term) once
-        memo: dict[tuple[str, tuple[str, ...]], float] = {}
+        # a code can gather hundreds of learned mentions: weigh each learned phrase once
+        memo: dict[tuple[str, ...], float] = {}
         weights = []
         for m in c.mentions:
-            k = (m.entry.source, m.key)
-            w = memo.get(k)
+            if m.entry.source != "learned":
+                weights.append(strength(m))
+                continue
+            w = memo.get(m.key)
             if w is None:
-                w = memo[k] = strength(m)
+                w = memo[m.key] = strength(m)
             weights.append(w)
         order = sorted(range(len(weights)), key=weights.__getitem__, reverse=True)
         strong = [c.mentions[i] for i in order if weights[i] >= 0.5]

@@ -17,22 +17,37 @@ _ONE_TO_ONE = str.maketrans({
 })
 
 
+def _fold_char(ch: str) -> str:
+    """The one lower-case ASCII character (or a space) that stands for ``ch`` in the normalised note."""
+    ch = ch.translate(_ONE_TO_ONE)
+    low = ch.lower()
+    if len(low) != 1:
+        low = ch
+    if not low.isascii():
+        low = unicodedata.normalize("NFD", low)[0]
+        if not low.isascii():
+            low = " "
+    return low
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table from a code point to :func:`_fold_char`, filled on first sight: a note with a
+    'µ' or an 'é' is folded in one C pass instead of a Python loop over its characters."""
+
+    def __missing__(self, cp: int) -> str:
+        got = self[cp] = _fold_char(chr(cp))
+        return got
+
+
+_FOLD = _FoldTable()
+
+
 def normalise(text: str) -> str:
     """Lower-case, ASCII-folded copy of ``text`` with exactly the same length (offsets stay valid)."""
     out = text.translate(_ONE_TO_ONE).lower()
     if len(out) == len(text) and out.isascii():
         return out
-    chars = []
-    for ch in text.translate(_ONE_TO_ONE):
-        low = ch.lower()
-        if len(low) != 1:
-            low = ch
-        if not low.isascii():
-            low = unicodedata.normalize("NFD", low)[0]
-            if not low.isascii():
-                low = " "
-        chars.append(low)
-    return "".join(chars)
+    return text.translate(_FOLD)
 
 
 # Words that carry no coding meaning inside a term. "with"/"without" are handled by the term builder.
