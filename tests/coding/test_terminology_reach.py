@@ -74,3 +74,22 @@ def test_compiled_terminology_keeps_the_references(terminology: Terminology) -> 
     t = compile_terminology([], rows, terminology.version)
     assert t.neoplasm_heads == {"oncocytoma": "benign", "tumor": "unspecified"}
     assert [i.code for i in t.index] == ["I20.9"]
+
+
+def test_anatomical_adjective_matches_the_noun(coder: Coder) -> None:
+    # the Tabular says "Ulcer of esophagus", the note "esophageal ulcer"
+    assert "K22.10" in _abstract(coder, "Endoscopy showed an esophageal ulcer.")
+    assert "D73.5" in _abstract(coder, "CT: infarction of spleen.") and \
+        "D73.5" in _abstract(coder, "CT: splenic infarction.")
+
+
+def test_without_clause_is_the_default_child(coder: Coder) -> None:
+    # K57.3- diverticular disease of the large intestine: nothing said about bleeding -> "without bleeding"
+    assert "K57.30" in _abstract(coder, "Colonoscopy: diverticular disease of large intestine.")
+    assert "K57.31" in _abstract(coder, "Colonoscopy: diverticular disease of large intestine with bleeding.")
+
+
+def test_a_without_clause_is_not_cut_when_a_with_clause_follows() -> None:
+    assert term_variants("Migraine, menstrual, without refractory migraine, with status migrainosus") == \
+        ["migraine, menstrual, without refractory migraine, with status migrainosus"]
+    assert term_variants("Ulcer of esophagus without bleeding")[1] == "ulcer of esophagus"

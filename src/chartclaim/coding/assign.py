@@ -7,12 +7,15 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from chartclaim.coding.lexicon import GENERIC, Lexicon
 from chartclaim.coding.terminology import CodeInfo, Terminology, dotted, nodot
 
 _UNSPEC_WORDS = ("unspecified", "not specified", "nos")
+# "without perforation or abscess" up to the next clause: "..., without X with bleeding" keeps "with bleeding"
+_WITHOUT_CLAUSE = re.compile(r" without .*?(?=,| with |$)")
 
 
 class Assigner:
@@ -30,6 +33,8 @@ class Assigner:
         desc = info.description.lower()
         for w in ("initial encounter", "subsequent encounter"):
             desc = desc.split(", " + w)[0]
+        # a 'without ...' clause names what the text need not say: its words are not the child's own
+        desc = _WITHOUT_CLAUSE.sub("", desc)
         return frozenset(self.lexicon.norms(desc))
 
     def _is_unspecified(self, info: CodeInfo) -> bool:
@@ -43,6 +48,13 @@ class Assigner:
         if "uncomplicated" in d or "without complication" in d:
             return True
         return self._is_unspecified(info) and "with unspecified" not in d
+
+    @staticmethod
+    def _is_without(info: CodeInfo) -> bool:
+        """'Without status migrainosus', 'not intractable', 'without bleeding': the classification's default
+        when the documentation does not say 'with' (a 'with' child needs the documentation to say so)."""
+        d = info.description.lower()
+        return " without " in d or "not intractable" in d
 
     def complete(self, code: str, context: frozenset[str] = frozenset(), encounter: str = "A") -> str | None:
         """The billable code below ``code`` that ``context`` (sentence tokens) supports best."""
@@ -73,7 +85,7 @@ class Assigner:
                 hit = len(own & context) + 2 * len(side & context)
                 miss = len(own - context) + 2 * len(side - context)
                 score = hit - 0.5 * miss + (0.75 if self._is_default(kinfo) else 0.0) \
-                    + (0.25 if nodot(k).endswith("9") else 0.0)
+                    + (0.5 if self._is_without(kinfo) else 0.0) + (0.25 if nodot(k).endswith("9") else 0.0)
                 if best is None or score > best[0]:
                     best = (score, k)
             assert best is not None
