@@ -93,3 +93,11 @@ def test_a_without_clause_is_not_cut_when_a_with_clause_follows() -> None:
     assert term_variants("Migraine, menstrual, without refractory migraine, with status migrainosus") == \
         ["migraine, menstrual, without refractory migraine, with status migrainosus"]
     assert term_variants("Ulcer of esophagus without bleeding")[1] == "ulcer of esophagus"
+
+
+def test_without_clause_shared_with_the_parent_does_not_choose_the_child(coder: Coder) -> None:
+    # G43.00 "Migraine without aura, not intractable": both children say "without aura"; the note says nothing
+    # about status migrainosus, so the default "without status migrainosus" child, not "with" (and the
+    # "nos" inside "migrainosus" does not make a child "unspecified")
+    assert "G43.009" in _abstract(coder, "Migraine without aura, not intractable.")
+    assert "G43.001" not in _abstract(coder, "Migraine without aura, not intractable.")

@@ -13,7 +13,7 @@ from functools import lru_cache
 from chartclaim.coding.lexicon import GENERIC, Lexicon
 from chartclaim.coding.terminology import CodeInfo, Terminology, dotted, nodot
 
-_UNSPEC_WORDS = ("unspecified", "not specified", "nos")
+_UNSPEC = re.compile(r"\b(?:unspecified|not specified|nos)\b")
 # "without perforation or abscess" up to the next clause: "..., without X with bleeding" keeps "with bleeding"
 _WITHOUT_CLAUSE = re.compile(r" without .*?(?=,| with |$)")
 
@@ -23,6 +23,8 @@ class Assigner:
         self.term = term
         self.lexicon = lexicon
         self._desc_tokens = lru_cache(maxsize=100_000)(self._tokens_of)
+        self._without_tokens = lru_cache(maxsize=100_000)(self._without_of)
+        self._without_word = lexicon.norm_word("without")
         self._canon: dict[str, str | None] = {}
         self._direct: dict[str, str | None] = {}
 
@@ -37,9 +39,17 @@ class Assigner:
         desc = _WITHOUT_CLAUSE.sub("", desc)
         return frozenset(self.lexicon.norms(desc))
 
+    def _without_of(self, code: str) -> frozenset[str]:
+        """Words of the code's 'without ...' clauses ('without status migrainosus' -> status, migrainosus)."""
+        info = self.term.codes.get(code)
+        if info is None:
+            return frozenset()
+        return frozenset(t for m in _WITHOUT_CLAUSE.finditer(info.description.lower())
+                         for t in self.lexicon.norms(m.group()) if t != self._without_word) - GENERIC
+
     def _is_unspecified(self, info: CodeInfo) -> bool:
-        d = info.description.lower()
-        return any(w in d for w in _UNSPEC_WORDS)
+        # whole words: "migrainosus" and "diagnosis" contain "nos"
+        return _UNSPEC.search(info.description.lower()) is not None
 
     def _is_default(self, info: CodeInfo) -> bool:
         """The child a coder takes when the text says no more: 'unspecified', and 'uncomplicated' / 'without
@@ -83,6 +93,9 @@ class Assigner:
                 own = self._desc_tokens(k) - parent_toks - GENERIC
                 side = self._desc_tokens(k) & {"left", "right", "bilater"}
                 hit = len(own & context) + 2 * len(side & context)
+                wo = self._without_tokens(k) - self._without_tokens(c)
+                if wo and self._without_word in context and wo <= context:
+                    hit += len(wo)      # the note says 'without' and the clause's words: this child's own
                 miss = len(own - context) + 2 * len(side - context)
                 score = hit - 0.5 * miss + (0.75 if self._is_default(kinfo) else 0.0) \
                     + (0.5 if self._is_without(kinfo) else 0.0) + (0.25 if nodot(k).endswith("9") else 0.0)
