@@ -1,5 +1,5 @@
 """Terminology reach: the Table of Neoplasms read by behaviour column, the Index's see-also references to it,
-anatomical adjectives, and the 'without ...' default child."""
+anatomical adjectives, the "without ..." default child, and the threshold weighing MAP below F1."""
 from __future__ import annotations
 
 import pytest
@@ -101,3 +101,45 @@ def test_without_clause_shared_with_the_parent_does_not_choose_the_child(coder: 
     # "nos" inside "migrainosus" does not make a child "unspecified")
     assert "G43.009" in _abstract(coder, "Migraine without aura, not intractable.")
     assert "G43.001" not in _abstract(coder, "Migraine without aura, not intractable.")
+
+
+def test_threshold_weighs_map_below_f1(monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    from chartclaim.coding import learn
+
+    rnd = random.Random(7)
+    groups = [i // 12 for i in range(240)]
+    labels = [int(rnd.random() < 0.3) for _ in groups]
+    scores = [round(min(0.99, max(0.06, 0.45 * y + rnd.random() * 0.6)), 3) for y in labels]
+    gold = {g: sum(y for y, gg in zip(labels, groups, strict=True) if gg == g) + 1 for g in set(groups)}
+
+    def brute(weight: float) -> float:
+        best = (-1.0, 0.0)
+        for thr in sorted(set(scores)):
+            tp = npred = 0
+            ap_sum = 0.0
+            for g in gold:
+                ranked = sorted(((s, y) for s, y, gg in zip(scores, labels, groups, strict=True) if gg == g),
+                                key=lambda t: -t[0])
+                hits, ap = 0, 0.0
+                for k, (s, y) in enumerate(ranked, 1):
+                    if s < thr:
+                        break
+                    npred += 1
+                    if y:
+                        hits += 1
+                        ap += hits / k
+                tp += hits
+                ap_sum += ap / gold[g]
+            obj = 2 * tp / (npred + sum(gold.values())) + weight * ap_sum / len(gold)
+            if obj > best[0]:
+                best = (obj, thr)
+        return best[1]
+
+    thr, _f1, _map = learn._best_threshold(scores, labels, groups, gold)
+    assert thr == brute(learn.MAP_WEIGHT)
+    monkeypatch.setattr(learn, "MAP_WEIGHT", 1.0)
+    equal, _f1, _map = learn._best_threshold(scores, labels, groups, gold)
+    # MAP can only grow as the threshold falls: weighing it more never raises the threshold
+    assert equal == brute(1.0) and equal <= thr
