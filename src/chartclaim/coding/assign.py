@@ -14,7 +14,9 @@ from chartclaim.coding.lexicon import GENERIC, Lexicon
 from chartclaim.coding.terminology import CodeInfo, Terminology, dotted, nodot
 from chartclaim.coding.text import stem
 
-_UNSPEC_WORDS = ("unspecified", "not specified", "nos")
+_UNSPEC = re.compile(r"\b(?:unspecified|not specified|nos)\b")
+# "without perforation or abscess" up to the next clause: "..., without X with bleeding" keeps "with bleeding"
+_WITHOUT_CLAUSE = re.compile(r" without .*?(?=,| with |$)")
 # Words the lexicon treats as generic (they match too much to find a term) that still tell siblings apart when
 # the note says them: 'upper' vs 'lower limb', 'acute' vs 'chronic'. They count for a child, never against one:
 # notes leave them out.
@@ -33,6 +35,8 @@ class Assigner:
         self.term = term
         self.lexicon = lexicon
         self._desc_tokens = lru_cache(maxsize=100_000)(self._tokens_of)
+        self._without_tokens = lru_cache(maxsize=100_000)(self._without_of)
+        self._without_word = lexicon.norm_word("without")
         self._canon: dict[str, str | None] = {}
         self._direct: dict[str, str | None] = {}
         self._lateral: dict[str, dict[str, str]] = {}
@@ -52,11 +56,21 @@ class Assigner:
         desc = info.description.lower()
         for w in ("initial encounter", "subsequent encounter"):
             desc = desc.split(", " + w)[0]
+        # a 'without ...' clause names what the text need not say: its words are not the child's own
+        desc = _WITHOUT_CLAUSE.sub("", desc)
         return frozenset(self.lexicon.norms(desc))
 
+    def _without_of(self, code: str) -> frozenset[str]:
+        """Words of the code's 'without ...' clauses ('without status migrainosus' -> status, migrainosus)."""
+        info = self.term.codes.get(code)
+        if info is None:
+            return frozenset()
+        return frozenset(t for m in _WITHOUT_CLAUSE.finditer(info.description.lower())
+                         for t in self.lexicon.norms(m.group()) if t != self._without_word) - GENERIC
+
     def _is_unspecified(self, info: CodeInfo) -> bool:
-        d = info.description.lower()
-        return any(w in d for w in _UNSPEC_WORDS)
+        # whole words: "migrainosus" and "diagnosis" contain "nos"
+        return _UNSPEC.search(info.description.lower()) is not None
 
     def _is_default(self, info: CodeInfo) -> bool:
         """The child a coder takes when the text says no more: 'unspecified', and 'uncomplicated' / 'without
@@ -65,6 +79,13 @@ class Assigner:
         if "uncomplicated" in d or "without complication" in d:
             return True
         return self._is_unspecified(info) and "with unspecified" not in d
+
+    @staticmethod
+    def _is_without(info: CodeInfo) -> bool:
+        """'Without status migrainosus', 'not intractable', 'without bleeding': the classification's default
+        when the documentation does not say 'with' (a 'with' child needs the documentation to say so)."""
+        d = info.description.lower()
+        return " without " in d or "not intractable" in d
 
     def complete(self, code: str, context: frozenset[str] = frozenset(), encounter: str = "A",
                  main: str | None = None) -> str | None:
@@ -99,9 +120,12 @@ class Assigner:
                 side = self._desc_tokens(k) & {"left", "right", "bilater"}
                 hit = len(own & context) + 2 * len(side & context) \
                     + len((self._desc_tokens(k) - parent_toks) & QUALIFIERS & context)
+                wo = self._without_tokens(k) - self._without_tokens(c)
+                if wo and self._without_word in context and wo <= context:
+                    hit += len(wo)      # the note says 'without' and the clause's words: this child's own
                 miss = len(own - context) + 2 * len(side - context)
                 score = hit - 0.5 * miss + (0.75 if self._is_default(kinfo) else 0.0) \
-                    + (0.25 if nodot(k).endswith("9") else 0.0) \
+                    + (0.5 if self._is_without(kinfo) else 0.0) + (0.25 if nodot(k).endswith("9") else 0.0) \
                     + (1.0 if indexed and nodot(indexed).startswith(nodot(k)) else 0.0)
                 if best is None or score > best[0]:
                     best = (score, k)

@@ -22,6 +22,7 @@ _END_STAGE = re.compile(r"\bend[- ]stage\b")
 _PAREN = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]")
 _ENCOUNTER = re.compile(r",?\s*(?:initial|subsequent) encounter.*$|,?\s*sequela$")
 _FILLER = re.compile(r"\b(?:unspecified|not elsewhere classified|nec|nos|not otherwise specified)\b")
+_WITH = re.compile(r"\bwith\b")
 _WITHOUT = re.compile(r"\s+without\s+.*$|,?\s+not\s+(?:stated|specified)\s+as\s+.*$")
 
 
@@ -31,7 +32,8 @@ def term_variants(text: str) -> list[str]:
     t = _END_STAGE.sub("endstage", _ENCOUNTER.sub("", text.lower()))
     out = [_FILLER.sub(" ", _PAREN.sub("", t))]
     cut = _WITHOUT.sub("", out[0])
-    if cut != out[0] and cut.strip():
+    # '..., without refractory migraine, with status migrainosus': the cut would drop a 'with' the code needs
+    if cut != out[0] and cut.strip() and not _WITH.search(out[0][len(cut):]):
         out.append(cut)
     return out
 
@@ -236,6 +238,61 @@ def ngram_spans(toks: list[Tok], max_n: int) -> list[tuple[tuple[str, ...], int,
     return out
 
 
+# The Table of Neoplasms gives one site six codes, one per behaviour column. A note names the behaviour with
+# a word, and the Index's own cross-references say which column each word selects: Carcinoma, Cancer,
+# Malignancy -> Neoplasm, malignant; Metastasis -> secondary; Adenoma -> benign; Tumor (a synonym of
+# neoplasm here) and Neoplasia -> unspecified behavior. Each site is filed once per column under the
+# column's words, so "tumor of the bladder" reads D49.4, "bladder carcinoma" C67.9 and "liver metastasis"
+# C78.7 instead of one reading for every behaviour.
+_NEOPLASM_HEADS = {
+    "primary": ("malignant neoplasm", "carcinoma", "cancer", "adenocarcinoma"),
+    "secondary": ("secondary malignant neoplasm", "metastasis"),
+    "in situ": ("carcinoma in situ",),
+    "benign": ("benign neoplasm", "adenoma"),
+    "uncertain": ("neoplasm of uncertain behavior",),
+    "unspecified": ("neoplasm",),
+}
+
+
+def neoplasm_column(code: str) -> str | None:
+    """The Neoplasm Table column a code belongs to, from its range (ICD-10-CM chapter 2)."""
+    c = code.replace(".", "").upper()
+    if len(c) < 3 or c[0] not in "CD" or not c[1:3].isdigit():
+        return "primary" if c[:3] in ("C7A", "C4A") else "secondary" if c[:3] == "C7B" else \
+            "benign" if c[:3] == "D3A" else None
+    n = int(c[1:3])
+    if c[0] == "C":
+        return "secondary" if 77 <= n <= 79 else "primary"
+    if n <= 9:
+        return "in situ"
+    if n <= 36:
+        return "benign"
+    if n <= 48:
+        return "uncertain"
+    return "unspecified" if n == 49 else None
+
+
+def _add_neoplasm(d: TermDictionary, path: list[str], code: str, heads: dict[str, tuple[str, ...]]) -> None:
+    column = neoplasm_column(code)
+    if column is None:
+        return
+    site = " ".join(path[1:])
+    shown = ", ".join(path) + f" ({column})"
+    for head in heads[column]:
+        for v in term_variants(f"{head} {site}"):
+            d.add(v, Entry(code, "index", shown))
+
+
+def neoplasm_heads(term: Terminology) -> dict[str, tuple[str, ...]]:
+    """Words naming each behaviour column: ours, plus the Index's main terms that refer to the table by site
+    ('Cystadenoma - see also Neoplasm, benign, by site')."""
+    acc = {col: list(words) for col, words in _NEOPLASM_HEADS.items()}
+    for word, col in sorted(term.neoplasm_heads.items()):
+        if col in acc and word not in acc[col]:
+            acc[col].append(word)
+    return {col: tuple(words) for col, words in acc.items()}
+
+
 def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[str, Entry]] = ()) -> TermDictionary:
     d = TermDictionary(lexicon)
     for code, info in term.codes.items():
@@ -248,9 +305,13 @@ def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[
                 continue
             for v in term_variants(inc):
                 d.add(v, Entry(code, "inclusion", inc))
+    heads = neoplasm_heads(term)
     for it in term.index:
         path = [p for p in it.path if p]
         if not path:
+            continue
+        if it.source == "neoplasm":
+            _add_neoplasm(d, path, it.code, heads)
             continue
         text = " ".join(path)
         code = it.code

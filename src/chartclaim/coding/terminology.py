@@ -12,7 +12,7 @@ from typing import Any
 
 Range = tuple[str, str]          # undotted (first, last) prefixes, as codesets.model.CodeRange
 
-COMPILED_VERSION = "3"
+COMPILED_VERSION = "4"
 
 
 def nodot(code: str) -> str:
@@ -61,6 +61,10 @@ class Terminology:
     codes: dict[str, CodeInfo]
     children: dict[str, list[str]]
     index: list[IndexTerm]
+    # Index main terms that refer to the Table of Neoplasms by site ("Adenoma - see also Neoplasm, benign, by
+    # site"): the term, lower case -> the table's behaviour column (primary, secondary, in situ, benign,
+    # uncertain, unspecified)
+    neoplasm_heads: dict[str, str] = field(default_factory=dict)
 
     def get(self, code: str) -> CodeInfo | None:
         return self.codes.get(dotted(code))
@@ -166,8 +170,17 @@ def compile_terminology(entries: Iterable[Any], index: Iterable[Any], version: s
         if info.parent:
             children.setdefault(info.parent, []).append(code)
     items = [i for i in index if getattr(i, "source", "index") in ("index", "neoplasm")]
-    idx = [IndexTerm(getattr(i, "source", "index"), tuple(i.path), i.code) for i in items if getattr(i, "code", None)]
-    return Terminology(version, codes, children, idx + _see_references(items))
+    idx: list[IndexTerm] = []
+    heads: dict[str, str] = {}
+    for i in items:
+        source = getattr(i, "source", "index")
+        if getattr(i, "code", None):
+            idx.append(IndexTerm(source, tuple(i.path), i.code))
+        elif source == "index" and len(i.path) == 1:
+            column = neoplasm_reference(getattr(i, "see", None) or getattr(i, "see_also", None) or "")
+            if column:
+                heads[i.path[0].lower()] = column
+    return Terminology(version, codes, children, idx + _see_references(items), heads)
 
 
 def _see_references(items: list[Any]) -> list[IndexTerm]:
@@ -188,6 +201,20 @@ def _see_references(items: list[Any]) -> list[IndexTerm]:
         if code:
             out.append(IndexTerm(getattr(i, "source", "index"), tuple(i.path), code, see.strip()))
     return out
+
+
+def neoplasm_reference(ref: str) -> str | None:
+    """The Neoplasm Table column of a cross-reference 'Neoplasm, malignant, by site' / 'Neoplasm, by site,
+    benign' (None for other references, e.g. to a fixed site such as 'Neoplasm, skin, benign')."""
+    parts = [p.strip().lower() for p in ref.split(",")]
+    if len(parts) < 3 or parts[0] != "neoplasm" or "by site" not in parts:
+        return None
+    rest = " ".join(p for p in parts[1:] if p != "by site")
+    for word, column in (("secondary", "secondary"), ("in situ", "in situ"), ("uncertain", "uncertain"),
+                         ("unspecified", "unspecified"), ("benign", "benign"), ("malignant", "primary")):
+        if word in rest:
+            return column
+    return None
 
 
 def load_terminology(cache_dir: Path | None = None) -> Terminology:
