@@ -423,3 +423,31 @@ def test_fingerprint_of_unsplit_segments_is_the_stored_digest() -> None:
     odd = ["CLP\x1eA\x1e1", "SVC\x1eHC:99213\x1e5"]
     assert posting.fingerprint_texts(odd, "\x1e") == posting.fingerprint_segments(t.split("\x1e") for t in odd)
     assert posting.fingerprint_texts(["A*B\x1eC"], "*") == posting.fingerprint_segments([["A", "B\x1eC"]])
+
+
+def test_posted_claim_payment_keeps_the_clp_loop_as_received(engine: Engine, tmp_path: Path) -> None:
+    """A posted claim payment keeps its CLP loop as the payer's X12 (with our line numbers); read back it is the
+    same claim payment the reader gave, and the same JSON-able detail that exceptions keep."""
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        # our lines in the other order than the payer's SVCs: the line numbers come from matching, not position
+        submitted_claim(s, ids, "CLM1", [("36415", "20.00"), ("99213:25", "150.00")])
+        s.commit()
+        f = _file(tmp_path, [_standard_era()])
+        posting.post_835_file(s, f)
+        row = s.scalars(select(ClaimPayment)).one()
+        assert row.outcome == "posted" and row.detail is not None
+        assert row.detail["x12"].startswith("CLP*CLM1*") and row.detail["line_numbers"] == [2, 1]
+        [(rem, _fp, _err)] = list(posting.iter_remittances(f))
+        assert rem is not None
+        [read] = rem.claims
+        back = posting.claim_payment_of(row.detail)
+        assert dataclasses.replace(back, position=read.position) == read
+        assert [s_.position - back.position for s_ in back.services] == [s_.position - read.position
+                                                                         for s_ in read.services]
+        d = posting.claim_payment_detail(row.detail)
+        assert d is not None and d == posting.claim_payment_detail(posting._number_lines(
+            posting._detail(read), read, [2, 1]))
+        assert [(ln["procedure"], ln["line_number"], ln["paid"]) for ln in d["lines"]] == [
+            ("99213", 2, "80"), ("36415", 1, "12")]
+        assert d["clp"][0] == "CLM1" and d["lines"][0]["cas"][0][:3] == ["CO", "45", "50"]
