@@ -60,6 +60,13 @@ def test_primary_posting_contractual_patient_and_plb(engine: Engine, tmp_path: P
         assert ledger.payer_balance(s, ids["acme"]) == D("0.00")
         plb = s.scalars(select(ProviderAdjustment)).one()
         assert (plb.reason_code, plb.amount) == ("L6", D("-1.25"))
+        # the CO and PR amounts are ledger rows (group + CARC), not also CAS records; read back as one list
+        assert s.scalar(select(func.count()).select_from(RemitAdjustment)) == 0
+        cp = s.scalars(select(ClaimPayment)).one()
+        adjs = posting.claim_payment_adjustments(s, [cp.id])[cp.id]
+        assert [(a["group"], a["reason"], a["amount"], a["treatment"]) for a in adjs] == [
+            ("CO", "45", D("50.00"), "contractual"), ("PR", "2", D("20.00"), "patient"),
+            ("CO", "45", D("3.00"), "contractual"), ("PR", "3", D("5.00"), "patient")]
 
 
 def test_same_835_twice_changes_nothing(engine: Engine, tmp_path: Path) -> None:
@@ -95,6 +102,9 @@ def test_denial_stays_open_with_payer_and_claim_denied(engine: Engine, tmp_path:
         assert t.insurance_balance == D("100.00") and t.adjustments == 0
         adj = s.scalars(select(RemitAdjustment)).one()
         assert (adj.treatment, adj.group_code, adj.reason_code, adj.remark_codes) == ("denial", "CO", "50", "N115")
+        [adjs] = posting.claim_payment_adjustments(s, [adj.claim_payment_id]).values()
+        assert [(a["group"], a["reason"], a["treatment"], a["remarks"]) for a in adjs] == [
+            ("CO", "50", "denial", "N115")]
 
 
 def test_dropped_modifier_and_line_order(engine: Engine, tmp_path: Path) -> None:
@@ -451,3 +461,25 @@ def test_posted_claim_payment_keeps_the_clp_loop_as_received(engine: Engine, tmp
         assert [(ln["procedure"], ln["line_number"], ln["paid"]) for ln in d["lines"]] == [
             ("99213", 2, "80"), ("36415", 1, "12")]
         assert d["clp"][0] == "CLM1" and d["lines"][0]["cas"][0][:3] == ["CO", "45", "50"]
+
+
+def test_adjustments_of_payments_posted_with_every_cas_recorded_are_not_doubled(engine: Engine,
+                                                                                 tmp_path: Path) -> None:
+    """Claim payments posted before posting stopped recording ledger-carried CAS amounts (contractual, patient)
+    have a record of each: read back, every amount appears once."""
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        submitted_claim(s, ids, "CLM1", [("99213:25", "150.00"), ("36415", "20.00")])
+        s.commit()
+        posting.post_835_file(s, _file(tmp_path, [_standard_era()]))
+        cp = s.scalars(select(ClaimPayment)).one()
+        for e in s.scalars(select(LedgerEntry).where(LedgerEntry.claim_payment_id == cp.id,
+                                                     LedgerEntry.group_code.is_not(None), LedgerEntry.amount < 0)):
+            s.add(RemitAdjustment(claim_payment_id=cp.id, claim_line_id=e.claim_line_id, group_code=e.group_code,
+                                  reason_code=e.reason_code, amount=-e.amount, remark_codes="OLD",
+                                  treatment="contractual" if e.kind == "adjustment" else "patient"))
+        s.flush()
+        adjs = posting.claim_payment_adjustments(s, [cp.id])[cp.id]
+        assert sorted((a["group"], a["reason"], a["amount"], a["remarks"]) for a in adjs) == [
+            ("CO", "45", D("3.00"), "OLD"), ("CO", "45", D("50.00"), "OLD"),
+            ("PR", "2", D("20.00"), "OLD"), ("PR", "3", D("5.00"), "OLD")]

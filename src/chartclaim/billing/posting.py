@@ -67,6 +67,9 @@ ZERO = Decimal("0.00")
 CONTRACTUAL_CARCS = frozenset({"45", "42", "59", "94", "104", "131", "144", "172", "237", "253", "A2"})
 # MIA/MOA/LQ remark codes saying the payer forwarded the claim to the supplemental payer itself.
 CROSSOVER_REMARKS = frozenset({"MA18", "N89", "MA07", "MA19", "N367"})
+# CAS treatments the ledger carries (adjustment / transfer rows with group + CARC, tied to the claim payment):
+# posting keeps no `remit_adjustment` record of them; `claim_payment_adjustments` reads both.
+LEDGER_TREATMENTS = frozenset({"contractual", "patient"})
 ADJUDICATED_OR_PENDING = frozenset({"submitted", "accepted", "appealed", "closed", "corrected"} | ADJUDICATED)
 
 
@@ -450,6 +453,69 @@ def claim_payment_detail(detail: dict[str, Any] | None) -> dict[str, Any] | None
     return _number_lines(_detail(cp), cp, detail.get("line_numbers"))
 
 
+def claim_payment_adjustments(session: Session, claim_payment_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """claim payment id → every CAS amount posting applied for it, as {group, reason, amount, treatment, category,
+    remarks, claim_line_id}, in line order: the ledger's contractual adjustments and patient-responsibility
+    transfers (tagged with group + CARC) and the `remit_adjustment` records of what no ledger row carries
+    (denials, a prior payer's amounts, zero amounts). Remark codes of the ledger-carried ones come from the
+    kept CLP loop. Claim payments posted before posting stopped recording the ledger-carried amounts twice
+    are read from their records alone."""
+    ids = sorted(set(claim_payment_ids))
+    out: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    recorded: dict[int, list[tuple[int | None, dict[str, Any]]]] = defaultdict(list)
+    old_style: set[int] = set()
+    line_ids: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        for a in session.scalars(select(RemitAdjustment).where(in_values(session, RemitAdjustment.claim_payment_id,
+                                                                          chunk)).order_by(RemitAdjustment.id)):
+            if a.treatment in LEDGER_TREATMENTS and a.amount != 0:
+                old_style.add(a.claim_payment_id)
+            recorded[a.claim_payment_id].append((a.claim_line_id, {
+                "group": a.group_code, "reason": a.reason_code, "amount": a.amount, "treatment": a.treatment,
+                "category": a.denial_category, "remarks": a.remark_codes, "claim_line_id": a.claim_line_id}))
+            if a.claim_line_id is not None:
+                line_ids.add(a.claim_line_id)
+    carried: dict[int, list[tuple[int | None, dict[str, Any]]]] = defaultdict(list)
+    for start in range(0, len(ids), 5000):
+        chunk = [i for i in ids[start : start + 5000] if i not in old_style]
+        if not chunk:
+            continue
+        for e in session.execute(
+            select(LedgerEntry.claim_payment_id, LedgerEntry.claim_line_id, LedgerEntry.kind, LedgerEntry.amount,
+                   LedgerEntry.group_code, LedgerEntry.reason_code)
+            .where(in_values(session, LedgerEntry.claim_payment_id, chunk), LedgerEntry.reverses_id.is_(None),
+                   LedgerEntry.group_code.is_not(None),
+                   (LedgerEntry.kind == "adjustment") | ((LedgerEntry.kind == "transfer") & (LedgerEntry.amount < 0)))
+            .order_by(LedgerEntry.id)
+        ):
+            treatment = "contractual" if e.kind == "adjustment" else "patient"
+            carried[e.claim_payment_id].append((e.claim_line_id, {
+                "group": e.group_code, "reason": e.reason_code, "amount": -e.amount, "treatment": treatment,
+                "category": None, "remarks": None, "claim_line_id": e.claim_line_id}))
+            line_ids.add(e.claim_line_id)
+    number = dict(session.execute(select(ClaimLine.id, ClaimLine.line_number)
+                                  .where(in_values(session, ClaimLine.id, sorted(line_ids)))).tuples().all()
+                  ) if line_ids else {}
+    if carried:
+        for cpid, detail in session.execute(select(ClaimPayment.id, ClaimPayment.detail)
+                                            .where(in_values(session, ClaimPayment.id, sorted(carried)))):
+            d = claim_payment_detail(detail)
+            if not d:
+                continue
+            claim_remarks = d.get("remarks") or []
+            by_number = {ln.get("line_number"): ln.get("remarks") or claim_remarks for ln in d.get("lines", [])}
+            for line_id, item in carried[cpid]:
+                item["remarks"] = " ".join(by_number.get(number.get(line_id or 0), claim_remarks)) or None
+    for cpid in ids:
+        items = carried.get(cpid, []) + recorded.get(cpid, [])
+        items.sort(key=lambda x: number.get(x[0] or 0, 0))  # stable: the ledger's order, then the records'
+        out[cpid] = [item for _line, item in items]
+    return out
+
+
 def _unbalanced(cp: x835.ClaimPayment, flagged: frozenset[int] | None = None) -> str | None:
     """Why a CLP loop does not balance, or None. `flagged`: positions the reader's balancing check reported
     (it already summed everything); only the claims it flagged are re-checked here for the message."""
@@ -513,10 +579,13 @@ def _plan_claim(
         remark_codes = " ".join(remarks) or None
         for a in adjs:
             treat, cat = classify_adjustment(a.group, a.reason, resp, remarks)
-            adjustments.append({"claim_line_id": ln.id, "group_code": a.group, "reason_code": a.reason,
-                                "amount": a.amount, "quantity": a.quantity, "treatment": treat,
-                                "denial_category": cat, "remark_codes": remark_codes})
-            if a.amount == 0:
+            if a.amount == 0 or treat not in LEDGER_TREATMENTS:
+                # what no ledger row carries (a denial, a prior payer's amount, a zero amount): the CAS record
+                adjustments.append({"claim_line_id": ln.id, "group_code": a.group, "reason_code": a.reason,
+                                    "amount": a.amount, "quantity": a.quantity, "treatment": treat,
+                                    "denial_category": cat, "remark_codes": remark_codes})
+                if treat == "denial":
+                    denial_total += a.amount
                 continue
             if treat == "contractual":
                 entries.append({**common, "kind": "adjustment", "amount": _money(-a.amount), "claim_line_id": ln.id,
@@ -529,8 +598,6 @@ def _plan_claim(
                 entries.append({**common, "kind": "transfer", "amount": amount, "claim_line_id": ln.id,
                                 "payer_id": next_party, "group_code": a.group, "reason_code": a.reason,
                                 "transfer_key": key})
-            elif treat == "denial":
-                denial_total += a.amount
 
     claim_remarks = list(cp.remarks)
     for svc, ln in zip(cp.services, lines, strict=True):
