@@ -347,6 +347,22 @@ def test_bulk_transition_refuses_a_broken_chain(engine: Engine) -> None:
             bulk_transition(s, [(claim.id, "submitted", "paid"), (claim.id, "accepted", "denied")], "t", None)
 
 
+def test_bulk_transition_updates_loaded_claims_in_the_session(engine: Engine) -> None:
+    from chartclaim.billing.lifecycle import bulk_transition
+
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        claim = submitted_claim(s, ids, "CLM1", [("99213", "100.00")])
+        other = submitted_claim(s, ids, "CLM2", [("99213", "100.00")])
+        s.commit()
+        assert (claim.status, other.status) == ("submitted", "submitted")  # loaded again after the commit
+        with s.no_autoflush:
+            n = bulk_transition(s, [(claim.id, "submitted", "paid")], "t", None)
+        assert n == 1
+        assert claim not in s.dirty and claim.status == "paid" and other.status == "submitted"
+        assert s.scalar(select(ClaimRecord.status).where(ClaimRecord.id == claim.id)) == "paid"
+
+
 def _paid(number: str, trace: str, charge: str = "100") -> syn.Era:
     return syn.Era(trace, [syn.ClaimPay(number, [syn.LinePay("99213", D(charge), D("60"),
                                                              [("CO", "45", D("20")), ("PR", "2", D(charge) - 80)],
