@@ -499,3 +499,25 @@ def test_adjustments_of_payments_posted_with_every_cas_recorded_are_not_doubled(
         assert sorted((a["group"], a["reason"], a["amount"], a["remarks"]) for a in adjs) == [
             ("CO", "45", D("3.00"), "OLD"), ("CO", "45", D("50.00"), "OLD"),
             ("PR", "2", D("20.00"), "OLD"), ("PR", "3", D("5.00"), "OLD")]
+
+
+def test_a_ledger_row_must_agree_with_its_line_and_claim(engine: Engine) -> None:
+    """The ledger's composite foreign keys: a row's claim is its line's claim and its patient the claim's."""
+    from chartclaim.billing import practice
+
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        claim = submitted_claim(s, ids, "CLM1", [("99213", "100.00")])
+        other = submitted_claim(s, ids, "CLM2", [("99213", "100.00")])
+        stranger = practice.add_patient(s, "JOHN", "ROE")
+        s.commit()
+        line = claim.lines[0]
+        ok = ledger.entry_row("adjustment", D("-1.00"), (line.id, claim.id, claim.patient_id), None, DOS)
+        ledger.add_entries(s, [ok])
+        s.flush()
+        for wrong in ((line.id, other.id, other.patient_id), (line.id, claim.id, stranger.id)):
+            # the bulk insert runs on the DBAPI cursor: its own IntegrityError (sqlite3 / psycopg)
+            with pytest.raises(Exception, match=r"(?i)foreign key") as err, s.begin_nested():
+                ledger.add_entries(s, [ledger.entry_row("adjustment", D("-1.00"), wrong, None, DOS)])
+                s.flush()
+            assert "IntegrityError" in {t.__name__ for t in type(err.value).__mro__}
