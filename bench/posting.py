@@ -3,8 +3,8 @@
     .venv/bin/python bench/posting.py [--claims 100000] [--per-remittance 2000] [--no-pg]
 
 Set-up (not timed): one practice, N submitted one-line claims with their charges, and 835 files in which every
-claim is paid with CO-45 and PR (coinsurance) adjustments — 4 ledger rows, 2 CAS records, 1 claim payment and
-1 status change per claim. Timed: reading the files with chartclaim's 835 reader and posting them (matching,
+claim is paid with CO-45 and PR (coinsurance) adjustments — 4 ledger rows (which carry the CO and PR amounts with
+group + CARC: no CAS record is kept twice), 1 claim payment and 1 status change per claim. Timed: reading the files with chartclaim's 835 reader and posting them (matching,
 idempotency fingerprint, ledger rows, one transaction per remittance; on PostgreSQL `--workers` remittances at
 a time, see posting.post_835_files). Then the same files are posted again
 (must change nothing). PostgreSQL runs when CHARTCLAIM_TEST_PG (or CHARTCLAIM_BENCH_PG) is set, in a throw-away

@@ -60,6 +60,13 @@ def test_primary_posting_contractual_patient_and_plb(engine: Engine, tmp_path: P
         assert ledger.payer_balance(s, ids["acme"]) == D("0.00")
         plb = s.scalars(select(ProviderAdjustment)).one()
         assert (plb.reason_code, plb.amount) == ("L6", D("-1.25"))
+        # the CO and PR amounts are ledger rows (group + CARC), not also CAS records; read back as one list
+        assert s.scalar(select(func.count()).select_from(RemitAdjustment)) == 0
+        cp = s.scalars(select(ClaimPayment)).one()
+        adjs = posting.claim_payment_adjustments(s, [cp.id])[cp.id]
+        assert [(a["group"], a["reason"], a["amount"], a["treatment"]) for a in adjs] == [
+            ("CO", "45", D("50.00"), "contractual"), ("PR", "2", D("20.00"), "patient"),
+            ("CO", "45", D("3.00"), "contractual"), ("PR", "3", D("5.00"), "patient")]
 
 
 def test_same_835_twice_changes_nothing(engine: Engine, tmp_path: Path) -> None:
@@ -95,6 +102,9 @@ def test_denial_stays_open_with_payer_and_claim_denied(engine: Engine, tmp_path:
         assert t.insurance_balance == D("100.00") and t.adjustments == 0
         adj = s.scalars(select(RemitAdjustment)).one()
         assert (adj.treatment, adj.group_code, adj.reason_code, adj.remark_codes) == ("denial", "CO", "50", "N115")
+        [adjs] = posting.claim_payment_adjustments(s, [adj.claim_payment_id]).values()
+        assert [(a["group"], a["reason"], a["treatment"], a["remarks"]) for a in adjs] == [
+            ("CO", "50", "denial", "N115")]
 
 
 def test_dropped_modifier_and_line_order(engine: Engine, tmp_path: Path) -> None:
@@ -337,6 +347,22 @@ def test_bulk_transition_refuses_a_broken_chain(engine: Engine) -> None:
             bulk_transition(s, [(claim.id, "submitted", "paid"), (claim.id, "accepted", "denied")], "t", None)
 
 
+def test_bulk_transition_updates_loaded_claims_in_the_session(engine: Engine) -> None:
+    from chartclaim.billing.lifecycle import bulk_transition
+
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        claim = submitted_claim(s, ids, "CLM1", [("99213", "100.00")])
+        other = submitted_claim(s, ids, "CLM2", [("99213", "100.00")])
+        s.commit()
+        assert (claim.status, other.status) == ("submitted", "submitted")  # loaded again after the commit
+        with s.no_autoflush:
+            n = bulk_transition(s, [(claim.id, "submitted", "paid")], "t", None)
+        assert n == 1
+        assert claim not in s.dirty and claim.status == "paid" and other.status == "submitted"
+        assert s.scalar(select(ClaimRecord.status).where(ClaimRecord.id == claim.id)) == "paid"
+
+
 def _paid(number: str, trace: str, charge: str = "100") -> syn.Era:
     return syn.Era(trace, [syn.ClaimPay(number, [syn.LinePay("99213", D(charge), D("60"),
                                                              [("CO", "45", D("20")), ("PR", "2", D(charge) - 80)],
@@ -423,3 +449,75 @@ def test_fingerprint_of_unsplit_segments_is_the_stored_digest() -> None:
     odd = ["CLP\x1eA\x1e1", "SVC\x1eHC:99213\x1e5"]
     assert posting.fingerprint_texts(odd, "\x1e") == posting.fingerprint_segments(t.split("\x1e") for t in odd)
     assert posting.fingerprint_texts(["A*B\x1eC"], "*") == posting.fingerprint_segments([["A", "B\x1eC"]])
+
+
+def test_posted_claim_payment_keeps_the_clp_loop_as_received(engine: Engine, tmp_path: Path) -> None:
+    """A posted claim payment keeps its CLP loop as the payer's X12 (with our line numbers); read back it is the
+    same claim payment the reader gave, and the same JSON-able detail that exceptions keep."""
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        # our lines in the other order than the payer's SVCs: the line numbers come from matching, not position
+        submitted_claim(s, ids, "CLM1", [("36415", "20.00"), ("99213:25", "150.00")])
+        s.commit()
+        f = _file(tmp_path, [_standard_era()])
+        posting.post_835_file(s, f)
+        row = s.scalars(select(ClaimPayment)).one()
+        assert row.outcome == "posted" and row.detail is not None
+        assert row.detail["x12"].startswith("CLP*CLM1*") and row.detail["line_numbers"] == [2, 1]
+        [(rem, _fp, _err)] = list(posting.iter_remittances(f))
+        assert rem is not None
+        [read] = rem.claims
+        back = posting.claim_payment_of(row.detail)
+        assert dataclasses.replace(back, position=read.position) == read
+        assert [s_.position - back.position for s_ in back.services] == [s_.position - read.position
+                                                                         for s_ in read.services]
+        d = posting.claim_payment_detail(row.detail)
+        assert d is not None and d == posting.claim_payment_detail(posting._number_lines(
+            posting._detail(read), read, [2, 1]))
+        assert [(ln["procedure"], ln["line_number"], ln["paid"]) for ln in d["lines"]] == [
+            ("99213", 2, "80"), ("36415", 1, "12")]
+        assert d["clp"][0] == "CLM1" and d["lines"][0]["cas"][0][:3] == ["CO", "45", "50"]
+
+
+def test_adjustments_of_payments_posted_with_every_cas_recorded_are_not_doubled(engine: Engine,
+                                                                                 tmp_path: Path) -> None:
+    """Claim payments posted before posting stopped recording ledger-carried CAS amounts (contractual, patient)
+    have a record of each: read back, every amount appears once."""
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        submitted_claim(s, ids, "CLM1", [("99213:25", "150.00"), ("36415", "20.00")])
+        s.commit()
+        posting.post_835_file(s, _file(tmp_path, [_standard_era()]))
+        cp = s.scalars(select(ClaimPayment)).one()
+        for e in s.scalars(select(LedgerEntry).where(LedgerEntry.claim_payment_id == cp.id,
+                                                     LedgerEntry.group_code.is_not(None), LedgerEntry.amount < 0)):
+            s.add(RemitAdjustment(claim_payment_id=cp.id, claim_line_id=e.claim_line_id, group_code=e.group_code,
+                                  reason_code=e.reason_code, amount=-e.amount, remark_codes="OLD",
+                                  treatment="contractual" if e.kind == "adjustment" else "patient"))
+        s.flush()
+        adjs = posting.claim_payment_adjustments(s, [cp.id])[cp.id]
+        assert sorted((a["group"], a["reason"], a["amount"], a["remarks"]) for a in adjs) == [
+            ("CO", "45", D("3.00"), "OLD"), ("CO", "45", D("50.00"), "OLD"),
+            ("PR", "2", D("20.00"), "OLD"), ("PR", "3", D("5.00"), "OLD")]
+
+
+def test_a_ledger_row_must_agree_with_its_line_and_claim(engine: Engine) -> None:
+    """The ledger's composite foreign keys: a row's claim is its line's claim and its patient the claim's."""
+    from chartclaim.billing import practice
+
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        claim = submitted_claim(s, ids, "CLM1", [("99213", "100.00")])
+        other = submitted_claim(s, ids, "CLM2", [("99213", "100.00")])
+        stranger = practice.add_patient(s, "JOHN", "ROE")
+        s.commit()
+        line = claim.lines[0]
+        ok = ledger.entry_row("adjustment", D("-1.00"), (line.id, claim.id, claim.patient_id), None, DOS)
+        ledger.add_entries(s, [ok])
+        s.flush()
+        for wrong in ((line.id, other.id, other.patient_id), (line.id, claim.id, stranger.id)):
+            # the bulk insert runs on the DBAPI cursor: its own IntegrityError (sqlite3 / psycopg)
+            with pytest.raises(Exception, match=r"(?i)foreign key") as err, s.begin_nested():
+                ledger.add_entries(s, [ledger.entry_row("adjustment", D("-1.00"), wrong, None, DOS)])
+                s.flush()
+            assert "IntegrityError" in {t.__name__ for t in type(err.value).__mro__}

@@ -72,6 +72,10 @@ def test_import_835_posts_payments_and_fills_the_denial_queue(app: FastAPI, clie
     assert rems["total"] == 1 and rems["items"][0]["payment_amount"] == "90.00"
     detail = c.get(f"/api/v1/remittances/{res['remittance_id']}").json()
     assert {x["claim_number"] for x in detail["claims"]} == {"C2002", "C2003"}
+    cas = {x["claim_number"]: [(a["group"], a["reason"], a["amount"], a["treatment"]) for a in x["adjustments"]]
+           for x in detail["claims"]}
+    assert cas == {"C2002": [("CO", "45", "40.00", "contractual"), ("PR", "3", "20.00", "patient")],
+                   "C2003": [("CO", "197", "150.00", "denial")]}
     paid = c.get(f"/api/v1/claims/{ids['claim2']}").json()
     assert paid["status"] in ("paid", "partially_paid")
     assert Decimal(paid["totals"]["patient_balance"]) == Decimal("20.00")

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
 from chartclaim.store.bulk import in_values, insert_rows
 from chartclaim.store.models import ClaimRecord, ClaimTransition
@@ -122,11 +121,15 @@ def bulk_transition(
             )
             if res.rowcount != len(chunk):  # type: ignore[attr-defined]
                 raise IllegalTransition(f"one of {len(chunk)} claims (changed meanwhile)", current, target)
-            # what synchronize_session="evaluate" did, without it having to evaluate the array/JSON membership
-            for cid in chunk:
-                obj = session.identity_map.get(identity_key(ClaimRecord, cid))
-                if obj is not None:
-                    set_committed_value(obj, "status", target)
+            # what synchronize_session="evaluate" did, without it having to evaluate the array/JSON membership;
+            # walking the (small) identity map, not building an identity key for each of thousands of claims
+            # (by identity key: reading obj.id of an expired object would load it)
+            moved = set(chunk)
+            for key in list(session.identity_map.keys()):
+                if key[0] is ClaimRecord and key[1][0] in moved:
+                    obj = session.identity_map.get(key)
+                    if obj is not None:
+                        set_committed_value(obj, "status", target)
     insert_rows(session, ClaimTransition.__table__, rows)  # type: ignore[arg-type]
     return len(rows)
 

@@ -67,6 +67,9 @@ ZERO = Decimal("0.00")
 CONTRACTUAL_CARCS = frozenset({"45", "42", "59", "94", "104", "131", "144", "172", "237", "253", "A2"})
 # MIA/MOA/LQ remark codes saying the payer forwarded the claim to the supplemental payer itself.
 CROSSOVER_REMARKS = frozenset({"MA18", "N89", "MA07", "MA19", "N367"})
+# CAS treatments the ledger carries (adjustment / transfer rows with group + CARC, tied to the claim payment):
+# posting keeps no `remit_adjustment` record of them; `claim_payment_adjustments` reads both.
+LEDGER_TREATMENTS = frozenset({"contractual", "patient"})
 ADJUDICATED_OR_PENDING = frozenset({"submitted", "accepted", "appealed", "closed", "corrected"} | ADJUDICATED)
 
 
@@ -342,12 +345,15 @@ class _Plan:
     """What one CLP loop will write; claim_payment id is filled in after the bulk insert."""
 
     payment: dict[str, Any]
+    claim_payment: x835.ClaimPayment
     entries: list[dict[str, Any]] = field(default_factory=list)
     adjustments: list[dict[str, Any]] = field(default_factory=list)
     exception: tuple[str, str] | None = None
     transition: tuple[int, str, str] | None = None
     reverses_payment_id: int | None = None
     crossover: tuple[int, str] | None = None
+    line_numbers: list[int] | None = None  # our line per SVC (or the one line of a claim-level-only payment)
+    loop_x12: str | None = None  # the CLP loop as received, when read from a file (see `_stored_detail`)
 
 
 def _resolve_payer(session: Session, rem: x835.Remittance) -> int | None:
@@ -403,6 +409,113 @@ def _detail(cp: x835.ClaimPayment) -> dict[str, Any]:
     }
 
 
+def _number_lines(d: dict[str, Any], cp: x835.ClaimPayment, numbers: Sequence[int] | None) -> dict[str, Any]:
+    if numbers:
+        if cp.services:
+            for ln, n in zip(d["lines"], numbers, strict=True):
+                ln["line_number"] = n
+        else:
+            d["line_number"] = numbers[0]
+    return d
+
+
+def _stored_detail(plan: _Plan, delimiters: x835.Delimiters | None) -> dict[str, Any]:
+    """`claim_payment.detail` of a plan. A posted (or reversing) CLP loop read from a file is kept as the X12
+    the payer sent, with the delimiters and our line numbers: the whole loop, verbatim, and a fraction of the
+    cost of turning it into JSON for every claim payment (a tenth of the posting time). Exceptions keep the
+    readable JSON (`_detail`) that the exception queue and `post_exception` work from. Read either form with
+    `claim_payment_detail`."""
+    if plan.loop_x12 is not None and delimiters is not None and plan.exception is None:
+        d: dict[str, Any] = {"x12": plan.loop_x12,
+                             "delimiters": [delimiters.element, delimiters.component, delimiters.segment]}
+        if plan.line_numbers:
+            d["line_numbers"] = plan.line_numbers
+        if plan.claim_payment.header_number:
+            d["lx"] = plan.claim_payment.header_number
+        return d
+    return _number_lines(_detail(plan.claim_payment), plan.claim_payment, plan.line_numbers)
+
+
+def claim_payment_of(detail: dict[str, Any]) -> x835.ClaimPayment:
+    """The reader's model of a kept CLP loop (`claim_payment.detail`, either form)."""
+    if "x12" in detail:
+        element, component, segment = detail["delimiters"]
+        return x835.claim_from_x12(detail["x12"], element, component, segment, detail.get("lx", ""))
+    return _claim_payment_from_detail(detail)
+
+
+def claim_payment_detail(detail: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`claim_payment.detail` as JSON-able data (clp, cas, remarks, names, lines with our line numbers),
+    whichever form it was stored in."""
+    if not detail or "x12" not in detail:
+        return detail
+    cp = claim_payment_of(detail)
+    return _number_lines(_detail(cp), cp, detail.get("line_numbers"))
+
+
+def claim_payment_adjustments(session: Session, claim_payment_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """claim payment id → every CAS amount posting applied for it, as {group, reason, amount, treatment, category,
+    remarks, claim_line_id}, in line order: the ledger's contractual adjustments and patient-responsibility
+    transfers (tagged with group + CARC) and the `remit_adjustment` records of what no ledger row carries
+    (denials, a prior payer's amounts, zero amounts). Remark codes of the ledger-carried ones come from the
+    kept CLP loop. Claim payments posted before posting stopped recording the ledger-carried amounts twice
+    are read from their records alone."""
+    ids = sorted(set(claim_payment_ids))
+    out: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    recorded: dict[int, list[tuple[int | None, dict[str, Any]]]] = defaultdict(list)
+    old_style: set[int] = set()
+    line_ids: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        for a in session.scalars(select(RemitAdjustment).where(in_values(session, RemitAdjustment.claim_payment_id,
+                                                                          chunk)).order_by(RemitAdjustment.id)):
+            if a.treatment in LEDGER_TREATMENTS and a.amount != 0:
+                old_style.add(a.claim_payment_id)
+            recorded[a.claim_payment_id].append((a.claim_line_id, {
+                "group": a.group_code, "reason": a.reason_code, "amount": a.amount, "treatment": a.treatment,
+                "category": a.denial_category, "remarks": a.remark_codes, "claim_line_id": a.claim_line_id}))
+            if a.claim_line_id is not None:
+                line_ids.add(a.claim_line_id)
+    carried: dict[int, list[tuple[int | None, dict[str, Any]]]] = defaultdict(list)
+    for start in range(0, len(ids), 5000):
+        chunk = [i for i in ids[start : start + 5000] if i not in old_style]
+        if not chunk:
+            continue
+        for e in session.execute(
+            select(LedgerEntry.claim_payment_id, LedgerEntry.claim_line_id, LedgerEntry.kind, LedgerEntry.amount,
+                   LedgerEntry.group_code, LedgerEntry.reason_code)
+            .where(in_values(session, LedgerEntry.claim_payment_id, chunk), LedgerEntry.reverses_id.is_(None),
+                   LedgerEntry.group_code.is_not(None),
+                   (LedgerEntry.kind == "adjustment") | ((LedgerEntry.kind == "transfer") & (LedgerEntry.amount < 0)))
+            .order_by(LedgerEntry.id)
+        ):
+            treatment = "contractual" if e.kind == "adjustment" else "patient"
+            carried[e.claim_payment_id].append((e.claim_line_id, {
+                "group": e.group_code, "reason": e.reason_code, "amount": -e.amount, "treatment": treatment,
+                "category": None, "remarks": None, "claim_line_id": e.claim_line_id}))
+            line_ids.add(e.claim_line_id)
+    number = dict(session.execute(select(ClaimLine.id, ClaimLine.line_number)
+                                  .where(in_values(session, ClaimLine.id, sorted(line_ids)))).tuples().all()
+                  ) if line_ids else {}
+    if carried:
+        for cpid, detail in session.execute(select(ClaimPayment.id, ClaimPayment.detail)
+                                            .where(in_values(session, ClaimPayment.id, sorted(carried)))):
+            d = claim_payment_detail(detail)
+            if not d:
+                continue
+            claim_remarks = d.get("remarks") or []
+            by_number = {ln.get("line_number"): ln.get("remarks") or claim_remarks for ln in d.get("lines", [])}
+            for line_id, item in carried[cpid]:
+                item["remarks"] = " ".join(by_number.get(number.get(line_id or 0), claim_remarks)) or None
+    for cpid in ids:
+        items = carried.get(cpid, []) + recorded.get(cpid, [])
+        items.sort(key=lambda x: number.get(x[0] or 0, 0))  # stable: the ledger's order, then the records'
+        out[cpid] = [item for _line, item in items]
+    return out
+
+
 def _unbalanced(cp: x835.ClaimPayment, flagged: frozenset[int] | None = None) -> str | None:
     """Why a CLP loop does not balance, or None. `flagged`: positions the reader's balancing check reported
     (it already summed everything); only the claims it flagged are re-checked here for the message."""
@@ -426,7 +539,7 @@ def _plan_claim(
 ) -> _Plan:
     """Ledger rows, CAS records and the status move for one matched, non-reversal CLP loop."""
     payment = _payment_row(cp, claim.id, claim.payer_id, remittance_id, posted_on, "posted")
-    plan = _Plan(payment)
+    plan = _Plan(payment, cp)
     problem = _unbalanced(cp, flagged)
     lines: list[_Line]
     if problem is None:
@@ -449,11 +562,7 @@ def _plan_claim(
         payment["outcome"] = "exception"
         return plan
 
-    if cp.services:
-        for d, ln in zip(payment["detail"]["lines"], lines, strict=True):
-            d["line_number"] = ln.line_number
-    else:
-        payment["detail"]["line_number"] = lines[0].line_number
+    plan.line_numbers = [ln.line_number for ln in lines]
     payer = claim.payer_id
     resp = claim.responsibility
     denial_total = ZERO
@@ -470,10 +579,13 @@ def _plan_claim(
         remark_codes = " ".join(remarks) or None
         for a in adjs:
             treat, cat = classify_adjustment(a.group, a.reason, resp, remarks)
-            adjustments.append({"claim_line_id": ln.id, "group_code": a.group, "reason_code": a.reason,
-                                "amount": a.amount, "quantity": a.quantity, "treatment": treat,
-                                "denial_category": cat, "remark_codes": remark_codes})
-            if a.amount == 0:
+            if a.amount == 0 or treat not in LEDGER_TREATMENTS:
+                # what no ledger row carries (a denial, a prior payer's amount, a zero amount): the CAS record
+                adjustments.append({"claim_line_id": ln.id, "group_code": a.group, "reason_code": a.reason,
+                                    "amount": a.amount, "quantity": a.quantity, "treatment": treat,
+                                    "denial_category": cat, "remark_codes": remark_codes})
+                if treat == "denial":
+                    denial_total += a.amount
                 continue
             if treat == "contractual":
                 entries.append({**common, "kind": "adjustment", "amount": _money(-a.amount), "claim_line_id": ln.id,
@@ -486,8 +598,6 @@ def _plan_claim(
                 entries.append({**common, "kind": "transfer", "amount": amount, "claim_line_id": ln.id,
                                 "payer_id": next_party, "group_code": a.group, "reason_code": a.reason,
                                 "transfer_key": key})
-            elif treat == "denial":
-                denial_total += a.amount
 
     claim_remarks = list(cp.remarks)
     for svc, ln in zip(cp.services, lines, strict=True):
@@ -553,13 +663,13 @@ def _payment_row(cp: x835.ClaimPayment, claim_id: int | None, payer_id: int | No
             "patient_control_number": cp.patient_control_number[:38], "status_code": cp.status[:2],
             "charge": cp.charge, "paid": cp.paid, "patient_responsibility": cp.patient_responsibility,
             "payer_claim_number": cp.payer_claim_control_number or None, "received_on": received_on,
-            "outcome": outcome, "detail": _detail(cp), "crossover_to": None}
+            "outcome": outcome, "detail": None, "crossover_to": None}
 
 
 def _plan_reversal(session: Session, cp: x835.ClaimPayment, claim: _Claim, posted_on: dt.date,
                    remittance_id: int, actor: str, reversed_here: set[int], payer_id: int | None = None) -> _Plan:
     payment = _payment_row(cp, claim.id, payer_id or claim.payer_id, remittance_id, posted_on, "reversal")
-    plan = _Plan(payment)
+    plan = _Plan(payment, cp)
     # Only this payer's postings: a supplemental payer reversing its crossover payment must not undo the primary's.
     q = (select(ClaimPayment).where(ClaimPayment.claim_id == claim.id, ClaimPayment.outcome == "posted",
                                     ClaimPayment.reversed_by_id.is_(None),
@@ -587,12 +697,13 @@ def _plan_reversal(session: Session, cp: x835.ClaimPayment, claim: _Claim, poste
     return plan
 
 
-def _write_plans(session: Session, plans: list[_Plan], rid: int, actor: str,
-                 reason: str) -> tuple[int, list[tuple[str, str]]]:
+def _write_plans(session: Session, plans: list[_Plan], rid: int, actor: str, reason: str,
+                 delimiters: x835.Delimiters | None = None) -> tuple[int, list[tuple[str, str]]]:
     """Bulk writes: claim payments (ids reserved first), then everything that points at them."""
     ids = reserve_ids(session, ClaimPayment.__table__, len(plans))  # type: ignore[arg-type]
     for plan, pid in zip(plans, ids, strict=True):
         plan.payment["id"] = pid
+        plan.payment["detail"] = _stored_detail(plan, delimiters)
     insert_rows(session, ClaimPayment.__table__, [p.payment for p in plans])  # type: ignore[arg-type]
     entries: list[dict[str, Any]] = []
     adjs: list[dict[str, Any]] = []
@@ -686,13 +797,15 @@ def _post_remittance(session: Session, rem: x835.Remittance, fingerprint: str | 
                                                   if c is not None and cp.payer_claim_control_number
                                                   and cp.status != "22"])
 
+    # the CLP loops as received (kept with each posted claim payment), when the remittance was read from a file
+    loops = rem.claims.loops_x12() if isinstance(rem.claims, x835.LazyClaims) else None
     flagged = (frozenset(i.position for i in rem.balancing if i.position is not None) if balancing_checked
                else None)
     plans: list[_Plan] = []
     reversed_here: set[int] = set()
-    for cp, c in matched:
+    for k, (cp, c) in enumerate(matched):
         if c is None:
-            plan = _Plan(_payment_row(cp, None, payer_id, rid, posted_on, "exception"))
+            plan = _Plan(_payment_row(cp, None, payer_id, rid, posted_on, "exception"), cp)
             plan.exception = ("unmatched_claim", f"CLP01 {cp.patient_control_number} ({cp.charge}) matches no claim")
         elif payer_id is not None and c.payer_id != payer_id and (xc := _as_crossover(c, payer_id, later)):
             if cp.status == "22":
@@ -702,7 +815,7 @@ def _post_remittance(session: Session, rem: x835.Remittance, fingerprint: str | 
                 plan = _plan_claim(cp, xc, _after(xc, later), posted_on, rid, actor, flagged)
                 result.claims_posted += plan.exception is None
         elif payer_id is not None and c.payer_id != payer_id:
-            plan = _Plan(_payment_row(cp, c.id, payer_id, rid, posted_on, "exception"))
+            plan = _Plan(_payment_row(cp, c.id, payer_id, rid, posted_on, "exception"), cp)
             plan.exception = ("payer_mismatch", f"claim {c.claim_number} is billed to payer #{c.payer_id}, "
                                                 f"the remittance is from payer #{payer_id} ({rem.payer.name})")
         elif cp.status == "22":
@@ -711,7 +824,7 @@ def _post_remittance(session: Session, rem: x835.Remittance, fingerprint: str | 
                 result.claims_reversed += 1
         elif (c.id, cp.payer_claim_control_number) in earlier_pcns and any(
                 p == (cp.status, cp.charge, cp.paid) for p in earlier_pcns[(c.id, cp.payer_claim_control_number)]):
-            plan = _Plan(_payment_row(cp, c.id, c.payer_id, rid, posted_on, "exception"))
+            plan = _Plan(_payment_row(cp, c.id, c.payer_id, rid, posted_on, "exception"), cp)
             plan.exception = ("duplicate_payment", f"claim {c.claim_number}: payer claim "
                                                    f"{cp.payer_claim_control_number} paying {cp.paid} was already "
                                                    "posted from another remittance")
@@ -719,9 +832,12 @@ def _post_remittance(session: Session, rem: x835.Remittance, fingerprint: str | 
             plan = _plan_claim(cp, c, next_party.get(c.id), posted_on, rid, actor, flagged)
             if plan.exception is None:
                 result.claims_posted += 1
+        if loops is not None:
+            plan.loop_x12 = loops[k]
         plans.append(plan)
 
-    rows, excs = _write_plans(session, plans, rid, actor, f"835 {trace or ''}".strip())
+    rows, excs = _write_plans(session, plans, rid, actor, f"835 {trace or ''}".strip(),
+                              rem.claims.delimiters if isinstance(rem.claims, x835.LazyClaims) else None)
     result.ledger_rows = rows
     result.exceptions.extend(excs)
 
@@ -951,7 +1067,7 @@ def post_exception(session: Session, exception_id: int, claim_number: str, actor
     claim = claims.get(claim_number)
     if claim is None:
         raise ValueError(f"no claim {claim_number!r}")
-    cp = _claim_payment_from_detail(src.detail)
+    cp = claim_payment_of(src.detail)
     posted_on = src.received_on
     plan = _plan_claim(cp, claim, _next_parties(session, [claim]).get(claim.id), posted_on, src.remittance_id,
                        actor)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from chartclaim.billing.control_numbers import next_control_number
 from chartclaim.billing.lifecycle import ADJUDICATED
+from chartclaim.billing.posting import claim_payment_detail
 from chartclaim.claim import (
     Address,
     Adjustment,
@@ -151,7 +152,8 @@ def _adjudication(session: Session, claim: ClaimRecord, primary: ClaimRecord, pa
         raise SecondaryClaimError(f"claim {claim.claim_number}: no posted adjudication from {payer.name}")
     rem = session.get(Remittance, cp.remittance_id)
     on = (rem.payment_date if rem else None) or cp.received_on
-    d = cp.detail
+    d = claim_payment_detail(cp.detail)
+    assert d is not None
     lines = []
     for i, ln in enumerate(d.get("lines", []), 1):
         lines.append(LineAdjudication(

@@ -566,25 +566,34 @@ class LazyClaims(Sequence[ClaimPayment]):
     and checked the balancing, so building later cannot fail; it only costs time when someone looks.
     """
 
-    __slots__ = ("_base", "_built", "_comp", "_ranges", "_segs", "_sep")
+    __slots__ = ("_base", "_built", "_comp", "_delims", "_ranges", "_segs", "_sep")
 
     def __init__(self, texts: list[str], ranges: list[tuple[int, int, str]], base: int, d: Delimiters) -> None:
-        self._segs: list[str] | None = texts
+        self._segs = texts
         self._sep = d.element
         self._ranges = ranges
         self._base = base
         self._comp = d.component
+        self._delims = d
         self._built: tuple[ClaimPayment, ...] | None = None
 
     def _all(self) -> tuple[ClaimPayment, ...]:
         if self._built is None:
             segs = self._segs
-            assert segs is not None
             with gc_paused():
                 self._built = tuple(_build_claim(segs, a, b, self._base, self._comp, self._sep, hn)
                                     for a, b, hn in self._ranges)
-            self._segs = None  # the raw segments are no longer needed
         return self._built
+
+    def loops_x12(self) -> list[str]:
+        """Each claim's 2100/2110 loops as the payer sent them (CLP to the last segment before the next CLP,
+        LX or PLB), segments joined by the file's segment terminator: what `claim_from_x12` reads back."""
+        segs, term = self._segs, self._delims.segment
+        return [term.join(segs[a:b]) for a, b, _hn in self._ranges]
+
+    @property
+    def delimiters(self) -> Delimiters:
+        return self._delims
 
     def __len__(self) -> int:
         return len(self._ranges)
@@ -608,6 +617,17 @@ class LazyClaims(Sequence[ClaimPayment]):
 
     def __repr__(self) -> str:
         return f"LazyClaims({len(self)} claims)"
+
+
+def claim_from_x12(text: str, element: str = "*", component: str = ":", segment: str = "~",
+                   header_number: str = "") -> ClaimPayment:
+    """One claim payment back from its loops as `LazyClaims.loops_x12` gave them (kept by posting); the text
+    was validated when the 835 was read. Positions count from 1 at its CLP; `header_number` is the LX01 of
+    its 2000 loop."""
+    texts = text.split(segment)
+    if not texts or texts[0].split(element, 1)[0] != "CLP":
+        raise X12Error("a claim payment's loops start with CLP", position=1, segment_id=texts[0][:3] if texts else "")
+    return _build_claim(texts, 0, len(texts), 1, component, element, header_number)
 
 
 def _cas_total(seg: list[str], pos: int) -> Decimal:

@@ -22,7 +22,6 @@ from chartclaim.store.models import (
     PayerRecord,
     PostingException,
     ProviderAdjustment,
-    RemitAdjustment,
     Remittance,
 )
 from chartclaim.web.deps import Ctx, need
@@ -498,8 +497,9 @@ def api_remittance(remittance_id: int, ctx: Ctx = need(Perm.BILLING_READ)) -> di
 
 def _remittance_detail(ctx: Ctx, rem: Remittance) -> dict[str, Any]:
     cps = list(ctx.db.scalars(select(ClaimPayment).where(ClaimPayment.remittance_id == rem.id).order_by(ClaimPayment.id)))
-    adjs = list(ctx.db.scalars(select(RemitAdjustment).where(RemitAdjustment.claim_payment_id.in_([c.id for c in cps]))
-                               .order_by(RemitAdjustment.id))) if cps else []
+    from chartclaim.billing.posting import claim_payment_adjustments
+
+    adjs = claim_payment_adjustments(ctx.db, [c.id for c in cps])
     numbers = dict(ctx.db.execute(select(ClaimRecord.id, ClaimRecord.claim_number)
                                   .where(ClaimRecord.id.in_([c.claim_id for c in cps if c.claim_id]))).tuples().all())
     return {
@@ -508,9 +508,9 @@ def _remittance_detail(ctx: Ctx, rem: Remittance) -> dict[str, Any]:
                     "patient_control_number": c.patient_control_number, "status_code": c.status_code,
                     "charge": str(c.charge), "paid": str(c.paid), "outcome": c.outcome,
                     "patient_responsibility": str(c.patient_responsibility or "0.00"),
-                    "adjustments": [{"group": a.group_code, "reason": a.reason_code, "amount": str(a.amount),
-                                     "treatment": a.treatment, "category": a.denial_category,
-                                     "remarks": a.remark_codes} for a in adjs if a.claim_payment_id == c.id]}
+                    "adjustments": [{"group": a["group"], "reason": a["reason"], "amount": str(a["amount"]),
+                                     "treatment": a["treatment"], "category": a["category"],
+                                     "remarks": a["remarks"]} for a in adjs[c.id]]}
                    for c in cps],
         "provider_adjustments": [{"reason": p.reason_code, "reference": p.reference, "amount": str(p.amount)}
                                  for p in ctx.db.scalars(select(ProviderAdjustment)
