@@ -153,3 +153,21 @@ def test_side_written_as_a_capital_letter(coder: Coder) -> None:
     assert "Z96.651" in codes_of(coder.code("PSH: s/p R TKA 2019.\nA/P: Hypertension - lisinopril.\n"))
     # a plan word after the device: not the patient's status
     assert "Z95.1" not in codes_of(coder.code("HPI: CABG planned next month.\nA/P: Hypertension - lisinopril.\n"))
+
+
+def test_a_without_code_is_not_given_when_the_sentence_names_the_thing(coder: Coder) -> None:
+    a = coder.assigner
+    ctx = frozenset(coder.lexicon.norms("hypertensive heart and kidney disease with heart failure"))
+    assert a.contradicted("I13.10", ctx)
+    assert a.complete("I13", ctx) == "I13.0"
+    plain = frozenset(coder.lexicon.norms("hypertensive heart and chronic kidney disease stage 3"))
+    assert not a.contradicted("I13.10", plain) and a.complete("I13", plain) == "I13.10"
+    codes = codes_of(coder.code("A: Chronic diastolic heart failure with hypertensive heart and kidney disease. "
+                                "CKD stage 3b.\n"))
+    assert "I13.0" in codes and "I13.10" not in codes
+
+
+def test_af_in_capitals_is_atrial_fibrillation(coder: Coder) -> None:
+    assert "I48.0" in codes_of(coder.code("A/P: Paroxysmal AF - rate controlled, continue apixaban.\n"))
+    toks = coder.lexicon.tokens("af", "af", 0, 2)
+    assert all(t.group < 0 for t in toks)       # lower-case 'af' is not expanded

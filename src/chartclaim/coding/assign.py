@@ -37,6 +37,7 @@ class Assigner:
         self._desc_tokens = lru_cache(maxsize=100_000)(self._tokens_of)
         self._without_tokens = lru_cache(maxsize=100_000)(self._without_of)
         self._without_word = lexicon.norm_word("without")
+        self._clauses: dict[str, frozenset[str]] = {}
         self._canon: dict[str, str | None] = {}
         self._direct: dict[str, str | None] = {}
         self._lateral: dict[str, dict[str, str]] = {}
@@ -59,6 +60,23 @@ class Assigner:
         # a 'without ...' clause names what the text need not say: its words are not the child's own
         desc = _WITHOUT_CLAUSE.sub("", desc)
         return frozenset(self.lexicon.norms(desc))
+
+    def _clause_words(self, code: str) -> frozenset[str]:
+        """Every word of the code's 'without ...' clauses, generic ones too ('heart failure')."""
+        got = self._clauses.get(code)
+        if got is None:
+            info = self.term.codes.get(code)
+            got = frozenset() if info is None else frozenset(
+                t for m in _WITHOUT_CLAUSE.finditer(info.description.lower())
+                for t in self.lexicon.norms(m.group()) if t != self._without_word)
+            self._clauses[code] = got
+        return got
+
+    def contradicted(self, code: str, context: frozenset[str]) -> bool:
+        """The sentence names, without saying 'without', what the code says is absent: 'heart failure with
+        hypertensive heart and kidney disease' is not I13.10 '... without heart failure'."""
+        words = self._clause_words(code)
+        return bool(words) and words <= context and self._without_word not in context
 
     def _without_of(self, code: str) -> frozenset[str]:
         """Words of the code's 'without ...' clauses ('without status migrainosus' -> status, migrainosus)."""
@@ -121,11 +139,15 @@ class Assigner:
                 hit = len(own & context) + 2 * len(side & context) \
                     + len((self._desc_tokens(k) - parent_toks) & QUALIFIERS & context)
                 wo = self._without_tokens(k) - self._without_tokens(c)
+                named = bool(wo) and self.contradicted(k, context)
                 if wo and self._without_word in context and wo <= context:
                     hit += len(wo)      # the note says 'without' and the clause's words: this child's own
                 miss = len(own - context) + 2 * len(side - context)
+                if named:
+                    miss += 2 * len(wo)     # the sentence names what this child says is absent (heart failure)
                 score = hit - 0.5 * miss + (0.75 if self._is_default(kinfo) else 0.0) \
-                    + (0.5 if self._is_without(kinfo) else 0.0) + (0.25 if nodot(k).endswith("9") else 0.0) \
+                    + (0.5 if self._is_without(kinfo) and not named else 0.0) \
+                    + (0.25 if nodot(k).endswith("9") else 0.0) \
                     + (1.0 if indexed and nodot(indexed).startswith(nodot(k)) else 0.0)
                 if best is None or score > best[0]:
                     best = (score, k)

@@ -10,7 +10,7 @@ from chartclaim.coding.resources import read_table
 from chartclaim.coding.text import STOPWORDS, stem
 
 # Abbreviations that are also English words are expanded only when written in capitals.
-_NEEDS_CAPS = frozenset(["all", "ms", "pe", "cap", "pad", "aids", "ra", "oa", "cp", "hf", "mi", "ich", "sob", "gad", "doe", "als", "ibs", "tb", "arf", "ami", "sle"])
+_NEEDS_CAPS = frozenset(["all", "ms", "pe", "cap", "pad", "aids", "ra", "oa", "cp", "hf", "mi", "ich", "sob", "gad", "doe", "als", "ibs", "tb", "arf", "ami", "sle", "af"])
 
 # Tokens that never identify a condition on their own; a term made only of these is not a term.
 GENERIC = frozenset(stem(w) for w in ["disease", "disorder", "syndrome", "condition", "other", "specified", "unspecified", "left", "right", "bilateral", "site", "part", "region", "type", "stage", "acute", "chronic", "lesion", "problem", "abnormal", "abnormality", "finding", "findings", "complication", "complications", "state", "status", "history", "personal", "family", "encounter", "care", "use", "effect", "effects", "level", "upper", "lower", "multiple", "single", "organ", "system", "body", "mild", "moderate", "severe", "general", "generalized", "primary", "secondary", "due", "following", "elsewhere", "classified", "nos", "nec", "not", "sequela", "subsequent", "initial", "presence", "tissue", "structure", "function", "failure"])

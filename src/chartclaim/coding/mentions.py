@@ -67,6 +67,7 @@ class MentionRules:
         self.lexicon = lexicon
         self._surface: dict[tuple[str, str], tuple[tuple[str, Callable[[str], bool]], ...]] = {}
         self._polarity: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+        self._absent: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
         self._filler = frozenset(n for w in ("unspecified", "other", "specified") if (n := lexicon.norm_word(w)))
 
     # ------------------------------------------------------------------ per-entry constraints (cached)
@@ -185,7 +186,25 @@ class MentionRules:
                 got = _note_polarity(head, toks, norm, lo, hi)
                 if got is not None and got != want:
                     return False
+            # 'hypertensive heart and kidney disease without heart failure' is not what a sentence that names
+            # heart failure (with no negation before it) describes
+            for words in self.absent(e):
+                present = {t.norm for t in toks}
+                if all(w in present for w in words) and _note_polarity(words[0], toks, norm, lo, hi) is None:
+                    return False
         return True
+
+    def absent(self, entry: Entry) -> tuple[tuple[str, ...], ...]:
+        """The content words of each 'without X' qualifier the term states (not 'without complication', which
+        notes rarely name as such)."""
+        key = (entry.code, entry.text)
+        got = self._absent.get(key)
+        if got is None:
+            got = self._absent[key] = tuple(
+                words for m in _QUALIFIER.finditer(entry.text.lower()) if m.group(1) == "without"
+                and (words := tuple(w for w in self.lexicon.norms(m.group(2)) if w not in self._filler))
+                and not words[0].startswith("complic"))
+        return got
 
 
 def _crosses_list_item(m: Match, toks: list[Tok], norm: str) -> bool:

@@ -321,6 +321,8 @@ class Coder:
                 if e.source == "index":
                     hint, main = self.assigner.see_words.get(e.text), self.assigner.main_term.get(e.text)
                 code = self.assigner.complete(e.code, ctx | hint if hint else ctx, enc, main)
+                if code is not None and self.assigner.contradicted(code, ctx):
+                    continue
             if code is None or code in seen:
                 continue
             seen.add(code)
