@@ -497,7 +497,7 @@ def claim_payment_adjustments(session: Session, claim_payment_ids: Sequence[int]
                 "category": None, "remarks": None, "claim_line_id": e.claim_line_id}))
             line_ids.add(e.claim_line_id)
     number = dict(session.execute(select(ClaimLine.id, ClaimLine.line_number)
-                                  .where(in_values(session, ClaimLine.id, sorted(line_ids)))).tuples().all()
+                                  .where(in_values(session, ClaimLine.id, sorted(line_ids)))).all()
                   ) if line_ids else {}
     if carried:
         for cpid, detail in session.execute(select(ClaimPayment.id, ClaimPayment.detail)

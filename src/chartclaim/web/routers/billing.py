@@ -501,7 +501,7 @@ def _remittance_detail(ctx: Ctx, rem: Remittance) -> dict[str, Any]:
 
     adjs = claim_payment_adjustments(ctx.db, [c.id for c in cps])
     numbers = dict(ctx.db.execute(select(ClaimRecord.id, ClaimRecord.claim_number)
-                                  .where(ClaimRecord.id.in_([c.claim_id for c in cps if c.claim_id]))).tuples().all())
+                                  .where(ClaimRecord.id.in_([c.claim_id for c in cps if c.claim_id]))).all())
     return {
         "remittance": RemittanceOut.model_validate(rem).model_dump(mode="json"),
         "claims": [{"id": c.id, "claim_id": c.claim_id, "claim_number": numbers.get(c.claim_id or -1),

@@ -330,7 +330,7 @@ def patient_page(request: Request, patient_id: int, msg: str | None = None, erro
     p = _patient(ctx, patient_id)
     ctx.view("patient", p.id, p.id)
     detail = _detail(ctx, p)
-    payer_names = dict(ctx.db.execute(select(PayerRecord.id, PayerRecord.name)).tuples().all())
+    payer_names = dict(ctx.db.execute(select(PayerRecord.id, PayerRecord.name)).all())
     billing = allowed(ctx.user.role, Perm.BILLING_READ)
     entries: list[Any] = []
     entries_total = 0

@@ -67,7 +67,7 @@ def first_dos(db: Session, claim_ids: Sequence[int]) -> dict[int, dt.date]:
     if not claim_ids:
         return {}
     return dict(db.execute(select(ClaimLine.claim_id, func.min(ClaimLine.date_of_service))
-                           .where(ClaimLine.claim_id.in_(claim_ids)).group_by(ClaimLine.claim_id)).tuples().all())
+                           .where(ClaimLine.claim_id.in_(claim_ids)).group_by(ClaimLine.claim_id)).all())
 
 
 def money_for(db: Session, claim_ids: Sequence[int]) -> dict[int, tuple[Decimal, Decimal]]:
@@ -75,9 +75,9 @@ def money_for(db: Session, claim_ids: Sequence[int]) -> dict[int, tuple[Decimal,
     if not claim_ids:
         return {}
     charges = dict(db.execute(select(ClaimLine.claim_id, func.sum(ClaimLine.charge))
-                              .where(ClaimLine.claim_id.in_(claim_ids)).group_by(ClaimLine.claim_id)).tuples().all())
+                              .where(ClaimLine.claim_id.in_(claim_ids)).group_by(ClaimLine.claim_id)).all())
     balances = dict(db.execute(select(LedgerEntry.claim_id, func.sum(LedgerEntry.amount))
-                               .where(LedgerEntry.claim_id.in_(claim_ids)).group_by(LedgerEntry.claim_id)).tuples().all())
+                               .where(LedgerEntry.claim_id.in_(claim_ids)).group_by(LedgerEntry.claim_id)).all())
 
     def m(v: Any) -> Decimal:  # SUM keeps the Money column type, so values arrive as Decimal
         return Decimal("0.00") if v is None else Decimal(v).quantize(Decimal("0.01"))

@@ -101,7 +101,7 @@ def reviews(db: Session, encounter_id: int) -> list[CodingReview]:
 
 def working_set(db: Session, encounter_id: int) -> dict[tuple[str, str], WorkingCode]:
     """Latest decision per (system, code) — the suggestion's code, or the added code."""
-    names = dict(db.execute(select(User.id, User.username)).tuples().all())
+    names = dict(db.execute(select(User.id, User.username)).all())
     out: dict[tuple[str, str], WorkingCode] = {}
     for r in reviews(db, encounter_id):
         key = (r.system, r.suggested_code or r.final_code or "")
@@ -259,7 +259,7 @@ def accuracy(db: Session, since: dt.datetime | None = None) -> list[CoderAccurac
     if since is not None:
         stmt = stmt.where(CodingReview.at >= since)
     per: dict[str, dict[str, int]] = {}
-    for name, decision, n in db.execute(stmt).tuples():
+    for name, decision, n in db.execute(stmt):
         per.setdefault(name, {})[decision] = int(n)
     return [CoderAccuracy(name, sum(d.values()), d.get("accept", 0), d.get("change", 0), d.get("reject", 0),
                           d.get("add", 0)) for name, d in sorted(per.items())]
