@@ -27,7 +27,7 @@ def indexed(terminology: Terminology) -> Coder:
         _line(("Influenza",), "J11.1"), _line(("Influenza", "B"), "J10-"),
         _line(("Influenza", "due to", "identified influenza virus NEC"), "J10.1"),
         _line(("Influenza", "due to", "identified influenza virus NEC", "with", "pneumonia"), "J10.00"),
-        _line(("Depression", "recurrent"), "F33.9"),
+        _line(("Depression", "recurrent"), "F33.9"), _line(("Removal", "suture"), "Z48.02"),
     ]
     term = compile_terminology([], lines, terminology.version)
     return Coder(terminology=Terminology(terminology.version, terminology.codes, terminology.children, term.index))
@@ -171,3 +171,16 @@ def test_af_in_capitals_is_atrial_fibrillation(coder: Coder) -> None:
     assert "I48.0" in codes_of(coder.code("A/P: Paroxysmal AF - rate controlled, continue apixaban.\n"))
     toks = coder.lexicon.tokens("af", "af", 0, 2)
     assert all(t.group < 0 for t in toks)       # lower-case 'af' is not expanded
+
+
+def test_plan_for_a_later_visit_and_unspecified_region_injury(indexed: Coder) -> None:
+    coder = indexed
+    res = coder.code("Assessment: Laceration of left hand, initial encounter.\n"
+                     "Plan: Suture removal in 10 days. Wound care reviewed.\n")
+    codes = codes_of(res)
+    assert any(c.startswith("S") for c in codes)
+    assert "Z48.02" not in codes and not any(c.startswith("T14") for c in codes)
+    assert rejected_of(res)["Z48.02"].startswith("outpatient: the reason of a later encounter")
+    # the visit for the removal itself
+    assert "Z48.02" in codes_of(coder.code("Assessment: Encounter for suture removal, healing well.\n"
+                                           "Plan: sutures removed today.\n"))

@@ -72,6 +72,9 @@ def billing_conventions(coder: Coder, an: Analysis, profile: str, out: dict[str,
     if profile == "us-outpatient" and _has_assessment(an):
         family_relevance(coder, out, rejected, text, an)
         unaddressed(coder, an, out, rejected)
+    if profile == "us-outpatient":
+        later_visit(coder, an, out, rejected)
+    injury_by_site(coder, out, rejected, text)
 
 
 # 'Influenza A', 'positive for flu B', 'influenza type B' (a capital type letter; 'influenza A/B antigen' names
@@ -285,6 +288,37 @@ def _clause(norm: str, start: int, end: int) -> str:
     s = max(norm.rfind("\n", 0, start), norm.rfind(". ", 0, start)) + 1
     e = min(x for x in (norm.find("\n", end), norm.find(". ", end), len(norm)) if x >= 0)
     return norm[s:e]
+
+
+# encounter-reason codes: aftercare, follow-up examination, special examinations
+_ENCOUNTER_REASON = ("Z48", "Z09", "Z01", "Z47", "Z51")
+_LATER = re.compile(r"\bin \d+(?:\s*(?:-|to)\s*\d+)? ?(?:days?|d|weeks?|wks?|months?|mos?)\b|\bnext (?:visit|week|month|"
+                    r"appointment)\b|\bat (?:the )?(?:next|follow[- ]?up) (?:visit|appointment)\b|\bwill (?:return|"
+                    r"need|schedule)\b|\bto be scheduled\b|\bscheduled for\b")
+
+
+def injury_by_site(coder: Coder, out: dict[str, Candidate], rejected: list[Rejected], text: str) -> None:
+    """T14 is an injury of an unspecified body region: beside an injury coded by its site (S00-S99) the note's
+    'wound' or 'injury' is that injury, not another one."""
+    site = next((k for k in out if k.startswith("S")), None)
+    if site is None:
+        return
+    for code in [k for k in out if k.startswith("T14")]:
+        rejected.append(Rejected(code, f"injury of unspecified region beside the injury coded by site ({site})",
+                                 coder._evidence(out[code].mentions, text), out[code].score))
+        del out[code]
+
+
+def later_visit(coder: Coder, an: Analysis, out: dict[str, Candidate], rejected: list[Rejected]) -> None:
+    """'Suture removal in 10 days', 'INR check next week': the plan names the reason of a later encounter, not
+    of this one, so the encounter code (Z48.02, Z09, Z01.x) is not billed today."""
+    norm = an.norm
+    for code in [k for k in out if k.startswith(_ENCOUNTER_REASON)]:
+        mentions = [m for m in out[code].mentions if m.entry.source != "learned"]
+        if mentions and all(_LATER.search(_clause(norm, m.start, m.end)) for m in mentions):
+            rejected.append(Rejected(code, "outpatient: the reason of a later encounter (planned), not of this one",
+                                     coder._evidence(out[code].mentions, an.text), out[code].score))
+            del out[code]
 
 
 def unaddressed(coder: Coder, an: Analysis, out: dict[str, Candidate], rejected: list[Rejected]) -> None:
