@@ -184,3 +184,12 @@ def test_plan_for_a_later_visit_and_unspecified_region_injury(indexed: Coder) ->
     # the visit for the removal itself
     assert "Z48.02" in codes_of(coder.code("Assessment: Encounter for suture removal, healing well.\n"
                                            "Plan: sutures removed today.\n"))
+
+
+def test_test_names_normal_skin_and_generic_symptoms(coder: Coder) -> None:
+    codes = codes_of(coder.code("A/P: Atypical chest pain - stress test ordered. Hepatitis panel, HIV test.\n"
+                                "Symptoms controlled.\nExam: Skin: Warm and dry, no rashes.\n"))
+    assert not {"Z73.3", "K75.9", "B20", "R68.89", "L85.3"} & set(codes)
+    # a test with its result is a finding
+    assert any(c.startswith("J02") for c in codes_of(coder.code("A/P: Strep test positive for streptococcal "
+                                                                 "pharyngitis. Amoxicillin.\n")))

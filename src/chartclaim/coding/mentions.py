@@ -38,7 +38,15 @@ _AFTER_OK = frozenset(["of", "to", "on", "in", "at", "from", "with", "and", "or"
                        "which", "-", "is", "was", "symptoms", "symptom"])
 
 # One-word terms that are everyday words in an office note (treatment, instructions, counselling).
-NOISE_SINGLE = frozenset(["heat", "activ", "bend", "counsel", "vaccin", "immun", "immuniz", "concern"])
+NOISE_SINGLE = frozenset(["heat", "activ", "bend", "counsel", "vaccin", "immun", "immuniz", "concern", "symptom"])
+# a condition named as what a test looks for ('stress test', 'hepatitis panel', 'strep test') with no result in
+# the words after it is the test's name, not a finding
+TEST_WORDS = frozenset(["test", "tests", "testing", "panel", "panels", "serology", "serologies", "titer", "titers",
+                        "titre", "titres", "screen", "pcr", "swab"])
+_RESULT_AFTER = re.compile(r"[^.;\n]{0,40}?\b(?:positive|pos|reactive|detected|confirmed|showed|shows|revealed|"
+                           r"consistent)\b|[^.;\n]{0,40}?\(\+\)")
+# a normal skin examination ('Skin: warm and dry') is not dry skin
+_NORMAL_SKIN = re.compile(r"\bwarm(?:,| and) dry\b|\bdry(?:,| and) (?:warm|intact)\b")
 
 # Acronyms that are also English words: only in capitals ('ARC' is AIDS-related complex, 'painful arc' is not).
 WORD_ACRONYMS = frozenset(["arc", "aids", "all", "cap", "pad", "ms", "pe", "ra", "oa", "cp", "hf", "mi", "als",
@@ -119,7 +127,7 @@ class MentionRules:
         for m in matches:
             if len(m.key) == 1 and not self._single_ok(m, toks, text, norm):
                 continue
-            if self._vaccine_target(m, toks, norm):
+            if self._vaccine_target(m, toks, norm) or self._normal_skin(m, norm):
                 continue
             if len(m.idx) > 1 and ";" in norm[m.start:m.end]:
                 continue     # a semicolon separates clauses: 'insulin glargine; hypoglycemia' is two things
@@ -165,8 +173,17 @@ class MentionRules:
         return bool(re.search(r"(?:%|\bon)\s*$", text[max(0, t.start - 8):t.start]))
 
     def _vaccine_target(self, m: Match, toks: list[Tok], norm: str) -> bool:
-        after = re.match(r"[\s\-]*([a-z]+)", norm[m.end:m.end + 25])
-        return bool(after and after.group(1) in VACCINE_WORDS)
+        after = re.match(r"[\s\-]*([a-z0-9]+)", norm[m.end:m.end + 25])
+        if not after:
+            return False
+        word = after.group(1)
+        if word in VACCINE_WORDS:
+            return True
+        return word in TEST_WORDS and not _RESULT_AFTER.match(norm, m.end + after.end())
+
+    @staticmethod
+    def _normal_skin(m: Match, norm: str) -> bool:
+        return "dry" in norm[m.start:m.end] and bool(_NORMAL_SKIN.search(norm, max(0, m.start - 12), m.end + 12))
 
     def _entry_ok(self, e: Entry, m: Match, toks: list[Tok], text: str, norm: str) -> bool:
         rules = self.surface_rules(e)
