@@ -127,7 +127,7 @@ class MentionRules:
         for m in matches:
             if len(m.key) == 1 and not self._single_ok(m, toks, text, norm):
                 continue
-            if self._vaccine_target(m, toks, norm) or self._normal_skin(m, norm):
+            if self._target_of_vaccine_or_test(m, norm) or self._normal_skin(m, norm):
                 continue
             if len(m.idx) > 1 and ";" in norm[m.start:m.end]:
                 continue     # a semicolon separates clauses: 'insulin glargine; hypoglycemia' is two things
@@ -172,7 +172,8 @@ class MentionRules:
             return False
         return bool(re.search(r"(?:%|\bon)\s*$", text[max(0, t.start - 8):t.start]))
 
-    def _vaccine_target(self, m: Match, toks: list[Tok], norm: str) -> bool:
+    def _target_of_vaccine_or_test(self, m: Match, norm: str) -> bool:
+        """'influenza vaccine', 'stress test ordered': the condition is what the vaccine or test is for."""
         after = re.match(r"[\s\-]*([a-z0-9]+)", norm[m.end:m.end + 25])
         if not after:
             return False
@@ -205,8 +206,9 @@ class MentionRules:
                     return False
             # 'hypertensive heart and kidney disease without heart failure' is not what a sentence that names
             # heart failure (with no negation before it) describes
-            for words in self.absent(e):
-                present = {t.norm for t in toks}
+            absent = self.absent(e)
+            present = {t.norm for t in toks} if absent else set()
+            for words in absent:
                 if all(w in present for w in words) and _note_polarity(words[0], toks, norm, lo, hi) is None:
                     return False
         return True
