@@ -9,7 +9,9 @@
 - BMI, Z68.x, from the value the note records: adult BMI by value (Z68.1-Z68.45), pediatric by percentile
   (Z68.51-Z68.54); reported only beside a weight diagnosis (obesity, overweight, underweight, malnutrition),
   as the guidelines allow BMI codes only as secondary codes for an associated reportable diagnosis;
-- personal history of colon polyps: adenomatous/serrated (Z86.0101) when the note says so, FY2026 tabular.
+- personal history of colon polyps: adenomatous/serrated (Z86.0101) when the note says so, FY2026 tabular;
+- device, graft, transplant, stoma and joint-replacement status (Z95.x, Z94.x, Z93.x, Z96.x, the side from the
+  line) and a quit habit (Z87.891), when no word in the clause negates, plans or proposes it.
 """
 
 from __future__ import annotations
