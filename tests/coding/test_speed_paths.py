@@ -248,3 +248,59 @@ def test_drop_less_specific_equals_the_full_pair_scan(coder: Coder) -> None:
         assert list(fast) == list(plain)
         dropped_any += len(want)
     assert dropped_any > 50        # the lists were realistic enough to drop codes, not only to keep them
+
+
+def _classify_plain(model, keys):  # type: ignore[no-untyped-def]
+    """The document classifiers summed key by key, as written before the ``np.add.at`` pass."""
+    z: dict[str, float] = {}
+    best: dict[str, tuple[float, tuple[str, ...]]] = {}
+    for k in keys:
+        for code, (b, ws) in model.classifiers.items():
+            w = ws.get(k)
+            if w is None:
+                continue
+            z[code] = z.get(code, b) + w
+            if w > 0 and (code not in best or w > best[code][0]):
+                best[code] = (w, k)
+    probs = {c: 1.0 / (1.0 + math.exp(-b)) if b > -35 else 0.0 for c, (b, _w) in model.classifiers.items()}
+    for c, v in z.items():
+        probs[c] = 1.0 / (1.0 + math.exp(-v)) if v > -35 else 0.0
+    order = list(model.classifiers)
+    return probs, [(c, probs[c], best[c][1]) for c in sorted(best, key=order.index)]
+
+
+def test_classify_note_equals_the_key_by_key_sums(trained: Coder) -> None:
+    model = trained.model
+    assert model is not None and model.classifiers
+    vocab = sorted(model.classifier_vocabulary())
+    rng = random.Random(3)
+    for n in (0, 1, 5, 40, len(vocab)):
+        keys = [*rng.sample(vocab, min(n, len(vocab))), ("nonexistentword",)]
+        probs, support = model.classify_note(keys)
+        want_probs, want_support = _classify_plain(model, keys)
+        assert dict(probs.items()) == want_probs          # the same floats, not merely close
+        assert support == want_support
+        assert ("nonexistentword",) not in {k for _c, _p, k in support}
+        if n == len(vocab):
+            assert support          # the comparison saw keys that move classifiers
+
+
+@pytest.mark.parametrize("text", [
+    "No fever, chills or night sweats but reports cough. Mother had breast cancer.",
+    "Denies chest pain. Possible pneumonia, rule out tuberculosis; history of asthma which resolved.",
+    "Family history: colon cancer: colonoscopy for screening. Pneumonia likely. Gastroenteritis, probably viral.",
+])
+def test_asserter_equals_assert_mention_for_every_span(coder: Coder, text: str) -> None:
+    norm = normalise(text)
+    seen: set[str] = set()
+    for sec in find_sections(norm):
+        for sent in split_sentences(text, sec.start, sec.end, sec.name):
+            triggers = coder.context.triggers(norm, sent.start, sent.end)
+            decide = coder.context.asserter(norm, triggers, sec.name)
+            toks = coder.lexicon.tokens(text, norm, sent.start, sent.end)
+            for i, a in enumerate(toks):
+                for b in toks[i:i + 4]:
+                    want = coder.context.assert_mention(norm, triggers, a.start, b.end, sec.name)
+                    assert decide(a.start, b.end) == want
+                    seen.update(want.categories)
+    assert len(seen) >= 2           # spans inside and outside trigger scopes were compared

@@ -5,6 +5,7 @@ terminator ('but', 'which', ...) or the scope limit closes it; pseudo-triggers (
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -77,26 +78,92 @@ class ContextRules:
             if t.direction in ("terminate", "pseudo") or (t.start < end and t.end > start):
                 continue
             if t.end <= start and t.direction in ("forward", "bidirectional", "around"):
-                if any(t.end <= x.start and x.end <= start for x in terms):
-                    continue
-                if t.category == "family" and ":" in norm_text[t.end:start]:
-                    continue     # 'family history of colon cancer: colonoscopy for screening'
-                if len(_WORDS.findall(norm_text, t.end, start)) > FORWARD_WORDS:
+                if not _forward_applies(norm_text, t, terms, start):
                     continue
             elif t.start >= end and t.direction in ("backward", "bidirectional"):
-                if any(end <= x.start and x.end <= t.start for x in terms):
-                    continue
-                if len(_WORDS.findall(norm_text, end, t.start)) > BACKWARD_WORDS:
+                if not _backward_applies(norm_text, t, terms, end):
                     continue
             elif t.start >= end and t.direction in ("postposed", "around"):
-                if not _POSTPOSED_GAP.fullmatch(norm_text, end, t.start) \
-                        or not _POSTPOSED_END.match(norm_text, t.end):
+                if not _postposed_applies(norm_text, t, end):
                     continue
             else:
                 continue
             cats.add(t.category)
             why.append(f"{t.category}: '{t.phrase}'")
         return Assertion(frozenset(cats), tuple(why)) if cats else AFFIRMED
+
+    def asserter(self, norm_text: str, triggers: list[Trigger], section: str = "") -> Callable[[int, int], Assertion]:
+        """``assert_mention`` for many mentions of one sentence: each trigger's decision depends on the mention's
+        start (a trigger before it) or end (a trigger after it) alone, so it is worked out once per position,
+        and equal decisions give the same assertion."""
+        if not triggers:
+            fixed = _assertion_of([], section)
+            return lambda _s, _e: fixed
+        terms = [t for t in triggers if t.direction == "terminate"]
+        live = [(i, t) for i, t in enumerate(triggers) if t.direction not in ("terminate", "pseudo")]
+        before: dict[tuple[int, int], bool] = {}
+        after: dict[tuple[int, int], bool] = {}
+        made: dict[tuple[int, ...], Assertion] = {}
+
+        def decide(start: int, end: int) -> Assertion:
+            applied = []
+            for i, t in live:
+                if t.start < end and t.end > start:
+                    continue
+                if t.end <= start and t.direction in ("forward", "bidirectional", "around"):
+                    got = before.get((i, start))
+                    if got is None:
+                        got = before[(i, start)] = _forward_applies(norm_text, t, terms, start)
+                elif t.start >= end and t.direction in ("backward", "bidirectional"):
+                    got = after.get((i, end))
+                    if got is None:
+                        got = after[(i, end)] = _backward_applies(norm_text, t, terms, end)
+                elif t.start >= end and t.direction in ("postposed", "around"):
+                    got = after.get((i, end))
+                    if got is None:
+                        got = after[(i, end)] = _postposed_applies(norm_text, t, end)
+                else:
+                    continue
+                if got:
+                    applied.append(i)
+            key = tuple(applied)
+            a = made.get(key)
+            if a is None:
+                # the triggers that apply, in order, decide the assertion: build it from them alone
+                a = made[key] = _assertion_of([triggers[i] for i in applied], section)
+            return a
+
+        return decide
+
+
+def _assertion_of(applied: list[Trigger], section: str) -> Assertion:
+    cats: set[str] = set()
+    why: list[str] = []
+    if section in SECTION_CONTEXT:
+        cats.add(SECTION_CONTEXT[section])
+        why.append(f"{SECTION_CONTEXT[section]}: section {section}")
+    for t in applied:
+        cats.add(t.category)
+        why.append(f"{t.category}: '{t.phrase}'")
+    return Assertion(frozenset(cats), tuple(why)) if cats else AFFIRMED
+
+
+def _forward_applies(norm_text: str, t: Trigger, terms: list[Trigger], start: int) -> bool:
+    if any(t.end <= x.start and x.end <= start for x in terms):
+        return False
+    if t.category == "family" and ":" in norm_text[t.end:start]:
+        return False     # 'family history of colon cancer: colonoscopy for screening'
+    return len(_WORDS.findall(norm_text, t.end, start)) <= FORWARD_WORDS
+
+
+def _backward_applies(norm_text: str, t: Trigger, terms: list[Trigger], end: int) -> bool:
+    if any(end <= x.start and x.end <= t.start for x in terms):
+        return False
+    return len(_WORDS.findall(norm_text, end, t.start)) <= BACKWARD_WORDS
+
+
+def _postposed_applies(norm_text: str, t: Trigger, end: int) -> bool:
+    return bool(_POSTPOSED_GAP.fullmatch(norm_text, end, t.start)) and bool(_POSTPOSED_END.match(norm_text, t.end))
 
 
 @lru_cache(maxsize=1)

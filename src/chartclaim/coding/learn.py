@@ -17,7 +17,7 @@ import math
 import random
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -120,6 +120,39 @@ class Stats:
     overlap: dict[tuple[tuple[str, ...], str], float] = field(default_factory=dict)
 
 
+class NoteProbabilities(Mapping[str, float]):
+    """P(code | note) of every code with a classifier, for one note; each worked out when first asked for."""
+
+    __slots__ = ("done", "model", "touched", "z")
+
+    def __init__(self, model: CoderModel, z: Any, touched: Any) -> None:
+        self.model = model
+        self.z = z
+        self.touched = touched
+        self.done: dict[str, float] = {}
+
+    def __getitem__(self, code: str) -> float:
+        got = self.done.get(code)
+        if got is None:
+            i = self.model._rank[code]          # KeyError for a code without a classifier
+            got = self.done[code] = _sigmoid(float(self.z[i])) if self.touched[i] else self.model._base_p[code]
+        return got
+
+    def get(self, code: str, default: Any = None) -> Any:
+        if code not in self.model._rank:
+            return default
+        return self[code]
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.model._rank
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.model._rank)
+
+    def __len__(self) -> int:
+        return len(self.model._rank)
+
+
 @dataclass(slots=True)
 class CoderModel:
     stats: Stats
@@ -138,6 +171,7 @@ class CoderModel:
     _lstat_cache: dict[tuple[tuple[str, ...], str], tuple[float, float, float, float]] = field(default_factory=dict)
     _base_p: dict[str, float] = field(default_factory=dict)
     _rank: dict[str, int] = field(default_factory=dict)
+    _flat: tuple[Any, ...] | None = None
 
     def classify(self, keys: Iterable[tuple[str, ...]]) -> dict[str, tuple[float, tuple[str, ...] | None]]:
         """P(code | note) for every code with a classifier, and the present key that supports it most."""
@@ -160,25 +194,54 @@ class CoderModel:
         return self._by_key
 
     def classify_note(self, keys: Iterable[tuple[str, ...]]
-                      ) -> tuple[dict[str, float], list[tuple[str, float, tuple[str, ...]]]]:
+                      ) -> tuple[NoteProbabilities, list[tuple[str, float, tuple[str, ...]]]]:
         """As :meth:`classify`, cheaply: (P(code | note) for every code, [(code, P, strongest key)] for the
-        codes some present key supports, in classifier order). Most codes see no key in a note, so their
-        probability is the intercept's, computed once."""
+        codes some present key supports, in classifier order). The weights of the note's keys are added to
+        the intercepts in one ``np.add.at`` (element by element, in key order: the same sums as a loop);
+        most codes see no key in a note, and a probability is computed only when asked for."""
+        import numpy as np
+
         by_key = self.classifier_vocabulary()
-        classifiers = self.classifiers
-        z: dict[str, float] = {}
-        best: dict[str, tuple[float, tuple[str, ...]]] = {}
-        for k in keys:
-            for code, w in by_key.get(k, ()):
-                v = z.get(code)
-                z[code] = (classifiers[code][0] if v is None else v) + w
-                if w > 0 and (code not in best or w > best[code][0]):
-                    best[code] = (w, k)
-        probs = dict(self._base_p)
-        for c, v in z.items():
-            probs[c] = _sigmoid(v)
-        rank = self._rank
-        support = [(c, probs[c], best[c][1]) for c in sorted(best, key=rank.__getitem__)]
+        flat = self._flat
+        if flat is None:
+            rank = self._rank
+            kid: dict[tuple[str, ...], int] = {}
+            off = [0]
+            code_ids: list[int] = []
+            weights: list[float] = []
+            for k, lst in by_key.items():
+                kid[k] = len(kid)
+                code_ids.extend(rank[c] for c, _w in lst)
+                weights.extend(w for _c, w in lst)
+                off.append(len(code_ids))
+            flat = self._flat = (kid, np.asarray(off, dtype=np.int64), np.asarray(code_ids, dtype=np.int64),
+                                 np.asarray(weights, dtype=float),
+                                 np.asarray([b for b, _w in self.classifiers.values()], dtype=float),
+                                 list(self.classifiers))
+        kid, off, pair_code, pair_w, intercepts, names = flat
+        present = [k for k in keys if k in kid]
+        z = intercepts.copy()
+        touched = np.zeros(len(names), dtype=bool)
+        support: list[tuple[str, float, tuple[str, ...]]] = []
+        probs = NoteProbabilities(self, z, touched)
+        if not present:
+            return probs, support
+        ids = np.fromiter((kid[k] for k in present), dtype=np.int64, count=len(present))
+        lo, n = off[ids], off[ids + 1] - off[ids]
+        pos = np.arange(int(n.sum())) + np.repeat(lo - (np.cumsum(n) - n), n)
+        codes, ws = pair_code[pos], pair_w[pos]
+        np.add.at(z, codes, ws)
+        touched[codes] = True
+        # the strongest positive key of each code: the largest weight, the first key on a tie
+        plus = np.flatnonzero(ws > 0)
+        if len(plus):
+            order = np.lexsort((plus, -ws[plus], codes[plus]))
+            first = np.concatenate(([True], codes[plus][order][1:] != codes[plus][order][:-1]))
+            chosen = plus[order[first]]              # one pair per code, codes ascending = classifier order
+            which = np.searchsorted(np.cumsum(n), chosen, side="right")
+            for c, i in zip(codes[chosen].tolist(), which.tolist(), strict=True):
+                code = names[c]
+                support.append((code, probs[code], present[i]))
         return probs, support
 
     # ------------------------------------------------------------ use

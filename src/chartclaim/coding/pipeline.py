@@ -6,7 +6,7 @@ codes -> scoring (rules, or a model learned from coded history) -> guideline pro
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,7 +78,7 @@ class Analysis:
     candidates: dict[str, Candidate]
     rejected: list[Rejected]
     n_sentences: int
-    clf: dict[str, float] = field(default_factory=dict)     # document-classifier P(code | note)
+    clf: Mapping[str, float] = field(default_factory=dict)     # document-classifier P(code | note)
 
 
 class PrefixTable(list[tuple[tuple[str, ...], str]]):
@@ -243,9 +243,8 @@ class Coder:
             elif len(idx) == 3:
                 inner.update((idx[:1], idx[1:2], idx[2:], idx[:2], idx[1:]))
         readings = self._learned_readings
-        assert_mention = self.context.assert_mention
-        # without a trigger in the sentence every mention gets the section's assertion: decide it once
-        fixed = None if triggers else assert_mention(norm, triggers, 0, 0, section)
+        # each trigger's decision is worked out once per mention start or end (see ContextRules.asserter)
+        assert_mention = self.context.asserter(norm, triggers, section)
         cands_get = cands.get
         for key, s, e, idx in found:
             if idx in inner:
@@ -253,7 +252,7 @@ class Coder:
             got = readings.get(key)
             if got is None:
                 got = readings[key] = self._readings_of(terms[key])
-            assertion = fixed if fixed is not None else assert_mention(norm, triggers, s, e, section)
+            assertion = assert_mention(s, e)
             for code, entry, rule, ambiguity in got:
                 men = Mention(code, entry, key, s, e, sent_no, section, assertion, rule, ambiguity)
                 c = cands_get(code)
