@@ -304,3 +304,22 @@ def test_asserter_equals_assert_mention_for_every_span(coder: Coder, text: str) 
                     assert decide(a.start, b.end) == want
                     seen.update(want.categories)
     assert len(seen) >= 2           # spans inside and outside trigger scopes were compared
+
+
+def test_trie_alternation_matches_what_the_flat_alternation_matches() -> None:
+    import re
+
+    from chartclaim.coding.text import alternation
+
+    rng = random.Random(9)
+    pieces = ["no", "not", "neg", "r/o", "h/o", "s", "(+)", "a", "ab", "abc", "x-y", "n"]
+    for _ in range(300):
+        phrases = sorted(set(rng.sample(pieces, rng.randint(1, len(pieces)))), key=len, reverse=True)
+        flat = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(re.escape(p) for p in phrases)})(s?)(?![a-z0-9])")
+        trie = re.compile(rf"(?<![a-z0-9])(?:{alternation(phrases)})(s?)(?![a-z0-9])")
+        text = "".join(rng.choice([*pieces, " ", "t", "/", "1"]) for _ in range(rng.randint(0, 15)))
+        a, b = sorted((rng.randint(0, len(text)), rng.randint(0, len(text))))
+        want = [(m.span(), m.groups()) for m in flat.finditer(text, a, b)]
+        assert [(m.span(), m.groups()) for m in trie.finditer(text, a, b)] == want
+    with pytest.raises(ValueError):
+        alternation(["a", "ab"])          # a phrase before a longer one it begins: the order would matter

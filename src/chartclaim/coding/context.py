@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from chartclaim.coding.resources import read_table
+from chartclaim.coding.text import alternation
 
 CATEGORIES = ("negated", "possible", "historical", "family", "hypothetical", "resolved")
 # an allergy list names past reactions ('contrast (hives)'), not today's conditions; its drug classes give the
@@ -51,7 +52,7 @@ class ContextRules:
     def __init__(self, rows: tuple[tuple[str, ...], ...] | None = None) -> None:
         rows = rows if rows is not None else read_table("context.tsv")
         self.rules: dict[str, tuple[str, str]] = {r[0].lower(): (r[1], r[2]) for r in rows}
-        alt = "|".join(re.escape(p) for p in sorted(self.rules, key=len, reverse=True))
+        alt = alternation(sorted(self.rules, key=len, reverse=True))
         # '/'-phrases (r/o, h/o) are not bounded by \b on the slash side, so use explicit look-arounds.
         self.regex = re.compile(rf"(?<![a-z0-9])(?:{alt})(?![a-z0-9])")
 

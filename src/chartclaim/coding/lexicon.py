@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from chartclaim.coding.resources import read_table
-from chartclaim.coding.text import STOPWORDS, stem
+from chartclaim.coding.text import STOPWORDS, alternation, stem
 
 # Abbreviations that are also English words are expanded only when written in capitals.
 _NEEDS_CAPS = frozenset(["all", "ms", "pe", "cap", "pad", "aids", "ra", "oa", "cp", "hf", "mi", "ich", "sob", "gad", "doe", "als", "ibs", "tb", "arf", "ami", "sle", "af"])
@@ -54,7 +54,7 @@ class Lexicon:
         self.abbrev: dict[str, tuple[str, ...]] = {}
         for row in read_table("abbreviations.tsv"):
             self.abbrev[row[0].lower()] = tuple(self.norms(row[1].lower()))
-        alt = "|".join(re.escape(a) for a in sorted(self.abbrev, key=len, reverse=True))
+        alt = alternation(sorted(self.abbrev, key=len, reverse=True))
         # an acronym's plural ('UTIs', 'TIAs') is the acronym: the trailing 's' is taken only after capitals
         self.abbrev_re = re.compile(rf"(?<![a-z0-9])(?:{alt})(s?)(?![a-z0-9])")
 
