@@ -139,9 +139,15 @@ class NoteProbabilities(Mapping[str, float]):
         return got
 
     def get(self, code: str, default: Any = None) -> Any:
-        if code not in self.model._rank:
+        # written out (not via __getitem__): the re-ranker asks this of every candidate
+        got = self.done.get(code)
+        if got is not None:
+            return got
+        i = self.model._rank.get(code)
+        if i is None:
             return default
-        return self[code]
+        got = self.done[code] = _sigmoid(float(self.z[i])) if self.touched[i] else self.model._base_p[code]
+        return got
 
     def __contains__(self, code: object) -> bool:
         return code in self.model._rank

@@ -201,7 +201,7 @@ class Coder:
                     self._learned_mentions(grams, norm, triggers, sec.name, n_sent, cands)
                     if use_clf:
                         for k, s, e, _idx in grams:
-                            if k in clf_vocab and k not in keys and len(k) <= 2:
+                            if len(k) <= 2 and k not in keys and k in clf_vocab:
                                 keys[k] = (s, e, n_sent, sec.name, triggers)
                 n_sent += 1
         self._combine(cands, rejected, text)
