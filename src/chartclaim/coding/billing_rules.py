@@ -56,11 +56,11 @@ def billing_conventions(coder: Coder, an: Analysis, profile: str, out: dict[str,
     text = an.text
     if profile != "us-outpatient":
         for code in list(out):
-            live = [m for m in out[code].mentions if m.rule != CERTAIN_PART]
-            if not live:
-                rejected.append(Rejected(code, "uncertain qualifier: the whole term is coded in this profile",
-                                         coder._evidence(out[code].mentions, text), out[code].score))
-                del out[code]
+            if any(m.rule != CERTAIN_PART for m in out[code].mentions):
+                continue
+            rejected.append(Rejected(code, "uncertain qualifier: the whole term is coded in this profile",
+                                     coder._evidence(out[code].mentions, text), out[code].score))
+            del out[code]
     if profile == "abstraction":
         return
     from chartclaim.coding.status_z import add_status_codes
