@@ -544,3 +544,24 @@ def test_read_ahead_posts_what_reading_here_posts_and_raises_the_same_errors(eng
     assert got[2].exceptions[0][1] == here[0][2] and "CLP03" in (here[0][2] or "")
     with pytest.raises(FileNotFoundError):
         posting.post_835_files(engine, [*good, tmp_path / "missing.835"], actor="t", read_ahead_files=True)
+
+
+def test_reader_process_reads_what_this_process_reads(tmp_path: Path) -> None:
+    """The reader process really runs (no silent fall-back to reading here) and hands over the same
+    remittances: fingerprints, errors and built claims."""
+    from chartclaim.billing.remittance_files import _Reader
+
+    f = _file(tmp_path, [_standard_era("A"), _paid("CLM2", "B")])
+    reader = _Reader()
+    try:
+        assert reader.alive
+        reader.send(str(f))
+        got = reader.receive()
+        reader.send(str(tmp_path / "missing.835"))
+        assert reader.receive() is None  # the caller reads that one itself and raises its error
+    finally:
+        reader.close()
+    assert got is not None
+    here = list(posting.iter_remittances(f))
+    assert [(fp, err) for _r, fp, err in got] == [(fp, err) for _r, fp, err in here] and len(here) == 2
+    assert [tuple(r.claims) for r, _fp, _e in got if r] == [tuple(r.claims) for r, _fp, _e in here if r]

@@ -6,12 +6,12 @@ Kept apart from `chartclaim.billing.posting` (and its database imports) so a rea
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future
 from typing import IO
 
 from chartclaim.x12 import remit as x835
@@ -77,41 +77,132 @@ def want_read_ahead(paths: Sequence[str | os.PathLike[str]]) -> bool:
 
 
 def read_ahead(paths: Sequence[str | os.PathLike[str]], enabled: bool) -> Iterator[tuple[str, Iterable[Transaction]]]:
-    """(path, its transactions) for each file, in order. With `enabled`, one reader process reads up to two
-    files ahead while the caller posts the current one; the first file is read here meanwhile (the process is
-    still starting). Reading only parses: what gets posted, in which order and in which transaction is the
-    caller's, unchanged. A file the reader process could not read is read again here, so its error is raised
-    exactly as without read-ahead."""
+    """(path, its transactions) for each file, in order. With `enabled`, a reader process (`python -m
+    chartclaim.billing.remittance_files`) reads up to two files ahead while the caller posts the current one;
+    the first file is read here meanwhile (the process is still starting). Reading only parses: what gets
+    posted, in which order and in which transaction is the caller's, unchanged. A file the reader process
+    could not read (or all files, if it cannot start or dies) is read again here, so an error is raised exactly
+    as without read-ahead. A plain subprocess rather than multiprocessing: spawn would re-import the caller's
+    main module in the child, and fork would copy its database connections and threads."""
     if not enabled:
         for p in paths:
             yield str(p), iter_remittances(p)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # spawn, not fork: the caller holds database connections and maybe threads, which a fork would copy
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    reader = _Reader()
     try:
-        pending: deque[tuple[str, Future[list[Transaction]]]] = deque()
-        todo = iter(str(p) for p in paths[1:])
+        todo = deque(str(p) for p in paths[1:])
+        sent: deque[str] = deque()
 
         def refill() -> None:
-            while len(pending) < _IN_FLIGHT:
-                nxt = next(todo, None)
-                if nxt is None:
-                    return
-                pending.append((nxt, pool.submit(read_file, nxt)))
+            while todo and len(sent) < _IN_FLIGHT and reader.alive:
+                sent.append(todo[0])
+                reader.send(todo.popleft())
 
         refill()
         first = str(paths[0])
         yield first, read_file(first)
-        while pending:
-            path, fut = pending.popleft()
-            try:
-                items = fut.result()
-            except Exception:  # read again in-process: raises the real error, with its location
-                items = read_file(path)
-            refill()
-            yield path, items
+        while sent or todo:
+            if sent:
+                path = sent.popleft()
+                items = reader.receive()
+                refill()
+                yield path, read_file(path) if items is None else items
+            else:
+                path = todo.popleft()
+                yield path, read_file(path)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        reader.close()
+
+
+class _Reader:
+    """The reader process: paths in (one JSON string a line), pickled `read_file` results out (length-prefixed);
+    a thread drains its output so it can read ahead while the caller posts."""
+
+    def __init__(self) -> None:
+        import queue
+        import subprocess
+        import sys
+        import threading
+        from pathlib import Path
+
+        root = str(Path(__file__).resolve().parents[2])  # the directory chartclaim is imported from
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        self.results: queue.Queue[bytes | None] = queue.Queue()
+        self.alive = True
+        try:
+            self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                [sys.executable, "-m", "chartclaim.billing.remittance_files"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, env=env)
+        except OSError:
+            self.proc, self.alive = None, False
+            return
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        out = self.proc.stdout
+        while True:
+            head = out.read(8)
+            blob = out.read(int.from_bytes(head, "big")) if len(head) == 8 else b""
+            if not blob:
+                self.results.put(None)
+                return
+            self.results.put(blob)
+
+    def send(self, path: str) -> None:
+        import json
+
+        assert self.proc is not None and self.proc.stdin is not None
+        try:
+            self.proc.stdin.write((json.dumps(path) + "\n").encode())
+            self.proc.stdin.flush()
+        except OSError:
+            self.alive = False
+
+    def receive(self) -> list[Transaction] | None:
+        """The next file's transactions, or None: read it here (the reader failed on it, or is gone)."""
+        import pickle
+
+        if self.proc is None:
+            return None
+        blob = self.results.get()
+        if blob is None:
+            self.alive = False
+            self.results.put(None)  # every later receive sees the end too
+            return None
+        ok, items = pickle.loads(blob)  # our own child process's output
+        return items if ok else None
+
+    def close(self) -> None:
+        if self.proc is None:
+            return
+        import subprocess
+
+        assert self.proc.stdin is not None
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()  # the reader ends at end of input
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _serve() -> None:
+    """The reader process's loop (see `read_ahead`)."""
+    import json
+    import pickle
+    import sys
+
+    out = sys.stdout.buffer
+    for line in sys.stdin.buffer:
+        try:
+            blob = pickle.dumps((True, read_file(json.loads(line))), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # the parent reads this file itself and raises the error there
+            blob = pickle.dumps((False, repr(exc)), protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(len(blob).to_bytes(8, "big") + blob)
+        out.flush()
+
+
+if __name__ == "__main__":
+    _serve()
