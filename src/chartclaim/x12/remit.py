@@ -556,12 +556,10 @@ def _procedure(v: str, comp: str) -> Procedure:
 
 def name_from_nm1(seg: list[str]) -> Name:
     """The name and id of an NM1 segment (NM102 entity type … NM109 id)."""
-    n = len(seg)
-    return _make_name(
-        seg[1].strip() if n > 1 else "", seg[2].strip() if n > 2 else "", seg[3].strip() if n > 3 else "",
-        seg[4].strip() if n > 4 else "", seg[5].strip() if n > 5 else "", seg[7].strip() if n > 7 else "",
-        seg[8].strip() if n > 8 else "", seg[9].strip() if n > 9 else "",
-    )
+    if len(seg) < 10:
+        seg = seg + [""] * (10 - len(seg))  # absent trailing elements are empty (a copy: the caller's is kept)
+    return _make_name(seg[1].strip(), seg[2].strip(), seg[3].strip(), seg[4].strip(), seg[5].strip(),
+                      seg[7].strip(), seg[8].strip(), seg[9].strip())
 
 
 class _PartyBuilder:
@@ -958,7 +956,8 @@ def _build_claim(texts: list[str], start: int, end: int, base: int, comp: str, s
                  header_number: str) -> ClaimPayment:
     """Build one 2100 loop from segments the fast pass has validated."""
     c = texts[start].split(sep)
-    clp_pos = base + start
+    if len(c) < 14:
+        c += [""] * (14 - len(c))  # absent trailing elements are empty (X12 drops them)
     c_cas: list[CasAdjustment] = []
     c_names: list[Name] = []
     c_refs: list[tuple[str, str]] = []
@@ -1036,11 +1035,13 @@ def _build_claim(texts: list[str], start: int, end: int, base: int, comp: str, s
                 decimal_element(seg, 8, base + idx), decimal_element(seg, 9, base + idx))
     if svc is not None:
         close_service()
+    # CLP05, 12 and 13 were checked by the read: converted without the checks of `decimal_element`
+    resp, weight, fraction = c[5].strip(), c[12].strip(), c[13].strip()
     return _make_claim(
-        c[1].strip(), c[2].strip(), Decimal(c[3]), Decimal(c[4]), decimal_element(c, 5, clp_pos),
-        _e(c, 6), _e(c, 7), _e(c, 8), _e(c, 9), _e(c, 11), decimal_element(c, 12, clp_pos), decimal_element(c, 13, clp_pos),
-        tuple(c_cas), tuple(c_names), c_mia, c_moa, tuple(c_refs), tuple(c_dates), tuple(c_pers),
-        tuple(c_amts), tuple(c_qtys), tuple(services), header_number, clp_pos, tuple(c_lq),
+        c[1].strip(), c[2].strip(), Decimal(c[3]), Decimal(c[4]), Decimal(resp) if resp else None,
+        c[6].strip(), c[7].strip(), c[8].strip(), c[9].strip(), c[11].strip(), Decimal(weight) if weight else None,
+        Decimal(fraction) if fraction else None, tuple(c_cas), tuple(c_names), c_mia, c_moa, tuple(c_refs), tuple(c_dates), tuple(c_pers),
+        tuple(c_amts), tuple(c_qtys), tuple(services), header_number, base + start, tuple(c_lq),
     )
 
 
