@@ -6,7 +6,8 @@ Set-up (not timed): one practice, N submitted one-line claims with their charges
 claim is paid with CO-45 and PR (coinsurance) adjustments — 4 ledger rows (which carry the CO and PR amounts with
 group + CARC: no CAS record is kept twice), 1 claim payment and 1 status change per claim. Timed: reading the files with chartclaim's 835 reader and posting them (matching,
 idempotency fingerprint, ledger rows, one transaction per remittance; on PostgreSQL `--workers` remittances at
-a time, see posting.post_835_files). Then the same files are posted again
+a time; on both, a reader process parses the next files meanwhile — its CPU time is reported; see
+posting.post_835_files). Then the same files are posted again
 (must change nothing). PostgreSQL runs when CHARTCLAIM_TEST_PG (or CHARTCLAIM_BENCH_PG) is set, in a throw-away
 schema. The comparison is a naive ORM poster (one session.add per row, one flush per claim) on a slice.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -101,6 +103,11 @@ def write_eras(folder: Path, n: int, per: int) -> list[Path]:
     return files
 
 
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def count(engine: Engine, model: type) -> int:
     with Session(engine) as s:
         return s.scalar(select(func.count()).select_from(model)) or 0
@@ -127,12 +134,14 @@ def run(engine: Engine, label: str, n: int, per: int, folder: Path, workers: int
     posting.classify_adjustment("CO", "45", "P")  # load the denial map once, outside the timing
     t0 = time.perf_counter()
     c0 = time.process_time()
+    k0 = _children_cpu()
     posted = 0
     for r in posting.post_835_files(engine, files, actor="bench", workers=workers):
         assert not r.exceptions, r.exceptions[:3]
         posted += r.claims_posted
     t_post = time.perf_counter() - t0
     cpu_post = time.process_time() - c0
+    cpu_reader = _children_cpu() - k0  # the reader process (post_835_files reads ahead), ended by now
     rows = count(engine, LedgerEntry) - n  # minus the charges from set-up
     t0 = time.perf_counter()
     again = posting.post_835_files(engine, files, actor="bench", workers=workers)
@@ -147,10 +156,11 @@ def run(engine: Engine, label: str, n: int, per: int, folder: Path, workers: int
     print(f"[{label}] posted {posted:,} claim payments ({rows:,} ledger rows) from {len(files)} remittances in "
           f"{t_post:.2f}s: {posted / t_post:,.0f} claim payments/s, {rows / t_post:,.0f} ledger rows/s "
           f"(goal < 10 s: {'met' if t_post < 10 else 'NOT met'}); this process used {cpu_post:.1f}s CPU "
+          f"+ {cpu_reader:.1f}s in the 835 reader process "
           f"(the database server's time is not included); {workers if engine.dialect.name != 'sqlite' else 1} "
           f"posting thread(s); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"[{label}] posting the same files again: {t_again:.2f}s, all {len(again)} recognised, nothing changed")
-    return {"post": t_post, "read": t_read, "n": posted, "cpu": cpu_post}
+    return {"post": t_post, "read": t_read, "n": posted, "cpu": cpu_post, "cpu_reader": cpu_reader}
 
 
 def naive_orm(engine: Engine, n: int) -> float:

@@ -369,9 +369,12 @@ def _paid(number: str, trace: str, charge: str = "100") -> syn.Era:
                                                              date_of_service=DOS)])])
 
 
-def test_post_835_files_in_parallel_keeps_file_order_and_idempotency(engine: Engine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("ahead", [False, True], ids=["read-here", "read-ahead"])
+def test_post_835_files_in_parallel_keeps_file_order_and_idempotency(engine: Engine, tmp_path: Path,
+                                                                     ahead: bool) -> None:
     """Remittances that mention the same claim post in file order (payment, duplicate payment from another ERA,
-    the same ERA again, reversal + corrected payment); independent ones may post concurrently."""
+    the same ERA again, reversal + corrected payment); independent ones may post concurrently. The same with
+    the files read by a reader process (`read_ahead_files`)."""
     with Session(engine) as s:
         ids = setup_practice(s)
         claim = submitted_claim(s, ids, "CLM1", [("99213:25", "150.00"), ("36415", "20.00")])
@@ -385,11 +388,12 @@ def test_post_835_files_in_parallel_keeps_file_order_and_idempotency(engine: Eng
              _file(tmp_path, [syn.Era("O5", [c for i in range(5, 8) for c in _paid(f"CLM{i}", "-").claims])], "o5.835"),
              _file(tmp_path, [_standard_era("A")], "a-again.835"),
              _file(tmp_path, [rev], "rev.835")]
-    results = posting.post_835_files(engine, files, actor="t", workers=3)
+    results = posting.post_835_files(engine, files, actor="t", workers=3, read_ahead_files=ahead)
+    assert [r.source for r in results] == [str(f) for f in files[:6]] + [str(files[6]), str(files[7])]
     assert [(r.duplicate, r.claims_posted, r.claims_reversed, [e for e, _ in r.exceptions]) for r in results] == [
         (False, 1, 0, []), (False, 1, 0, []), (False, 1, 0, []), (False, 1, 0, []),
         (False, 0, 0, ["duplicate_payment"]), (False, 3, 0, []), (True, 0, 0, []), (False, 1, 1, [])]
-    again = posting.post_835_files(engine, files, actor="t", workers=3)
+    again = posting.post_835_files(engine, files, actor="t", workers=3, read_ahead_files=ahead)
     assert all(r.duplicate for r in again)
     with Session(engine) as s:
         t = ledger.claim_totals(s, claim_id)
@@ -521,3 +525,43 @@ def test_a_ledger_row_must_agree_with_its_line_and_claim(engine: Engine) -> None
                 ledger.add_entries(s, [ledger.entry_row("adjustment", D("-1.00"), wrong, None, DOS)])
                 s.flush()
             assert "IntegrityError" in {t.__name__ for t in type(err.value).__mro__}
+
+
+def test_read_ahead_posts_what_reading_here_posts_and_raises_the_same_errors(engine: Engine, tmp_path: Path) -> None:
+    """A reader process only parses: an unreadable transaction is queued with the same located error as when
+    read here, and a file that cannot be read at all raises the same error."""
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        for i in range(1, 4):
+            submitted_claim(s, ids, f"CLM{i}", [("99213", "100.00")])
+        s.commit()
+    good = [_file(tmp_path, [_paid(f"CLM{i}", f"T{i}")], f"t{i}.835") for i in (1, 2)]
+    broken = _file(tmp_path, [_paid("CLM3", "T3")], "broken.835")
+    broken.write_text(broken.read_text().replace("CLP*CLM3*1*100*60", "CLP*CLM3*1*ABC*60"))
+    got = posting.post_835_files(engine, [*good, broken], actor="t", read_ahead_files=True)
+    assert [(r.claims_posted, [e for e, _ in r.exceptions]) for r in got] == [(1, []), (1, []), (0, ["unreadable"])]
+    here = list(posting.iter_remittances(broken))
+    assert got[2].exceptions[0][1] == here[0][2] and "CLP03" in (here[0][2] or "")
+    with pytest.raises(FileNotFoundError):
+        posting.post_835_files(engine, [*good, tmp_path / "missing.835"], actor="t", read_ahead_files=True)
+
+
+def test_reader_process_reads_what_this_process_reads(tmp_path: Path) -> None:
+    """The reader process really runs (no silent fall-back to reading here) and hands over the same
+    remittances: fingerprints, errors and built claims."""
+    from chartclaim.billing.remittance_files import _Reader
+
+    f = _file(tmp_path, [_standard_era("A"), _paid("CLM2", "B")])
+    reader = _Reader()
+    try:
+        assert reader.alive
+        reader.send(str(f))
+        got = reader.receive()
+        reader.send(str(tmp_path / "missing.835"))
+        assert reader.receive() is None  # the caller reads that one itself and raises its error
+    finally:
+        reader.close()
+    assert got is not None
+    here = list(posting.iter_remittances(f))
+    assert [(fp, err) for _r, fp, err in got] == [(fp, err) for _r, fp, err in here] and len(here) == 2
+    assert [tuple(r.claims) for r, _fp, _e in got if r] == [tuple(r.claims) for r, _fp, _e in here if r]

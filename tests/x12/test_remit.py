@@ -244,3 +244,28 @@ def test_damaged_input_only_ever_raises_located_errors() -> None:
 def test_end_of_file_marks_are_ignored(tail: str) -> None:
     res = read(io.StringIO(ERA + tail))
     assert res.ok and len(res.models()) == 1
+
+
+def test_reader_fast_constructors_make_the_same_records() -> None:
+    """The reader builds claim records with `_maker` (slots set directly, no frozen __init__): the objects
+    must equal and hash like the ones the dataclass makes, stay frozen, and refuse a missing field."""
+    from chartclaim.x12 import remit
+
+    d = Decimal("12.50")
+    cases = [
+        (remit.CasAdjustment, ("CO", "45", d, None)),
+        (remit.Remark, ("HE", "N130")),
+        (remit.Name, ("QC", "1", "DOE", "JANE", "", "", "MI", "M1")),
+        (remit.Procedure, ("HC", "99213", ("25",), "")),
+        (remit.ServicePayment, (remit.Procedure("HC", "99213"), d, d, "", None, None, None,
+                                (remit.CasAdjustment("CO", "45", d),), (("472", None),), (("6R", "L1"),), (), (), (), 7)),
+        (remit.ClaimPayment, ("C1", "1", d, d, None, "12", "ICN", "", "", "", None, None, (), (), None, None, (), (),
+                              (), (), (), (), "1", 3, ())),
+    ]
+    for cls, args in cases:
+        made = remit._maker(cls)(*args)
+        assert made == cls(*args) and hash(made) == hash(cls(*args)) and type(made) is cls
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(made, dataclasses.fields(cls)[0].name, args[0])
+        with pytest.raises(TypeError):
+            remit._maker(cls)(*args[:-1])

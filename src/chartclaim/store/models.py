@@ -256,6 +256,9 @@ class ClaimSubmission(Base):
 # ---------------------------------------------------------------- money
 
 
+LEDGER_KINDS = ("charge", "payment", "adjustment", "transfer", "refund", "writeoff")
+
+
 class LedgerEntry(Base):
     """One money movement on one service line, signed from the practice's receivable point of view.
 
@@ -266,10 +269,13 @@ class LedgerEntry(Base):
 
     __tablename__ = "ledger_entry"
     __table_args__ = (
-        CheckConstraint(
-            "kind in ('charge','payment','adjustment','transfer','refund','writeoff')", name="kind"
-        ),
+        # Written with OR, not IN: SQLite rebuilds an IN list's lookup table for every inserted row (migration 0500).
+        CheckConstraint(" OR ".join(f"kind = '{k}'" for k in LEDGER_KINDS), name="kind"),
         Index("ix_ledger_entry_line_party", "claim_line_id", "payer_id"),
+        # A row is reversed at most once. Unique over the reversal rows only: the others (nearly all) have no
+        # reverses_id and need no index entry (migration 0500).
+        Index("ix_ledger_entry_reverses_id", "reverses_id", unique=True,
+              sqlite_where=text("reverses_id IS NOT NULL"), postgresql_where=text("reverses_id IS NOT NULL")),
         # Only patient-payment rows have one: a partial index costs the 835 posting's rows nothing.
         Index("ix_ledger_entry_patient_payment_id", "patient_payment_id",
               sqlite_where=text("patient_payment_id IS NOT NULL"),
@@ -300,7 +306,7 @@ class LedgerEntry(Base):
     memo: Mapped[str | None] = mapped_column(String(200))
     # Two rows of one transfer share a transfer_key so "moved from A to B" can be shown as one event.
     transfer_key: Mapped[str | None] = mapped_column(String(40))
-    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"), unique=True)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
     # Not indexed: no query looks ledger rows up by remittance (they are reached through claim_payment_id), and
     # posting writes four rows per claim payment.
     remittance_id: Mapped[int | None] = mapped_column(Id)  # the claim payment's (foreign key with it)

@@ -1,0 +1,208 @@
+"""Reading 835 files for posting: each transaction's remittance, content fingerprint and any read error.
+
+Kept apart from `chartclaim.billing.posting` (and its database imports) so a reader process starts quickly:
+`read_ahead` reads the next files in another process while the caller posts the current one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO
+
+from chartclaim.x12 import remit as x835
+from chartclaim.x12.core import gc_paused
+
+Transaction = tuple[x835.Remittance | None, str, str | None]  # (remittance, fingerprint, read error)
+
+# Below this many bytes in all, a reader process costs more to start than it saves.
+READ_AHEAD_MIN_BYTES = 4_000_000
+_IN_FLIGHT = 2  # files read ahead of the one being posted (each is held in memory until posted)
+
+
+def fingerprint_segments(segments: Iterable[Sequence[str]]) -> str:
+    """SHA-256 of the ST..SE body, delimiter-independent (the envelope and ST02 are not content)."""
+    return hashlib.sha256("\x1e".join("\x1f".join(seg) for seg in segments).encode()).hexdigest()
+
+
+def fingerprint_texts(texts: Sequence[str], element_separator: str) -> str:
+    """`fingerprint_segments` of unsplit segments (the same digest, so remittances posted before are still
+    recognised), without splitting every segment into a list first."""
+    if element_separator == "\x1e" or any("\x1e" in t for t in texts):
+        return fingerprint_segments(t.split(element_separator) for t in texts)
+    return hashlib.sha256("\x1e".join(texts).replace(element_separator, "\x1f").encode()).hexdigest()
+
+
+def iter_remittances_text(text: str) -> Iterable[Transaction]:
+    return iter_remittances(io.StringIO(text))
+
+
+def iter_remittances(source: str | os.PathLike[str] | IO[str]) -> Iterable[Transaction]:
+    """(remittance, fingerprint, error) per 835 transaction in a file; unreadable ones carry the error."""
+    from chartclaim.x12.core import X12Error, iter_raw_transactions
+    from chartclaim.x12.reader import transaction_kind
+
+    for raw in iter_raw_transactions(source):
+        if transaction_kind(raw) != "835":
+            continue
+        fp = fingerprint_texts(raw.texts, raw.interchange.delimiters.element)
+        if raw.error is not None:
+            yield None, fp, raw.error.describe()
+            continue
+        try:
+            yield x835.parse_835(raw), fp, None
+        except X12Error as exc:
+            yield None, fp, exc.describe()
+
+
+def read_file(path: str) -> list[Transaction]:
+    """Every 835 transaction of one file (what the reader process runs). The claims stay unbuilt
+    (`LazyClaims`: the segments as text), which is also what makes them cheap to hand to another process."""
+    with gc_paused():
+        return list(iter_remittances(path))
+
+
+def want_read_ahead(paths: Sequence[str | os.PathLike[str]]) -> bool:
+    """Worth a reader process: several files, enough bytes, and a second CPU."""
+    if len(paths) < 2 or (os.cpu_count() or 1) < 2:
+        return False
+    try:
+        return sum(os.path.getsize(p) for p in paths) >= READ_AHEAD_MIN_BYTES
+    except OSError:
+        return False  # a missing file: read in-process, where its error is raised as usual
+
+
+def read_ahead(paths: Sequence[str | os.PathLike[str]], enabled: bool) -> Iterator[tuple[str, Iterable[Transaction]]]:
+    """(path, its transactions) for each file, in order. With `enabled`, a reader process (`python -m
+    chartclaim.billing.remittance_files`) reads up to two files ahead while the caller posts the current one;
+    the first file is read here meanwhile (the process is still starting). Reading only parses: what gets
+    posted, in which order and in which transaction is the caller's, unchanged. A file the reader process
+    could not read (or all files, if it cannot start or dies) is read again here, so an error is raised exactly
+    as without read-ahead. A plain subprocess rather than multiprocessing: spawn would re-import the caller's
+    main module in the child, and fork would copy its database connections and threads."""
+    if not enabled:
+        for p in paths:
+            yield str(p), iter_remittances(p)
+        return
+    reader = _Reader()
+    try:
+        todo = deque(str(p) for p in paths[1:])
+        sent: deque[str] = deque()
+
+        def refill() -> None:
+            while todo and len(sent) < _IN_FLIGHT and reader.alive:
+                sent.append(todo[0])
+                reader.send(todo.popleft())
+
+        refill()
+        first = str(paths[0])
+        yield first, read_file(first)
+        while sent or todo:
+            if sent:
+                path = sent.popleft()
+                items = reader.receive()
+                refill()
+                yield path, read_file(path) if items is None else items
+            else:
+                path = todo.popleft()
+                yield path, read_file(path)
+    finally:
+        reader.close()
+
+
+class _Reader:
+    """The reader process: paths in (one JSON string a line), pickled `read_file` results out (length-prefixed);
+    a thread drains its output so it can read ahead while the caller posts."""
+
+    def __init__(self) -> None:
+        import queue
+        import subprocess
+        import sys
+        import threading
+        from pathlib import Path
+
+        root = str(Path(__file__).resolve().parents[2])  # the directory chartclaim is imported from
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        self.results: queue.Queue[bytes | None] = queue.Queue()
+        self.alive = True
+        try:
+            self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                [sys.executable, "-m", "chartclaim.billing.remittance_files"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, env=env)
+        except OSError:
+            self.proc, self.alive = None, False
+            return
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        out = self.proc.stdout
+        while True:
+            head = out.read(8)
+            blob = out.read(int.from_bytes(head, "big")) if len(head) == 8 else b""
+            if not blob:
+                self.results.put(None)
+                return
+            self.results.put(blob)
+
+    def send(self, path: str) -> None:
+        import json
+
+        assert self.proc is not None and self.proc.stdin is not None
+        try:
+            self.proc.stdin.write((json.dumps(path) + "\n").encode())
+            self.proc.stdin.flush()
+        except OSError:
+            self.alive = False
+
+    def receive(self) -> list[Transaction] | None:
+        """The next file's transactions, or None: read it here (the reader failed on it, or is gone)."""
+        import pickle
+
+        if self.proc is None:
+            return None
+        blob = self.results.get()
+        if blob is None:
+            self.alive = False
+            self.results.put(None)  # every later receive sees the end too
+            return None
+        ok, items = pickle.loads(blob)  # our own child process's output
+        return items if ok else None
+
+    def close(self) -> None:
+        if self.proc is None:
+            return
+        import subprocess
+
+        assert self.proc.stdin is not None
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()  # the reader ends at end of input
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _serve() -> None:
+    """The reader process's loop (see `read_ahead`)."""
+    import json
+    import pickle
+    import sys
+
+    out = sys.stdout.buffer
+    for line in sys.stdin.buffer:
+        try:
+            blob = pickle.dumps((True, read_file(json.loads(line))), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # the parent reads this file itself and raises the error there
+            blob = pickle.dumps((False, repr(exc)), protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(len(blob).to_bytes(8, "big") + blob)
+        out.flush()
+
+
+if __name__ == "__main__":
+    _serve()

@@ -1,0 +1,50 @@
+"""store.bulk.insert_rows: what the ORM would store, in however many statements it takes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session
+
+from chartclaim.billing import ledger
+from chartclaim.store import bulk
+from chartclaim.store.models import ClaimLine, ClaimRecord, LedgerEntry, PatientRecord, PayerRecord
+
+DAY = dt.date(2025, 3, 3)
+
+
+def _line(s: Session) -> tuple[int, int, int, int]:
+    s.execute(insert(PatientRecord), {"id": 1, "account_number": "A1", "first_name": "P", "last_name": "Q"})
+    s.execute(insert(PayerRecord), {"id": 1, "payer_code": "P1", "name": "PAYER"})
+    s.execute(insert(ClaimRecord), {"id": 1, "claim_number": "C1", "patient_id": 1, "payer_id": 1, "status": "submitted",
+                                    "responsibility": "P", "frequency": "1", "claim_type": "professional"})
+    s.execute(insert(ClaimLine), {"id": 1, "claim_id": 1, "line_number": 1, "procedure": "99213", "modifiers": "",
+                                  "units": Decimal(1), "charge": Decimal(100), "dx_pointers": "1",
+                                  "date_of_service": DAY})
+    return 1, 1, 1, 1
+
+
+@pytest.mark.parametrize("per", [1, 3, 500])
+def test_insert_rows_in_chunks_stores_every_row_as_the_orm_would(engine: Engine, per: int,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """7 rows in statements of `per` rows (a last, shorter one too): every row, value and Python-side default
+    arrives; equal amounts written as different Decimals give the same cents; a float amount is still refused."""
+    monkeypatch.setattr(bulk, "_SQLITE_ROWS_PER_INSERT", per)
+    amounts = [Decimal("1.5"), Decimal("1.50"), Decimal("-0.07"), Decimal("12345.67"), Decimal(3), Decimal("0.10"),
+               Decimal("1.5")]
+    with Session(engine) as s:
+        line_id, claim_id, patient_id, payer_id = _line(s)
+        rows = [ledger.entry_row("charge" if i % 2 else "payment", a, (line_id, claim_id, patient_id), payer_id,
+                                 DAY, memo=f"row {i}") for i, a in enumerate(amounts)]
+        assert ledger.add_entries(s, rows) == 7
+        got = s.execute(select(LedgerEntry.memo, LedgerEntry.kind, LedgerEntry.amount, LedgerEntry.posted_on,
+                               LedgerEntry.actor, LedgerEntry.created_at).order_by(LedgerEntry.id)).all()
+        assert [(m, k, a, d, who) for m, k, a, d, who, _at in got] == [
+            (f"row {i}", "charge" if i % 2 else "payment", a.quantize(Decimal("0.01")), DAY, "system")
+            for i, a in enumerate(amounts)]
+        assert all(at is not None for *_, at in got)
+        with pytest.raises(TypeError):
+            bulk.insert_rows(s, LedgerEntry.__table__, [{**rows[0], "amount": 1.5}])  # type: ignore[arg-type]
