@@ -3,7 +3,8 @@
 From (note, codes) pairs it fits:
 - learned terms: phrases (order-free token sets of 1-3 content words) associated with a code across notes,
   plus, for each coded note, the phrase that best aligns with the code's own terminology (so a code seen
-  once still gets a supporting span); each with counts n(phrase, code) and n(phrase);
+  once still gets a supporting span); each with counts n(phrase, code) and n(phrase); a phrase that shares no
+  word with the code's terms is kept only when a Fisher test finds it associated with the code (PRUNE_ALPHA);
 - which terminology terms coders actually code and which they ignore (per term and per code);
 - code priors;
 - a logistic re-ranker over candidate features, trained out-of-fold so the statistics it sees on a note
@@ -45,7 +46,9 @@ MAP_WEIGHT = 0.75
 # associated with the code: one-sided hypergeometric (Fisher) test that the notes holding the phrase carry the
 # code more often than chance, p < PRUNE_ALPHA. Common words ("old", "year", "show") pass the count and
 # precision rules for every frequent code (R52, R69, R50.9...) with no lift at all; they made most of a note's
-# learned mentions and candidates. None keeps every pair.
+# learned mentions. Chosen out of fold on CodiEsp train only (coder train's folds; docs/benchmarks.md): from
+# 1e-2 to 1e-6 F1 + 3/4 MAP stays within noise of no pruning, while learned mentions per note fall 475 -> 70
+# at 1e-4; the true candidates lost grow below it (0.7% of them at 1e-4, 2.6% at 1e-6). None keeps every pair.
 PRUNE_ALPHA: float | None = 1e-4
 
 FEATURES = (
