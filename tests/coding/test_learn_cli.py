@@ -148,3 +148,35 @@ def _shared_init(shared: Coder):  # type: ignore[no-untyped-def]
                   "integral", "model", "learned"):
             setattr(self, k, getattr(other, k))
     return init
+
+
+def test_learned_pairs_without_association_are_pruned(coder: Coder) -> None:
+    """A word in every note passes the count and precision rules for a code given in half the notes, though
+    it says nothing about it: the association test drops it. A phrase found only in the coded notes stays, and
+    so does a phrase that shares a word with the code's own terms."""
+    from chartclaim.coding.learn import Doc, _code_tokens, _fit_stats, _ngrams, _Prepared, nodot
+
+    prep = []
+    for i in range(40):
+        text = "The patient was seen in clinic."
+        codes = []
+        if i % 2 == 0:
+            text += " Cuff readings high. Known essential hypertension."
+            codes.append("I10")
+        d = Doc(f"n{i}", text, codes)
+        gold = {nodot(c) for c in codes}
+        canon = {k for c in gold if (k := coder.assigner.canonical(c))}
+        prep.append(_Prepared(d, gold, canon, _ngrams(coder, text)))
+    base = coder.with_model(None)
+    base_an = [base.analyse(p.doc.text) for p in prep]
+    toks = _code_tokens(coder)
+    clinic = ("clin",)              # tokens are stems
+
+    kept = _fit_stats(coder, prep, base_an, toks, alpha=None)
+    assert kept.learned[clinic]["I10"] == (20, 40) and kept.pruned == 0
+    pruned = _fit_stats(coder, prep, base_an, toks, alpha=0.01)
+    assert "I10" not in pruned.learned.get(clinic, {})
+    assert pruned.pruned > 0
+    cuff = next(k for k in kept.learned if "cuff" in k and "I10" in kept.learned[k])
+    assert pruned.learned[cuff]["I10"] == kept.learned[cuff]["I10"]
+    assert "I10" in pruned.learned[("hypertens",)]

@@ -3,7 +3,8 @@
 From (note, codes) pairs it fits:
 - learned terms: phrases (order-free token sets of 1-3 content words) associated with a code across notes,
   plus, for each coded note, the phrase that best aligns with the code's own terminology (so a code seen
-  once still gets a supporting span); each with counts n(phrase, code) and n(phrase);
+  once still gets a supporting span); each with counts n(phrase, code) and n(phrase); a phrase that shares no
+  word with the code's terms is kept only when a Fisher test finds it associated with the code (PRUNE_ALPHA);
 - which terminology terms coders actually code and which they ignore (per term and per code);
 - code priors;
 - a logistic re-ranker over candidate features, trained out-of-fold so the statistics it sees on a note
@@ -41,6 +42,14 @@ MAX_N = 3
 # At 3/4 the listing is judged mostly by F1 and still keeps the ranked tail a coder would review
 # (threshold 0.21, F1 0.619, MAP 0.524; docs/benchmarks.md).
 MAP_WEIGHT = 0.75
+# A learned (phrase, code) pair that shares no word with the code's own terms is kept only when the phrase is
+# associated with the code: one-sided hypergeometric (Fisher) test that the notes holding the phrase carry the
+# code more often than chance, p < PRUNE_ALPHA. Common words ("old", "year", "show") pass the count and
+# precision rules for every frequent code (R52, R69, R50.9...) with no lift at all; they made most of a note's
+# learned mentions. Chosen out of fold on CodiEsp train only (coder train's folds; docs/benchmarks.md): from
+# 1e-2 to 1e-6 F1 + 3/4 MAP stays within noise of no pruning, while learned mentions per note fall 475 -> 70
+# at 1e-4; the true candidates lost grow below it (0.7% of them at 1e-4, 2.6% at 1e-6). None keeps every pair.
+PRUNE_ALPHA: float | None = 1e-4
 
 FEATURES = (
     "src_tabular", "src_index", "src_inclusion", "src_learned", "only_learned", "key_len", "n_mentions",
@@ -118,6 +127,7 @@ class Stats:
     base_key: dict[tuple[tuple[str, ...], str], tuple[int, int]] = field(default_factory=dict)
     # share of a learned phrase's words that the code's own terminology uses (alignment strength)
     overlap: dict[tuple[tuple[str, ...], str], float] = field(default_factory=dict)
+    pruned: int = 0         # learned (phrase, code) pairs dropped as not associated (training only, not saved)
 
 
 class NoteProbabilities(Mapping[str, float]):
@@ -561,7 +571,8 @@ def _code_tokens(coder: Coder) -> dict[str, set[str]]:
 
 
 def _fit_stats(coder: Coder, prep: Sequence[_Prepared], base_an: Sequence[Analysis],
-               code_toks: dict[str, set[str]], min_pos: int = 2, min_prec: float = 0.2) -> Stats:
+               code_toks: dict[str, set[str]], min_pos: int = 2, min_prec: float = 0.2,
+               alpha: float | None = PRUNE_ALPHA) -> Stats:
     st = Stats(n_docs=len(prep))
     df: Counter[tuple[str, ...]] = Counter()
     co: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
@@ -603,29 +614,44 @@ def _fit_stats(coder: Coder, prep: Sequence[_Prepared], base_an: Sequence[Analys
         for key, (s, e) in keys.items():
             if key not in examples:
                 examples[key] = p.doc.text[s:e]
-    learned: dict[tuple[str, ...], dict[str, tuple[int, int]]] = {}
+    ct_cache: dict[str, set[str]] = {}
+
+    def code_terms(c: str) -> set[str]:
+        got = ct_cache.get(c)
+        if got is None:
+            acc: set[str] = set()
+            pre = nodot(c)
+            while len(pre) >= 3:
+                acc |= code_toks.get(pre, set())
+                pre = pre[:-1]
+            acc -= GENERIC
+            ct_cache[c] = got = acc
+        return got
+
+    # (key, code, pos, n, tested): the pairs the counts admit; tested = shares no word with the code's own terms
+    admitted: list[tuple[tuple[str, ...], str, int, int, bool]] = []
     for key, codes in co.items():
         n = df[key]
         for c, pos in codes.items():
             if (pos >= min_pos and pos / (n + 1.0) >= min_prec) or ((key, c) in aligned and pos / (n + 1.0) >= 0.1):
-                learned.setdefault(key, {})[c] = (pos, n)
+                admitted.append((key, c, pos, n, alpha is not None and not any(t in code_terms(c) for t in key)))
+    tested = [a for a in admitted if a[4]]
+    verdict = iter(_associated([a[2] for a in tested], [a[3] for a in tested], [st.code_count[a[1]] for a in tested],
+                          st.n_docs, alpha))
+    learned: dict[tuple[str, ...], dict[str, tuple[int, int]]] = {}
+    for key, c, pos, n, test in admitted:
+        if test and not next(verdict):
+            st.pruned += 1
+            continue
+        learned.setdefault(key, {})[c] = (pos, n)
     for key in learned:
         if len(learned[key]) > 6:
             learned[key] = dict(sorted(learned[key].items(), key=lambda kv: -kv[1][0])[:6])
         st.examples[key] = examples.get(key, " ".join(key))
     st.learned = learned
-    ct_cache: dict[str, set[str]] = {}
     for key, lcodes in learned.items():
         for c in lcodes:
-            got = ct_cache.get(c)
-            if got is None:
-                acc: set[str] = set()
-                pre = nodot(c)
-                while len(pre) >= 3:
-                    acc |= code_toks.get(pre, set())
-                    pre = pre[:-1]
-                acc -= GENERIC
-                ct_cache[c] = got = acc
+            got = code_terms(c)
             ovl = sum(1 for t in key if t in got) / len(key)
             if ovl > 0:
                 st.overlap[(key, c)] = round(ovl, 3)
@@ -647,6 +673,19 @@ def _fit_stats(coder: Coder, prep: Sequence[_Prepared], base_an: Sequence[Analys
     st.cat_base = {c: (v[0], v[1]) for c, v in cb.items()}
     st.base_key = {k: (v[0], v[1]) for k, v in bk.items() if v[1] >= 2}
     return st
+
+
+def _associated(pos: Sequence[int], n: Sequence[int], code_n: Sequence[int], n_docs: int,
+                alpha: float | None) -> list[bool]:
+    """For each pair: is P(X >= pos) < alpha, X ~ Hypergeometric(n_docs notes, code_n of them coded, n of them
+    holding the phrase)? (the one-sided Fisher exact test of phrase-code association)."""
+    if alpha is None:
+        return [True] * len(pos)
+    import numpy as np
+    from scipy.stats import hypergeom
+
+    p = hypergeom.sf(np.asarray(pos) - 1, n_docs, np.asarray(code_n), np.asarray(n))
+    return [bool(x < alpha) for x in p]
 
 
 def _fit_classifiers(prep: Sequence[_Prepared], min_docs: int = 3, max_n: int = 2,
@@ -797,4 +836,8 @@ def train(coder: Coder, docs: Sequence[Doc], folds: int = 5, seed: int = 13,
     stats = _fit_stats(coder, prep, base_an, code_toks)
     return CoderModel(stats, clf.coef_[0].tolist(), float(clf.intercept_[0]), mean.tolist(), scale.tolist(),
                       float(thr), {"notes": len(prep), "candidates": len(ya), "oof_f1": round(f1, 4), "oof_map": round(oof_map, 4),
-                                   "terminology": coder.term.version, "defer_context": defer_context}, _fit_classifiers(prep))
+                                   "terminology": coder.term.version, "defer_context": defer_context,
+                                   "prune_alpha": PRUNE_ALPHA, "pruned_pairs": stats.pruned,
+                                   "learned_phrases": len(stats.learned),
+                                   "learned_pairs": sum(len(v) for v in stats.learned.values())},
+                      _fit_classifiers(prep))
