@@ -323,3 +323,136 @@ def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[
         d.add(text, entry)
     d.compile()
     return d
+
+
+class GramIndex:
+    """The 1-3 token runs of a whole note looked up at once, as integers (what :func:`ngram_spans` plus a dict
+    lookup per run gives, for the learned phrases and the document classifiers' keys).
+
+    Every token of a key this index holds gets an integer id at model load; the order-free key of a run is the
+    sorted set of its ids packed into one int64 (``x+1``, ``(x+1)*W+(y+1)`` or ``((x+1)*W+(y+1))*W+(z+1)``,
+    W = vocabulary size + 1, so keys of different lengths never collide). A note's runs are built with numpy
+    and looked up with ``searchsorted``; only the runs found come back to Python. A run with a token outside
+    the vocabulary cannot be a held key; runs of weak tokens only (:func:`ngram_spans` skips them) are never
+    held, so the runs found, and their order, are those of :func:`ngram_spans` followed by the lookups."""
+
+    def __init__(self, learned: Iterable[tuple[str, ...]], classifier: Iterable[tuple[str, ...]]) -> None:
+        import numpy as np
+
+        rows: dict[tuple[str, ...], list[int]] = {}         # key -> [learned?, classifier key number]
+        for k in learned:
+            if self._indexable(k):
+                rows.setdefault(k, [0, -1])[0] = 1
+        for j, k in enumerate(classifier):
+            if self._indexable(k):
+                rows.setdefault(k, [0, -1])[1] = j
+        vocab: dict[str, int] = {}
+        for k in rows:
+            for t in k:
+                vocab.setdefault(t, len(vocab))
+        self.vocab = vocab
+        self.width = w = len(vocab) + 1
+        codes = []
+        for k in rows:
+            c = 0
+            for x in sorted(vocab[t] for t in k):       # as a run packs them: ids ascending
+                c = c * w + x + 1
+            codes.append(c)
+        order = sorted(range(len(codes)), key=codes.__getitem__)
+        keys = list(rows)
+        self.codes = np.asarray([codes[i] for i in order], dtype=np.int64)
+        self.keys = [keys[i] for i in order]
+        self.learned = np.asarray([rows[keys[i]][0] for i in order], dtype=bool)
+        self.clf = [rows[keys[i]][1] for i in order]
+        # token norm -> id (-1 outside the vocabulary, -2 for a number of 3+ digits, which runs skip)
+        self._ids: dict[str, int] = {}
+
+    @staticmethod
+    def _indexable(k: tuple[str, ...]) -> bool:
+        """A key some run can have: 1-3 distinct sorted tokens, not all weak, no number of 3+ digits."""
+        return (0 < len(k) <= 3 and tuple(sorted(set(k))) == k
+                and not all(t in GENERIC or t.isdigit() for t in k)
+                and not any(t.isdigit() and len(t) >= 3 for t in k))
+
+    def _id(self, norm: str) -> int:
+        got = self._ids.get(norm)
+        if got is None:
+            got = -2 if norm.isdigit() and len(norm) >= 3 else self.vocab.get(norm, -1)
+            if len(self._ids) < 200_000:
+                self._ids[norm] = got
+        return got
+
+    def lookup(self, sentences: list[list[Tok]]
+               ) -> tuple[list[list[tuple[tuple[str, ...], int, int]]], list[tuple[tuple[str, ...], int, int, int, int]]]:
+        """For each sentence, its learned runs (key, start, end) in :func:`ngram_spans` order, a run inside a
+        longer learned run of the same sentence left out (as ``Coder._learned_mentions`` does); and the
+        classifier keys of 1-2 distinct tokens, each at its first run in the note: (key, classifier key
+        number, sentence, start, end), in order of first appearance."""
+        import numpy as np
+
+        ids: list[int] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        sent: list[int] = []
+        idmap = self._ids
+        for j, toks in enumerate(sentences):
+            for t in toks:
+                x = idmap.get(t.norm)
+                if x is None:
+                    x = self._id(t.norm)
+                if x == -2:
+                    continue
+                ids.append(x)
+                starts.append(t.start)
+                ends.append(t.end)
+                sent.append(j)
+        found: list[list[tuple[tuple[str, ...], int, int]]] = [[] for _ in sentences]
+        clf_first: list[tuple[tuple[str, ...], int, int, int, int]] = []
+        m = len(ids)
+        if not m or not len(self.codes):
+            return found, clf_first
+        w = self.width
+        x = np.asarray(ids, dtype=np.int64) + 1          # 0: outside the vocabulary
+        s = np.asarray(sent, dtype=np.int64)
+        grid = np.full((m, 3), -1, dtype=np.int64)       # row a: runs of 1, 2, 3 tokens starting at a
+        grid[:, 0] = np.where(x > 0, x, -1)
+        if m >= 2:
+            a, b = x[:-1], x[1:]
+            lo, hi = np.minimum(a, b), np.maximum(a, b)
+            ok = (lo > 0) & (s[:-1] == s[1:])
+            grid[:-1, 1] = np.where(ok, np.where(lo == hi, hi, lo * w + hi), -1)
+        if m >= 3:
+            t3 = np.sort(np.stack((x[:-2], x[1:-1], x[2:]), axis=1), axis=1)
+            p, q, r = t3[:, 0], t3[:, 1], t3[:, 2]
+            c3 = np.where(p == q, np.where(q == r, r, q * w + r), np.where(q == r, p * w + r, (p * w + q) * w + r))
+            ok = (p > 0) & (s[:-2] == s[2:])
+            grid[:-2, 2] = np.where(ok, c3, -1)
+        flat = grid.ravel()
+        at = np.searchsorted(self.codes, flat)
+        np.minimum(at, len(self.codes) - 1, out=at)
+        hit = np.flatnonzero(self.codes[at] == flat)
+        if not len(hit):
+            return found, clf_first
+        rows = at[hit]
+        lrn = self.learned[rows]
+        # runs inside a longer learned run: (start, length) cells covered by it
+        inner: set[int] = set()
+        for h in hit[lrn].tolist():
+            n = h % 3
+            if n == 1:
+                inner.update((h - 1, h + 2))
+            elif n == 2:
+                inner.update((h - 2, h + 1, h + 4, h - 1, h + 2))
+        keys = self.keys
+        clf = self.clf
+        seen: set[int] = set()
+        small = w * w
+        for h, row, is_l, code in zip(hit.tolist(), rows.tolist(), lrn.tolist(), flat[hit].tolist(), strict=True):
+            a, n = divmod(h, 3)
+            if is_l and h not in inner:
+                found[sent[a]].append((keys[row], starts[a], ends[a + n]))
+            kid = clf[row]
+            if kid >= 0 and code < small and code not in seen:
+                seen.add(code)
+                clf_first.append((keys[row], kid, sent[a], starts[a], ends[a + n]))
+        return found, clf_first

@@ -234,15 +234,32 @@ class CoderModel:
                                  np.asarray(weights, dtype=float),
                                  np.asarray([b for b, _w in self.classifiers.values()], dtype=float),
                                  list(self.classifiers))
-        kid, off, pair_code, pair_w, intercepts, names = flat
+        kid = flat[0]
         present = [k for k in keys if k in kid]
+        return self._classify_present(present, [kid[k] for k in present])
+
+    def classify_ids(self, keys: list[tuple[str, ...]], ids: list[int]
+                     ) -> tuple[NoteProbabilities, list[tuple[str, float, tuple[str, ...]]]]:
+        """:meth:`classify_note` of ``keys`` (all weighed by some classifier, none twice) whose numbers in
+        :meth:`classifier_vocabulary`'s order are ``ids`` (as :class:`~chartclaim.coding.dictionary.GramIndex`
+        finds them)."""
+        if self._flat is None:
+            self.classify_note(())
+        return self._classify_present(keys, ids)
+
+    def _classify_present(self, present: list[tuple[str, ...]], key_ids: list[int]
+                          ) -> tuple[NoteProbabilities, list[tuple[str, float, tuple[str, ...]]]]:
+        import numpy as np
+
+        assert self._flat is not None
+        _kid, off, pair_code, pair_w, intercepts, names = self._flat
         z = intercepts.copy()
         touched = np.zeros(len(names), dtype=bool)
         support: list[tuple[str, float, tuple[str, ...]]] = []
         probs = NoteProbabilities(self, z, touched)
         if not present:
             return probs, support
-        ids = np.fromiter((kid[k] for k in present), dtype=np.int64, count=len(present))
+        ids = np.asarray(key_ids, dtype=np.int64)
         lo, n = off[ids], off[ids + 1] - off[ids]
         pos = np.arange(int(n.sum())) + np.repeat(lo - (np.cumsum(n) - n), n)
         codes, ws = pair_code[pos], pair_w[pos]
