@@ -64,6 +64,8 @@ class TermDictionary:
     # anchor -> second token (the rarest of the rest; "" for one-token terms) -> [(place in the anchor's list,
     # key, rest)]: a sentence visits only the terms whose two rarest tokens it contains
     pairs: dict[str, dict[str, list[tuple[int, tuple[str, ...], frozenset[str]]]]] = field(default_factory=dict)
+    # anchor -> its second tokens (without ""): a sentence's tokens meet them in one set intersection
+    seconds: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def key_of(self, text: str) -> tuple[str, ...] | None:
         toks = {t for t in self.lexicon.norms(text.lower()) if t not in OPTIONAL}
@@ -99,6 +101,7 @@ class TermDictionary:
                 by_second.setdefault(second, []).append((i, key, rest))
             pairs[anchor] = by_second
         self.pairs = pairs
+        self.seconds = {anchor: frozenset(by_second) - {""} for anchor, by_second in pairs.items()}
 
     def terms_at(self, anchor: str, present: set[str]) -> list[tuple[str, ...]]:
         """Keys of the terms filed under ``anchor`` whose every token is in ``present``, in filing order."""
@@ -123,17 +126,18 @@ class TermDictionary:
         terms = self.terms
         heads_of = self.heads
         pairs = self.pairs
-        n_present = len(present)
+        seconds = self.seconds
         for norm, where in pos.items():
             by_second = pairs.get(norm)
             if by_second is None:
                 continue          # no term is filed under this token (a third of a note's tokens)
-            # terms_at(norm, present), written out: this runs for every anchor token of every sentence
-            if len(by_second) < n_present:
-                hits = [x for second, lst in by_second.items() if not second or second in present for x in lst]
-            else:
-                hits = [x for t in present for x in by_second.get(t, ())]
-                hits.extend(by_second.get("", ()))
+            # terms_at(norm, present), written out: this runs for every anchor token of every sentence. The
+            # second tokens present are one set intersection; the order of the hits is their filing order
+            # (``sort`` below), so the order they are gathered in does not matter.
+            hits = [x for t in seconds[norm] & present for x in by_second[t]]
+            alone = by_second.get("")
+            if alone:
+                hits.extend(alone)
             if not hits:
                 continue
             hits.sort()
