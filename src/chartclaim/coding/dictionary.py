@@ -367,7 +367,7 @@ class GramIndex:
         self.codes = np.asarray([codes[i] for i in order], dtype=np.int64)
         self.keys = [keys[i] for i in order]
         self.learned = np.asarray([rows[keys[i]][0] for i in order], dtype=bool)
-        self.clf = [rows[keys[i]][1] for i in order]
+        self.clf = np.asarray([rows[keys[i]][1] for i in order], dtype=np.int64)
         # token norm -> id (-1 outside the vocabulary, -2 for a number of 3+ digits, which runs skip)
         self._ids: dict[str, int] = {}
 
@@ -394,30 +394,27 @@ class GramIndex:
         number, sentence, start, end), in order of first appearance."""
         import numpy as np
 
-        ids: list[int] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        sent: list[int] = []
-        idmap = self._ids
-        for j, toks in enumerate(sentences):
-            for t in toks:
-                x = idmap.get(t.norm)
-                if x is None:
-                    x = self._id(t.norm)
-                if x == -2:
-                    continue
-                ids.append(x)
-                starts.append(t.start)
-                ends.append(t.end)
-                sent.append(j)
         found: list[list[tuple[tuple[str, ...], int, int]]] = [[] for _ in sentences]
         clf_first: list[tuple[tuple[str, ...], int, int, int, int]] = []
-        m = len(ids)
-        if not m or not len(self.codes):
+        toks = [t for ts in sentences for t in ts]
+        if not toks or not len(self.codes):
+            return found, clf_first
+        get = self._ids.get
+        ids = [get(t[2], -3) for t in toks]          # -3: not seen yet
+        if -3 in ids:
+            ids = [self._id(t[2]) for t in toks]
+        x = np.asarray(ids, dtype=np.int64)
+        st = np.asarray([t[0] for t in toks], dtype=np.int64)
+        en = np.asarray([t[1] for t in toks], dtype=np.int64)
+        s = np.repeat(np.arange(len(sentences), dtype=np.int64), [len(ts) for ts in sentences])
+        keep = x != -2                                # numbers of 3+ digits: runs skip them
+        if not keep.all():
+            x, st, en, s = x[keep], st[keep], en[keep], s[keep]
+        m = len(x)
+        if not m:
             return found, clf_first
         w = self.width
-        x = np.asarray(ids, dtype=np.int64) + 1          # 0: outside the vocabulary
-        s = np.asarray(sent, dtype=np.int64)
+        x = x + 1                                     # 0: outside the vocabulary
         grid = np.full((m, 3), -1, dtype=np.int64)       # row a: runs of 1, 2, 3 tokens starting at a
         grid[:, 0] = np.where(x > 0, x, -1)
         if m >= 2:
@@ -438,25 +435,29 @@ class GramIndex:
         if not len(hit):
             return found, clf_first
         rows = at[hit]
-        lrn = self.learned[rows]
-        # runs inside a longer learned run: (start, length) cells covered by it
-        inner: set[int] = set()
-        for h in hit[lrn].tolist():
-            n = h % 3
-            if n == 1:
-                inner.update((h - 1, h + 2))
-            elif n == 2:
-                inner.update((h - 2, h + 1, h + 4, h - 1, h + 2))
+        start, n = np.divmod(hit, 3)
+        end = start + n
         keys = self.keys
-        clf = self.clf
-        seen: set[int] = set()
-        small = w * w
-        for h, row, is_l, code in zip(hit.tolist(), rows.tolist(), lrn.tolist(), flat[hit].tolist(), strict=True):
-            a, n = divmod(h, 3)
-            if is_l and h not in inner:
-                found[sent[a]].append((keys[row], starts[a], ends[a + n]))
-            kid = clf[row]
-            if kid >= 0 and code < small and code not in seen:
-                seen.add(code)
-                clf_first.append((keys[row], kid, sent[a], starts[a], ends[a + n]))
+        lrn = self.learned[rows]
+        if lrn.any():
+            # runs inside a longer learned run (cells (start, length) it covers) are left out
+            covered = np.zeros(len(flat) + 6, dtype=bool)
+            h2 = hit[lrn & (n == 1)]
+            covered[h2 - 1] = covered[h2 + 2] = True
+            h3 = hit[lrn & (n == 2)]
+            for off in (-2, 1, 4, -1, 2):
+                covered[h3 + off] = True
+            sel = lrn & ~covered[hit]
+            for j, row, a, e in zip(s[start[sel]].tolist(), rows[sel].tolist(), st[start[sel]].tolist(),
+                                    en[end[sel]].tolist(), strict=True):
+                found[j].append((keys[row], a, e))
+        kid = self.clf[rows]
+        code = flat[hit]
+        sel = np.flatnonzero((kid >= 0) & (code < w * w))        # classifier keys of 1-2 distinct tokens
+        if len(sel):
+            _u, first = np.unique(code[sel], return_index=True)
+            pick = sel[np.sort(first)]                          # each key at its first run, in note order
+            for row, k, j, a, e in zip(rows[pick].tolist(), kid[pick].tolist(), s[start[pick]].tolist(),
+                                       st[start[pick]].tolist(), en[end[pick]].tolist(), strict=True):
+                clf_first.append((keys[row], k, j, a, e))
         return found, clf_first
