@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from chartclaim.coding.lexicon import GENERIC, OPTIONAL, WEAK_SINGLE, Lexicon, Tok
 from chartclaim.coding.terminology import Terminology
@@ -399,10 +400,10 @@ class GramIndex:
         toks = [t for ts in sentences for t in ts]
         if not toks or not len(self.codes):
             return found, clf_first
-        get = self._ids.get
-        ids = [get(t[2], -3) for t in toks]          # -3: not seen yet
-        if -3 in ids:
-            ids = [self._id(t[2]) for t in toks]
+        norms = list(map(itemgetter(2), toks))
+        ids = list(map(self._ids.get, norms))
+        if None in ids:                              # a token not seen before
+            ids = list(map(self._id, norms))
         x = np.asarray(ids, dtype=np.int64)
         st = np.asarray([t[0] for t in toks], dtype=np.int64)
         en = np.asarray([t[1] for t in toks], dtype=np.int64)
@@ -455,9 +456,11 @@ class GramIndex:
         code = flat[hit]
         sel = np.flatnonzero((kid >= 0) & (code < w * w))        # classifier keys of 1-2 distinct tokens
         if len(sel):
-            _u, first = np.unique(code[sel], return_index=True)
-            pick = sel[np.sort(first)]                          # each key at its first run, in note order
-            for row, k, j, a, e in zip(rows[pick].tolist(), kid[pick].tolist(), s[start[pick]].tolist(),
-                                       st[start[pick]].tolist(), en[end[pick]].tolist(), strict=True):
-                clf_first.append((keys[row], k, j, a, e))
+            seen: set[int] = set()
+            for c, row, k, j, a, e in zip(code[sel].tolist(), rows[sel].tolist(), kid[sel].tolist(),
+                                          s[start[sel]].tolist(), st[start[sel]].tolist(), en[end[sel]].tolist(),
+                                          strict=True):
+                if c not in seen:                      # each key at its first run, in note order
+                    seen.add(c)
+                    clf_first.append((keys[row], k, j, a, e))
         return found, clf_first
