@@ -448,9 +448,9 @@ class GramIndex:
             h3 = hit[lrn & (n == 2)]
             for off in (-2, 1, 4, -1, 2):
                 covered[h3 + off] = True
-            sel = lrn & ~covered[hit]
-            for j, row, a, e in zip(s[start[sel]].tolist(), rows[sel].tolist(), st[start[sel]].tolist(),
-                                    en[end[sel]].tolist(), strict=True):
+            keep_l = lrn & ~covered[hit]
+            for j, row, a, e in zip(s[start[keep_l]].tolist(), rows[keep_l].tolist(), st[start[keep_l]].tolist(),
+                                    en[end[keep_l]].tolist(), strict=True):
                 found[j].append((keys[row], a, e))
         kid = self.clf[rows]
         code = flat[hit]
