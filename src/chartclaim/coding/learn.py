@@ -429,7 +429,7 @@ class CoderModel:
             float(any("combination" in r for r in c.rules)) if c.rules else 0.0, float(completed), chap_r, chap_z,
             min(ms[0].sentence / max(1, an.n_sentences), 1.0) if ms else 1.0,
             float(prefixes[code] > 1),
-            float(any(a in prefixes for a in ancestors)), _log1p(len(an.candidates)),
+            float(not prefixes.keys().isdisjoint(ancestors)), _log1p(len(an.candidates)),
             unspec, lp * learned_any, prior_bprec, clf, float(code_d in an.clf), float(all_clf and bool(ms)),
             cat_prior, cat_prec, _log1p(len(lkeys)), 1.0 - miss, clf * lp, kp * h_idx, math.sqrt(lp),
             math.sqrt(clf), negf * bprec, ovl_best, lp_ovl, al_pos,
