@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from chartclaim.coding.dictionary import Match, ngram_keys, ngram_spans
+from chartclaim.coding.dictionary import GramIndex, Match, ngram_keys, ngram_spans
 from chartclaim.coding.learn import FEATURES, Doc, _logits, expand, train
 from chartclaim.coding.lexicon import GENERIC, Tok
 from chartclaim.coding.pipeline import MAX_LEARNED_N, Candidate, Coder
@@ -323,3 +323,56 @@ def test_trie_alternation_matches_what_the_flat_alternation_matches() -> None:
         assert [(m.span(), m.groups()) for m in trie.finditer(text, a, b)] == want
     with pytest.raises(ValueError):
         alternation(["a", "ab"])          # a phrase before a longer one it begins: the order would matter
+
+
+def _runs_the_old_way(sentences: list[list[Tok]], learned: set[tuple[str, ...]], clf: list[tuple[str, ...]]
+                      ) -> tuple[list[list[tuple[tuple[str, ...], int, int]]], list[tuple[tuple[str, ...], int, int, int, int]]]:
+    """Per sentence, ngram_spans and a dict lookup per run, the inner runs of learned runs dropped; the first
+    run of each classifier key of 1-2 tokens (what Coder.analyse did before GramIndex)."""
+    kid = {k: i for i, k in enumerate(clf)}
+    found: list[list[tuple[tuple[str, ...], int, int]]] = []
+    first: dict[tuple[str, ...], tuple[tuple[str, ...], int, int, int, int]] = {}
+    for j, toks in enumerate(sentences):
+        grams = ngram_spans(toks, MAX_LEARNED_N)
+        hits = [g for g in grams if g[0] in learned]
+        inner: set[tuple[int, ...]] = set()
+        for _k, _s, _e, idx in hits:
+            inner.update(idx[a:b] for a in range(len(idx)) for b in range(a + 1, len(idx) + 1) if b - a < len(idx))
+        found.append([(k, s, e) for k, s, e, idx in hits if idx not in inner])
+        for k, s, e, _idx in grams:
+            if len(k) <= 2 and k not in first and k in kid:
+                first[k] = (k, kid[k], j, s, e)
+    return found, list(first.values())
+
+
+def test_gram_index_equals_runs_looked_up_one_by_one() -> None:
+    rng = random.Random(11)
+    words = ["pain", "knee", "left", "diseas", "chronic", "2", "1234", "renal", "fail", "x", "blue", "toe"]
+    for _ in range(200):
+        sentences = [[Tok(100 * j + 3 * i, 100 * j + 3 * i + 2, rng.choice(words)) for i in range(rng.randint(0, 8))]
+                     for j in range(rng.randint(1, 4))]
+        sentences = [s for s in sentences if s]
+        all_keys = {k for toks in sentences for k, *_ in ngram_spans(toks, 3)}
+        pool = sorted(all_keys | {("zzz",), ("knee", "zzz"), ("1234",), ("left",), ("2", "left")})
+        learned = set(rng.sample(pool, len(pool) // 2))
+        clf = rng.sample(pool, len(pool) // 2)
+        got = GramIndex(learned, clf).lookup(sentences)
+        assert got == _runs_the_old_way(sentences, learned, clf)
+
+
+def test_gram_index_on_real_notes_of_a_trained_coder(trained: Coder) -> None:
+    """The trained coder's learned phrases and classifier keys, on the notes it was trained on."""
+    assert trained.learned is not None and trained.model is not None
+    learned = set(trained.learned.terms)
+    clf = list(trained.model.classifier_vocabulary())
+    index = trained._gram_index()
+    n_found = n_clf = 0
+    for text in [str(r["text"]) for r in _history()] + NOTES:
+        norm = normalise(text)
+        sentences = [toks for sec in find_sections(norm) for s in split_sentences(text, sec.start, sec.end, sec.name)
+                     if (toks := trained.lexicon.tokens(text, norm, s.start, s.end))]
+        got = index.lookup(sentences)
+        assert got == _runs_the_old_way(sentences, learned, clf)
+        n_found += sum(map(len, got[0]))
+        n_clf += len(got[1])
+    assert n_found and n_clf          # the comparison saw runs of both kinds

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from chartclaim.coding.lexicon import GENERIC, OPTIONAL, WEAK_SINGLE, Lexicon, Tok
 from chartclaim.coding.terminology import Terminology
@@ -64,6 +65,8 @@ class TermDictionary:
     # anchor -> second token (the rarest of the rest; "" for one-token terms) -> [(place in the anchor's list,
     # key, rest)]: a sentence visits only the terms whose two rarest tokens it contains
     pairs: dict[str, dict[str, list[tuple[int, tuple[str, ...], frozenset[str]]]]] = field(default_factory=dict)
+    # anchor -> its second tokens (without ""): a sentence's tokens meet them in one set intersection
+    seconds: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def key_of(self, text: str) -> tuple[str, ...] | None:
         toks = {t for t in self.lexicon.norms(text.lower()) if t not in OPTIONAL}
@@ -99,6 +102,7 @@ class TermDictionary:
                 by_second.setdefault(second, []).append((i, key, rest))
             pairs[anchor] = by_second
         self.pairs = pairs
+        self.seconds = {anchor: frozenset(by_second) - {""} for anchor, by_second in pairs.items()}
 
     def terms_at(self, anchor: str, present: set[str]) -> list[tuple[str, ...]]:
         """Keys of the terms filed under ``anchor`` whose every token is in ``present``, in filing order."""
@@ -123,17 +127,18 @@ class TermDictionary:
         terms = self.terms
         heads_of = self.heads
         pairs = self.pairs
-        n_present = len(present)
+        seconds = self.seconds
         for norm, where in pos.items():
             by_second = pairs.get(norm)
             if by_second is None:
                 continue          # no term is filed under this token (a third of a note's tokens)
-            # terms_at(norm, present), written out: this runs for every anchor token of every sentence
-            if len(by_second) < n_present:
-                hits = [x for second, lst in by_second.items() if not second or second in present for x in lst]
-            else:
-                hits = [x for t in present for x in by_second.get(t, ())]
-                hits.extend(by_second.get("", ()))
+            # terms_at(norm, present), written out: this runs for every anchor token of every sentence. The
+            # second tokens present are one set intersection; the order of the hits is their filing order
+            # (``sort`` below), so the order they are gathered in does not matter.
+            hits = [x for t in seconds[norm] & present for x in by_second[t]]
+            alone = by_second.get("")
+            if alone:
+                hits.extend(alone)
             if not hits:
                 continue
             hits.sort()
@@ -323,3 +328,139 @@ def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[
         d.add(text, entry)
     d.compile()
     return d
+
+
+class GramIndex:
+    """The 1-3 token runs of a whole note looked up at once, as integers (what :func:`ngram_spans` plus a dict
+    lookup per run gives, for the learned phrases and the document classifiers' keys).
+
+    Every token of a key this index holds gets an integer id at model load; the order-free key of a run is the
+    sorted set of its ids packed into one int64 (``x+1``, ``(x+1)*W+(y+1)`` or ``((x+1)*W+(y+1))*W+(z+1)``,
+    W = vocabulary size + 1, so keys of different lengths never collide). A note's runs are built with numpy
+    and looked up with ``searchsorted``; only the runs found come back to Python. A run with a token outside
+    the vocabulary cannot be a held key; runs of weak tokens only (:func:`ngram_spans` skips them) are never
+    held, so the runs found, and their order, are those of :func:`ngram_spans` followed by the lookups."""
+
+    def __init__(self, learned: Iterable[tuple[str, ...]], classifier: Iterable[tuple[str, ...]]) -> None:
+        import numpy as np
+
+        rows: dict[tuple[str, ...], list[int]] = {}         # key -> [learned?, classifier key number]
+        for k in learned:
+            if self._indexable(k):
+                rows.setdefault(k, [0, -1])[0] = 1
+        for j, k in enumerate(classifier):
+            if self._indexable(k):
+                rows.setdefault(k, [0, -1])[1] = j
+        vocab: dict[str, int] = {}
+        for k in rows:
+            for t in k:
+                vocab.setdefault(t, len(vocab))
+        self.vocab = vocab
+        self.width = w = len(vocab) + 1
+        codes = []
+        for k in rows:
+            c = 0
+            for x in sorted(vocab[t] for t in k):       # as a run packs them: ids ascending
+                c = c * w + x + 1
+            codes.append(c)
+        order = sorted(range(len(codes)), key=codes.__getitem__)
+        keys = list(rows)
+        self.codes = np.asarray([codes[i] for i in order], dtype=np.int64)
+        self.keys = [keys[i] for i in order]
+        self.learned = np.asarray([rows[keys[i]][0] for i in order], dtype=bool)
+        self.clf = np.asarray([rows[keys[i]][1] for i in order], dtype=np.int64)
+        # token norm -> id (-1 outside the vocabulary, -2 for a number of 3+ digits, which runs skip)
+        self._ids: dict[str, int] = {}
+
+    @staticmethod
+    def _indexable(k: tuple[str, ...]) -> bool:
+        """A key some run can have: 1-3 distinct sorted tokens, not all weak, no number of 3+ digits."""
+        return (0 < len(k) <= 3 and tuple(sorted(set(k))) == k
+                and not all(t in GENERIC or t.isdigit() for t in k)
+                and not any(t.isdigit() and len(t) >= 3 for t in k))
+
+    def _id(self, norm: str) -> int:
+        got = self._ids.get(norm)
+        if got is None:
+            got = -2 if norm.isdigit() and len(norm) >= 3 else self.vocab.get(norm, -1)
+            if len(self._ids) < 200_000:
+                self._ids[norm] = got
+        return got
+
+    def lookup(self, sentences: list[list[Tok]]
+               ) -> tuple[list[list[tuple[tuple[str, ...], int, int]]], list[tuple[tuple[str, ...], int, int, int, int]]]:
+        """For each sentence, its learned runs (key, start, end) in :func:`ngram_spans` order, a run inside a
+        longer learned run of the same sentence left out (as ``Coder._learned_mentions`` does); and the
+        classifier keys of 1-2 distinct tokens, each at its first run in the note: (key, classifier key
+        number, sentence, start, end), in order of first appearance."""
+        import numpy as np
+
+        found: list[list[tuple[tuple[str, ...], int, int]]] = [[] for _ in sentences]
+        clf_first: list[tuple[tuple[str, ...], int, int, int, int]] = []
+        toks = [t for ts in sentences for t in ts]
+        if not toks or not len(self.codes):
+            return found, clf_first
+        norms = list(map(itemgetter(2), toks))
+        ids = list(map(self._ids.get, norms))
+        if None in ids:                              # a token not seen before
+            ids = list(map(self._id, norms))
+        x = np.asarray(ids, dtype=np.int64)
+        st = np.asarray([t[0] for t in toks], dtype=np.int64)
+        en = np.asarray([t[1] for t in toks], dtype=np.int64)
+        s = np.repeat(np.arange(len(sentences), dtype=np.int64), [len(ts) for ts in sentences])
+        keep = x != -2                                # numbers of 3+ digits: runs skip them
+        if not keep.all():
+            x, st, en, s = x[keep], st[keep], en[keep], s[keep]
+        m = len(x)
+        if not m:
+            return found, clf_first
+        w = self.width
+        x = x + 1                                     # 0: outside the vocabulary
+        grid = np.full((m, 3), -1, dtype=np.int64)       # row a: runs of 1, 2, 3 tokens starting at a
+        grid[:, 0] = np.where(x > 0, x, -1)
+        if m >= 2:
+            a, b = x[:-1], x[1:]
+            lo, hi = np.minimum(a, b), np.maximum(a, b)
+            ok = (lo > 0) & (s[:-1] == s[1:])
+            grid[:-1, 1] = np.where(ok, np.where(lo == hi, hi, lo * w + hi), -1)
+        if m >= 3:
+            t3 = np.sort(np.stack((x[:-2], x[1:-1], x[2:]), axis=1), axis=1)
+            p, q, r = t3[:, 0], t3[:, 1], t3[:, 2]
+            c3 = np.where(p == q, np.where(q == r, r, q * w + r), np.where(q == r, p * w + r, (p * w + q) * w + r))
+            ok = (p > 0) & (s[:-2] == s[2:])
+            grid[:-2, 2] = np.where(ok, c3, -1)
+        flat = grid.ravel()
+        at = np.searchsorted(self.codes, flat)
+        np.minimum(at, len(self.codes) - 1, out=at)
+        hit = np.flatnonzero(self.codes[at] == flat)
+        if not len(hit):
+            return found, clf_first
+        rows = at[hit]
+        start, n = np.divmod(hit, 3)
+        end = start + n
+        keys = self.keys
+        lrn = self.learned[rows]
+        if lrn.any():
+            # runs inside a longer learned run (cells (start, length) it covers) are left out
+            covered = np.zeros(len(flat) + 6, dtype=bool)
+            h2 = hit[lrn & (n == 1)]
+            covered[h2 - 1] = covered[h2 + 2] = True
+            h3 = hit[lrn & (n == 2)]
+            for off in (-2, 1, 4, -1, 2):
+                covered[h3 + off] = True
+            keep_l = lrn & ~covered[hit]
+            for j, row, a, e in zip(s[start[keep_l]].tolist(), rows[keep_l].tolist(), st[start[keep_l]].tolist(),
+                                    en[end[keep_l]].tolist(), strict=True):
+                found[j].append((keys[row], a, e))
+        kid = self.clf[rows]
+        code = flat[hit]
+        sel = np.flatnonzero((kid >= 0) & (code < w * w))        # classifier keys of 1-2 distinct tokens
+        if len(sel):
+            seen: set[int] = set()
+            for c, row, k, j, a, e in zip(code[sel].tolist(), rows[sel].tolist(), kid[sel].tolist(),
+                                          s[start[sel]].tolist(), st[start[sel]].tolist(), en[end[sel]].tolist(),
+                                          strict=True):
+                if c not in seen:                      # each key at its first run, in note order
+                    seen.add(c)
+                    clf_first.append((keys[row], k, j, a, e))
+        return found, clf_first

@@ -20,7 +20,7 @@ import warnings
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -188,6 +188,8 @@ class CoderModel:
     _base_p: dict[str, float] = field(default_factory=dict)
     _rank: dict[str, int] = field(default_factory=dict)
     _flat: tuple[Any, ...] | None = None
+    _pairs: list[list[tuple[int, float]]] | None = None
+    _intercepts: list[float] = field(default_factory=list)
 
     def classify(self, keys: Iterable[tuple[str, ...]]) -> dict[str, tuple[float, tuple[str, ...] | None]]:
         """P(code | note) for every code with a classifier, and the present key that supports it most."""
@@ -213,7 +215,7 @@ class CoderModel:
                       ) -> tuple[NoteProbabilities, list[tuple[str, float, tuple[str, ...]]]]:
         """As :meth:`classify`, cheaply: (P(code | note) for every code, [(code, P, strongest key)] for the
         codes some present key supports, in classifier order). The weights of the note's keys are added to
-        the intercepts in one ``np.add.at`` (element by element, in key order: the same sums as a loop);
+        the intercepts one by one, in key order;
         most codes see no key in a note, and a probability is computed only when asked for."""
         import numpy as np
 
@@ -234,30 +236,53 @@ class CoderModel:
                                  np.asarray(weights, dtype=float),
                                  np.asarray([b for b, _w in self.classifiers.values()], dtype=float),
                                  list(self.classifiers))
-        kid, off, pair_code, pair_w, intercepts, names = flat
+            self._intercepts = [float(b) for b, _w in self.classifiers.values()]
+        kid = flat[0]
         present = [k for k in keys if k in kid]
-        z = intercepts.copy()
-        touched = np.zeros(len(names), dtype=bool)
+        return self._classify_present(present, [kid[k] for k in present])
+
+    def classify_ids(self, keys: list[tuple[str, ...]], ids: list[int]
+                     ) -> tuple[NoteProbabilities, list[tuple[str, float, tuple[str, ...]]]]:
+        """:meth:`classify_note` of ``keys`` (all weighed by some classifier, none twice) whose numbers in
+        :meth:`classifier_vocabulary`'s order are ``ids`` (as :class:`~chartclaim.coding.dictionary.GramIndex`
+        finds them)."""
+        if self._flat is None:
+            self.classify_note(())
+        return self._classify_present(keys, ids)
+
+    def _classify_present(self, present: list[tuple[str, ...]], key_ids: list[int]
+                          ) -> tuple[NoteProbabilities, list[tuple[str, float, tuple[str, ...]]]]:
+        """The sums and supports of :meth:`classify_note` for the note's keys ``present`` (numbers ``key_ids``).
+        A note touches a few hundred (key, code) weights: a plain loop adds them to the intercepts one by one,
+        in key order (the same floating-point sums as ``np.add.at`` over them), for less than numpy's per-call
+        overhead."""
+        assert self._flat is not None
+        pairs = self._pairs
+        if pairs is None:
+            _kid, off, pair_code, pair_w, _b, _names = self._flat
+            codes, ws = pair_code.tolist(), pair_w.tolist()
+            bounds = off.tolist()
+            pairs = self._pairs = [list(zip(codes[a:b], ws[a:b], strict=True)) for a, b in pairwise(bounds)]
+        names = self._flat[5]
+        z = self._intercepts.copy()
+        touched = bytearray(len(names))
         support: list[tuple[str, float, tuple[str, ...]]] = []
         probs = NoteProbabilities(self, z, touched)
         if not present:
             return probs, support
-        ids = np.fromiter((kid[k] for k in present), dtype=np.int64, count=len(present))
-        lo, n = off[ids], off[ids + 1] - off[ids]
-        pos = np.arange(int(n.sum())) + np.repeat(lo - (np.cumsum(n) - n), n)
-        codes, ws = pair_code[pos], pair_w[pos]
-        np.add.at(z, codes, ws)
-        touched[codes] = True
         # the strongest positive key of each code: the largest weight, the first key on a tie
-        plus = np.flatnonzero(ws > 0)
-        if len(plus):
-            order = np.lexsort((plus, -ws[plus], codes[plus]))
-            first = np.concatenate(([True], codes[plus][order][1:] != codes[plus][order][:-1]))
-            chosen = plus[order[first]]              # one pair per code, codes ascending = classifier order
-            which = np.searchsorted(np.cumsum(n), chosen, side="right")
-            for c, i in zip(codes[chosen].tolist(), which.tolist(), strict=True):
-                code = names[c]
-                support.append((code, probs[code], present[i]))
+        best: dict[int, tuple[float, int]] = {}
+        for i, k in enumerate(key_ids):
+            for c, w in pairs[k]:
+                z[c] += w
+                touched[c] = 1
+                if w > 0:
+                    got = best.get(c)
+                    if got is None or w > got[0]:
+                        best[c] = (w, i)
+        for c in sorted(best):                       # classifier order
+            code = names[c]
+            support.append((code, probs[code], present[best[c][1]]))
         return probs, support
 
     # ------------------------------------------------------------ use
@@ -404,7 +429,7 @@ class CoderModel:
             float(any("combination" in r for r in c.rules)) if c.rules else 0.0, float(completed), chap_r, chap_z,
             min(ms[0].sentence / max(1, an.n_sentences), 1.0) if ms else 1.0,
             float(prefixes[code] > 1),
-            float(any(a in prefixes for a in ancestors)), _log1p(len(an.candidates)),
+            float(not prefixes.keys().isdisjoint(ancestors)), _log1p(len(an.candidates)),
             unspec, lp * learned_any, prior_bprec, clf, float(code_d in an.clf), float(all_clf and bool(ms)),
             cat_prior, cat_prec, _log1p(len(lkeys)), 1.0 - miss, clf * lp, kp * h_idx, math.sqrt(lp),
             math.sqrt(clf), negf * bprec, ovl_best, lp_ovl, al_pos,

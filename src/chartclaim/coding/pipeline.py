@@ -14,7 +14,7 @@ from typing import Any
 from chartclaim.coding.assign import Assigner, encounter_of
 from chartclaim.coding.billing_rules import billing_conventions, listed_chronic
 from chartclaim.coding.context import Assertion, ContextRules, default_rules
-from chartclaim.coding.dictionary import Entry, Match, TermDictionary, build_dictionary, ngram_spans
+from chartclaim.coding.dictionary import Entry, GramIndex, Match, TermDictionary, build_dictionary
 from chartclaim.coding.lexicon import Lexicon, Tok, default_lexicon
 from chartclaim.coding.mentions import MentionRules, mark_uncertain, split_uncertain
 from chartclaim.coding.resources import read_table
@@ -147,6 +147,7 @@ class Coder:
         self._notes_cache: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
         self._reading_order: dict[tuple[str, ...], tuple[list[Entry], int]] = {}
         self._learned_readings: dict[tuple[str, ...], list[tuple[str, Entry, str, int]]] = {}
+        self._grams: tuple[TermDictionary | None, GramIndex] | None = None
         self._pair_cache: dict[tuple[str, str, str], bool] = {}
         self._unspec_cache: dict[str, bool] = {}
         self._code_facts: dict[str, Any] = {}      # billing_rules._CodeFacts per code
@@ -165,6 +166,7 @@ class Coder:
         other.model = model  # type: ignore[assignment]
         other.learned = model.dictionary(self.lexicon) if model is not None else None  # type: ignore[attr-defined]
         other._learned_readings = {}
+        other._grams = None
         other._pair_cache = self._pair_cache
         return other
 
@@ -173,47 +175,61 @@ class Coder:
         norm = normalise(text)
         cands: dict[str, Candidate] = {}
         rejected: list[Rejected] = []
-        n_sent = 0
         use_clf = bool(self.model is not None and self.model.classifiers)
-        # only phrases some classifier weighs can move a classifier or be its evidence
-        clf_vocab = self.model.classifier_vocabulary() if use_clf else {}  # type: ignore[union-attr]
-        keys: dict[tuple[str, ...], tuple[int, int, int, str, list]] = {}
+        # the note's sentences with their tokens first: with a model, the 1-3 word runs of the whole note are
+        # looked up at once (GramIndex), then each sentence takes its learned runs in turn as before
+        sents = []
         for sec in find_sections(norm):
             for sent in split_sentences(text, sec.start, sec.end, sec.name):
                 toks = self.lexicon.tokens(text, norm, sent.start, sent.end)
-                if not toks:
-                    continue
-                triggers = self.context.triggers(norm, sent.start, sent.end)
-                ctx_norms = frozenset(t.norm for t in toks)
-                enc = encounter_of(norm[sent.start:sent.end])
-                matches = self.mention_rules.refine(self.base.match(toks), toks, text, norm, triggers)
-                chosen, uncertain = split_uncertain(
-                    matches, self._maximal(matches, rejected, text),
-                    [(t.start, t.end) for t in triggers if t.category == "possible"],
-                    lambda ms: self._maximal(ms, rejected, text))
-                for m in chosen:
-                    self._assign(m, toks, text, norm, triggers, ctx_norms, enc, sec.name, n_sent,
-                                 False, cands, rejected)
-                if uncertain:
-                    mark_uncertain(cands, uncertain, n_sent)
-                if self.learned is not None:
-                    grams = ngram_spans(toks, MAX_LEARNED_N)
-                    self._learned_mentions(grams, norm, triggers, sec.name, n_sent, cands)
-                    if use_clf:
-                        for k, s, e, _idx in grams:
-                            if len(k) <= 2 and k not in keys and k in clf_vocab:
-                                keys[k] = (s, e, n_sent, sec.name, triggers)
-                n_sent += 1
+                if toks:
+                    sents.append((sec.name, sent, toks))
+        learned_runs: list[list[tuple[tuple[str, ...], int, int]]] = []
+        clf_first: list[tuple[tuple[str, ...], int, int, int, int]] = []
+        if self.learned is not None:
+            learned_runs, clf_first = self._gram_index().lookup([toks for _n, _s, toks in sents])
+        sent_triggers = []
+        for n_sent, (sec_name, sent, toks) in enumerate(sents):
+            triggers = self.context.triggers(norm, sent.start, sent.end)
+            sent_triggers.append(triggers)
+            ctx_norms = frozenset(t.norm for t in toks)
+            enc = encounter_of(norm[sent.start:sent.end])
+            matches = self.mention_rules.refine(self.base.match(toks), toks, text, norm, triggers)
+            chosen, uncertain = split_uncertain(
+                matches, self._maximal(matches, rejected, text),
+                [(t.start, t.end) for t in triggers if t.category == "possible"],
+                lambda ms: self._maximal(ms, rejected, text))
+            for m in chosen:
+                self._assign(m, toks, text, norm, triggers, ctx_norms, enc, sec_name, n_sent,
+                             False, cands, rejected)
+            if uncertain:
+                mark_uncertain(cands, uncertain, n_sent)
+            if learned_runs and learned_runs[n_sent]:
+                self._learned_found(learned_runs[n_sent], norm, triggers, sec_name, n_sent, cands)
         self._combine(cands, rejected, text)
-        an = Analysis(text, norm, cands, rejected, n_sent)
+        an = Analysis(text, norm, cands, rejected, len(sents))
         if use_clf:
-            self._classify(an, keys)
+            keys = {k: (s, e, j, sents[j][0], sent_triggers[j]) for k, _kid, j, s, e in clf_first}
+            self._classify(an, keys, [kid for _k, kid, _j, _s, _e in clf_first])
         return an
 
-    def _classify(self, an: Analysis, keys: dict[tuple[str, ...], tuple[int, int, int, str, list]]) -> None:
-        """Codes the practice assigns from the note as a whole; evidence is the phrase weighing most."""
+    def _gram_index(self) -> GramIndex:
+        """The learned phrases and classifier keys as integer run keys (built once per model)."""
+        got = self._grams
+        if got is None or got[0] is not self.learned:
+            clf = list(self.model.classifier_vocabulary()) if self.model is not None and self.model.classifiers else []
+            got = self._grams = (self.learned, GramIndex(self.learned.terms if self.learned else (), clf))
+        return got[1]
+
+    def _classify(self, an: Analysis, keys: dict[tuple[str, ...], tuple[int, int, int, str, list]],
+                  key_ids: list[int] | None = None) -> None:
+        """Codes the practice assigns from the note as a whole; evidence is the phrase weighing most.
+        ``key_ids``: the keys' numbers in the classifier vocabulary, when already known."""
         assert self.model is not None
-        probs, support = self.model.classify_note(keys)
+        if key_ids is None:
+            probs, support = self.model.classify_note(keys)
+        else:
+            probs, support = self.model.classify_ids(list(keys), key_ids)
         an.clf = probs
         for code, p, key in support:
             if p < CLASSIFIER_MIN or code in an.candidates or code not in self.term.codes:
@@ -242,13 +258,18 @@ class Coder:
                 inner.add(idx[1:])
             elif len(idx) == 3:
                 inner.update((idx[:1], idx[1:2], idx[2:], idx[:2], idx[1:]))
+        self._learned_found([(k, s, e) for k, s, e, idx in found if idx not in inner], norm, triggers, section,
+                            sent_no, cands)
+
+    def _learned_found(self, found: list[tuple[tuple[str, ...], int, int]], norm: str, triggers: list, section: str,
+                       sent_no: int, cands: dict[str, Candidate]) -> None:
+        """Mentions of the learned runs (key, start, end) of one sentence that no longer learned run of the sentence contains."""
+        terms = self.learned.terms  # type: ignore[union-attr]
         readings = self._learned_readings
         # each trigger's decision is worked out once per mention start or end (see ContextRules.asserter)
         assert_mention = self.context.asserter(norm, triggers, section)
         cands_get = cands.get
-        for key, s, e, idx in found:
-            if idx in inner:
-                continue
+        for key, s, e in found:
             got = readings.get(key)
             if got is None:
                 got = readings[key] = self._readings_of(terms[key])
