@@ -603,6 +603,21 @@ def _fit_stats(coder: Coder, prep: Sequence[_Prepared], base_an: Sequence[Analys
     co: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
     aligned: set[tuple[tuple[str, ...], str]] = set()
     examples: dict[tuple[str, ...], str] = {}
+    # a code's own words (its terms and its ancestors' terms), for alignment and the association test
+    ct_cache: dict[str, set[str]] = {}
+
+    def code_terms(c: str) -> set[str]:
+        got = ct_cache.get(c)
+        if got is None:
+            acc: set[str] = set()
+            pre = nodot(c)
+            while len(pre) >= 3:
+                acc |= code_toks.get(pre, set())
+                pre = pre[:-1]
+            acc -= GENERIC
+            ct_cache[c] = got = acc
+        return got
+
     for p in prep:
         keys: dict[tuple[str, ...], tuple[int, int]] = {}
         for sent in p.sent_keys:
@@ -618,12 +633,7 @@ def _fit_stats(coder: Coder, prep: Sequence[_Prepared], base_an: Sequence[Analys
         for cat in sorted({nodot(c)[:3] for c in canon}):
             st.cat_count[cat] = st.cat_count.get(cat, 0) + 1
         for c in canon:
-            ct: set[str] = set()
-            pre = nodot(c)
-            while len(pre) >= 3:
-                ct |= code_toks.get(pre, set())
-                pre = pre[:-1]
-            ct -= GENERIC
+            ct = code_terms(c)
             if not ct:
                 continue
             best: tuple[float, tuple[str, ...]] | None = None
@@ -639,20 +649,6 @@ def _fit_stats(coder: Coder, prep: Sequence[_Prepared], base_an: Sequence[Analys
         for key, (s, e) in keys.items():
             if key not in examples:
                 examples[key] = p.doc.text[s:e]
-    ct_cache: dict[str, set[str]] = {}
-
-    def code_terms(c: str) -> set[str]:
-        got = ct_cache.get(c)
-        if got is None:
-            acc: set[str] = set()
-            pre = nodot(c)
-            while len(pre) >= 3:
-                acc |= code_toks.get(pre, set())
-                pre = pre[:-1]
-            acc -= GENERIC
-            ct_cache[c] = got = acc
-        return got
-
     # (key, code, pos, n, tested): the pairs the counts admit; tested = shares no word with the code's own terms
     admitted: list[tuple[tuple[str, ...], str, int, int, bool]] = []
     for key, codes in co.items():
