@@ -3,6 +3,7 @@ rows were written to the database, so the test can SIGKILL a process that is rea
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,7 +25,10 @@ def main(url: str, path: str, marker: str, freeze_in: int) -> None:
         seen["n"] += 1
         if seen["n"] == freeze_in:
             session.flush()
-            Path(marker).write_text(f"{n} ledger rows written, transaction open")
+            # written aside and renamed: the test polls for the marker and must never see it empty
+            tmp = Path(marker + ".tmp")
+            tmp.write_text(f"{n} ledger rows written, transaction open")
+            os.replace(tmp, marker)
             time.sleep(120)
         return n
 
