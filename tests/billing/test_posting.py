@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -565,3 +566,25 @@ def test_reader_process_reads_what_this_process_reads(tmp_path: Path) -> None:
     here = list(posting.iter_remittances(f))
     assert [(fp, err) for _r, fp, err in got] == [(fp, err) for _r, fp, err in here] and len(here) == 2
     assert [tuple(r.claims) for r, _fp, _e in got if r] == [tuple(r.claims) for r, _fp, _e in here if r]
+
+
+def test_a_hung_reader_process_is_stopped_and_the_files_are_read_here(tmp_path: Path) -> None:
+    """A reader that answers nothing (stopped, not dead) must not block posting: after the stall limit it is
+    killed, and every file still expected from it is read in this process instead (a late answer is never
+    taken for another file's)."""
+    import signal
+
+    from chartclaim.billing.remittance_files import _Reader
+
+    f = _file(tmp_path, [_paid("CLM2", "B")])
+    reader = _Reader()
+    try:
+        assert reader.alive and reader.proc is not None
+        reader.stall_seconds = 0.5
+        os.kill(reader.proc.pid, signal.SIGSTOP)
+        reader.send(str(f))
+        assert reader.receive() is None and reader.stalled and not reader.alive
+        assert reader.receive() is None
+        assert reader.proc.wait(10) == -signal.SIGKILL
+    finally:
+        reader.close()

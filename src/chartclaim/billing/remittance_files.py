@@ -22,6 +22,9 @@ Transaction = tuple[x835.Remittance | None, str, str | None]  # (remittance, fin
 # Below this many bytes in all, a reader process costs more to start than it saves.
 READ_AHEAD_MIN_BYTES = 4_000_000
 _IN_FLIGHT = 2  # files read ahead of the one being posted (each is held in memory until posted)
+# A reader that answers nothing for this long is taken for hung: it is killed and the files are read here
+# (a 2,000-claim file takes well under a second to read).
+READER_STALL_SECONDS = 120.0
 
 
 def fingerprint_segments(segments: Iterable[Sequence[str]]) -> str:
@@ -129,6 +132,8 @@ class _Reader:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         self.results: queue.Queue[bytes | None] = queue.Queue()
         self.alive = True
+        self.stalled = False
+        self.stall_seconds = READER_STALL_SECONDS
         try:
             self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
                 [sys.executable, "-m", "chartclaim.billing.remittance_files"], stdin=subprocess.PIPE,
@@ -162,10 +167,17 @@ class _Reader:
     def receive(self) -> list[Transaction] | None:
         """The next file's transactions, or None: read it here (the reader failed on it, or is gone)."""
         import pickle
+        import queue
 
-        if self.proc is None:
+        if self.proc is None or self.stalled:
             return None
-        blob = self.results.get()
+        try:
+            blob = self.results.get(timeout=self.stall_seconds)
+        except queue.Empty:
+            # hung, not dead: stop it, and never read its queue again (a late answer would be another file's)
+            self.stalled, self.alive = True, False
+            self.proc.kill()
+            return None
         if blob is None:
             self.alive = False
             self.results.put(None)  # every later receive sees the end too
