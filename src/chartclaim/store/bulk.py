@@ -42,7 +42,7 @@ _json_encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
 def _converter(col_type: Any, dialect: str) -> Callable[[Any], Any] | None:
     if isinstance(col_type, Money):
-        return _money_memo(_cents if dialect == "sqlite" else to_money)
+        return _memo(_cents if dialect == "sqlite" else to_money, only=Decimal)
     if isinstance(col_type, JSON):
         return lambda v: None if v is None else _json_encode(v)
     if dialect != "sqlite":
@@ -56,11 +56,15 @@ def _converter(col_type: Any, dialect: str) -> Callable[[Any], Any] | None:
     return None
 
 
-def _memo(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A batch repeats a handful of dates (check date, DOS, now) thousands of times: convert each once."""
+def _memo(fn: Callable[[Any], Any], only: type | None = None) -> Callable[[Any], Any]:
+    """`fn` with each value converted once per batch: a batch repeats a handful of dates (check date, DOS, now)
+    and amounts thousands of times. With `only`, values of another type skip the cache and always reach `fn`
+    (money: equal Decimals make the same cents, but a float must still reach `to_money` and be refused)."""
     cache: dict[Any, Any] = {None: None}
 
     def conv(v: Any) -> Any:
+        if only is not None and type(v) is not only:
+            return None if v is None else fn(v)
         try:
             return cache[v]
         except KeyError:
@@ -78,25 +82,6 @@ def _sqlite_max_variables() -> int:
     import sqlite3
 
     return 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
-
-
-def _money_memo(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`_memo` for money, keyed on Decimals only (equal Decimals make the same cents; a float must still reach
-    `fn` and be refused)."""
-    cache: dict[Decimal, Any] = {}
-
-    def conv(v: Any) -> Any:
-        if v is None:
-            return None
-        if type(v) is not Decimal:
-            return fn(v)
-        try:
-            return cache[v]
-        except KeyError:
-            out = cache[v] = fn(v)
-            return out
-
-    return conv
 
 
 def _cents(v: Any) -> int | None:
