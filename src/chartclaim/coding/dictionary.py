@@ -105,16 +105,13 @@ class TermDictionary:
         self.seconds = {anchor: frozenset(by_second) - {""} for anchor, by_second in pairs.items()}
 
     def terms_at(self, anchor: str, present: set[str]) -> list[tuple[str, ...]]:
-        """Keys of the terms filed under ``anchor`` whose every token is in ``present``, in filing order."""
+        """Keys of the terms filed under ``anchor`` whose every token is in ``present``, in filing order (what
+        :meth:`match` does per anchor token, written out there for speed)."""
         by_second = self.pairs.get(anchor)
         if by_second is None:
             return []
-        # only terms whose second token is here too can be: look them up from whichever side is smaller
-        if len(by_second) < len(present):
-            hits = [x for second, lst in by_second.items() if not second or second in present for x in lst]
-        else:
-            hits = [x for t in present for x in by_second.get(t, ())]
-            hits.extend(by_second.get("", ()))
+        hits = [x for t in self.seconds[anchor] & present for x in by_second[t]]
+        hits.extend(by_second.get("", ()))
         hits.sort()
         return [key for _i, key, rest in hits if not rest or rest <= present]
 
@@ -129,12 +126,11 @@ class TermDictionary:
         pairs = self.pairs
         seconds = self.seconds
         for norm, where in pos.items():
+            # terms_at(norm, present), written out: a call per anchor token of every sentence cost ~8% of coding
+            # a note with a model (test_speed_paths checks terms_at against a scan of the anchor's list)
             by_second = pairs.get(norm)
             if by_second is None:
                 continue          # no term is filed under this token (a third of a note's tokens)
-            # terms_at(norm, present), written out: this runs for every anchor token of every sentence. The
-            # second tokens present are one set intersection; the order of the hits is their filing order
-            # (``sort`` below), so the order they are gathered in does not matter.
             hits = [x for t in seconds[norm] & present for x in by_second[t]]
             alone = by_second.get("")
             if alone:
@@ -200,46 +196,6 @@ def ngram_keys(toks: list[Tok], max_n: int) -> list[tuple[tuple[str, ...], int, 
             if all(k in GENERIC or k.isdigit() for k in key):
                 continue
             out.append((key, toks[i].start, toks[i + n - 1].end))
-    return out
-
-
-def ngram_spans(toks: list[Tok], max_n: int) -> list[tuple[tuple[str, ...], int, int, tuple[int, ...]]]:
-    """As :func:`ngram_keys`, with the token indices of each run (for subsumption between runs)."""
-    norms = [t.norm for t in toks]
-    keep = [i for i, n in enumerate(norms) if not n.isdigit() or len(n) < 3]
-    weak = [n in GENERIC or n.isdigit() for n in norms]
-    out: list[tuple[tuple[str, ...], int, int, tuple[int, ...]]] = []
-    append = out.append
-    nk = len(keep)
-    for a in range(nk):
-        i0 = keep[a]
-        n0 = norms[i0]
-        w0 = weak[i0]
-        s0 = toks[i0].start
-        if not w0:
-            append(((n0,), s0, toks[i0].end, (i0,)))
-        if max_n < 2 or a + 1 >= nk:
-            continue
-        # runs of two and three words, written out: this is the coder's innermost loop with a model
-        i1 = keep[a + 1]
-        n1 = norms[i1]
-        w1 = w0 and weak[i1]
-        if not w1:
-            key: tuple[str, ...] = (n0, n1) if n0 < n1 else (n1, n0) if n1 < n0 else (n0,)
-            append((key, s0, toks[i1].end, (i0, i1)))
-        if max_n < 3 or a + 2 >= nk:
-            continue
-        i2 = keep[a + 2]
-        if not (w1 and weak[i2]):
-            append((tuple(sorted({n0, n1, norms[i2]})), s0, toks[i2].end, (i0, i1, i2)))
-        for n in range(4, max_n + 1):
-            if a + n > nk:
-                break
-            run = keep[a:a + n]
-            if all(weak[i] for i in run):
-                continue
-            key = tuple(sorted({norms[i] for i in run}))
-            append((key, s0, toks[run[-1]].end, tuple(run)))
     return out
 
 
@@ -331,15 +287,15 @@ def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[
 
 
 class GramIndex:
-    """The 1-3 token runs of a whole note looked up at once, as integers (what :func:`ngram_spans` plus a dict
+    """The 1-3 token runs of a whole note looked up at once, as integers (what :func:`ngram_keys` plus a dict
     lookup per run gives, for the learned phrases and the document classifiers' keys).
 
     Every token of a key this index holds gets an integer id at model load; the order-free key of a run is the
     sorted set of its ids packed into one int64 (``x+1``, ``(x+1)*W+(y+1)`` or ``((x+1)*W+(y+1))*W+(z+1)``,
     W = vocabulary size + 1, so keys of different lengths never collide). A note's runs are built with numpy
     and looked up with ``searchsorted``; only the runs found come back to Python. A run with a token outside
-    the vocabulary cannot be a held key; runs of weak tokens only (:func:`ngram_spans` skips them) are never
-    held, so the runs found, and their order, are those of :func:`ngram_spans` followed by the lookups."""
+    the vocabulary cannot be a held key; runs of weak tokens only (:func:`ngram_keys` skips them) are never
+    held, so the runs found, and their order, are those of :func:`ngram_keys` followed by the lookups."""
 
     def __init__(self, learned: Iterable[tuple[str, ...]], classifier: Iterable[tuple[str, ...]]) -> None:
         import numpy as np
@@ -389,7 +345,7 @@ class GramIndex:
 
     def lookup(self, sentences: list[list[Tok]]
                ) -> tuple[list[list[tuple[tuple[str, ...], int, int]]], list[tuple[tuple[str, ...], int, int, int, int]]]:
-        """For each sentence, its learned runs (key, start, end) in :func:`ngram_spans` order, a run inside a
+        """For each sentence, its learned runs (key, start, end) in :func:`ngram_keys` order, a run inside a
         longer learned run of the same sentence left out (as ``Coder._learned_mentions`` does); and the
         classifier keys of 1-2 distinct tokens, each at its first run in the note: (key, classifier key
         number, sentence, start, end), in order of first appearance."""
