@@ -313,6 +313,8 @@ class GramIndex:
                 vocab.setdefault(t, len(vocab))
         self.vocab = vocab
         self.width = w = len(vocab) + 1
+        if w ** 3 >= 2 ** 63:   # a 3-token key packed in one int64 (about 2 million distinct words)
+            raise ValueError(f"GramIndex: {len(vocab):,} distinct words do not pack into 64-bit keys")
         codes = []
         for k in rows:
             c = 0
