@@ -70,7 +70,7 @@ def setup(engine: Engine, n: int) -> None:
             ids = dict(s.execute(select(ClaimRecord.claim_number, ClaimRecord.id)
                                  .where(ClaimRecord.claim_number.in_([f"C{i:09d}" for i in rng]))).all())
             s.execute(insert(ClaimLine), [
-                {"claim_id": ids[f"C{i:09d}"], "line_number": 1, "procedure": PROCS[i % len(PROCS)], "modifiers": "",
+                {"claim_id": ids[f"C{i:09d}"], "patient_id": pids[i % n_pat], "line_number": 1, "procedure": PROCS[i % len(PROCS)], "modifiers": "",
                  "units": D(1), "charge": D(100 + i % 400), "dx_pointers": "1", "date_of_service": DOS,
                  "line_control_number": f"C{i:09d}-1"} for i in rng])
             lines = s.execute(select(ClaimLine.id, ClaimLine.claim_id, ClaimLine.charge)

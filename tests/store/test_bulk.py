@@ -21,7 +21,7 @@ def _line(s: Session) -> tuple[int, int, int, int]:
     s.execute(insert(PayerRecord), {"id": 1, "payer_code": "P1", "name": "PAYER"})
     s.execute(insert(ClaimRecord), {"id": 1, "claim_number": "C1", "patient_id": 1, "payer_id": 1, "status": "submitted",
                                     "responsibility": "P", "frequency": "1", "claim_type": "professional"})
-    s.execute(insert(ClaimLine), {"id": 1, "claim_id": 1, "line_number": 1, "procedure": "99213", "modifiers": "",
+    s.execute(insert(ClaimLine), {"id": 1, "claim_id": 1, "patient_id": 1, "line_number": 1, "procedure": "99213", "modifiers": "",
                                   "units": Decimal(1), "charge": Decimal(100), "dx_pointers": "1",
                                   "date_of_service": DAY})
     return 1, 1, 1, 1
