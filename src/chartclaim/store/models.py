@@ -164,11 +164,12 @@ class Encounter(Base):
 
 class ClaimRecord(Base):
     __tablename__ = "claim"
-    # The key a claim line's (claim_id, patient_id) refers to (migrations 0400, 0600).
-    __table_args__ = (Index("ix_claim_id_patient_id", "id", "patient_id", unique=True),)
+    # The key a claim line's (claim_id, patient_id) refers to, in the order that also serves lookups by patient
+    # (migration 0600: one index fewer to write on every status change).
+    __table_args__ = (Index("ix_claim_patient_id_id", "patient_id", "id", unique=True),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     claim_number: Mapped[str] = mapped_column(String(38), unique=True)  # CLM01, echoed as CLP01
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))  # indexed by ix_claim_patient_id_id
     # No index of its own: ix_claim_payer_workbench leads with it (migration 0600).
     payer_id: Mapped[int] = mapped_column(ForeignKey("payer.id"))
     coverage_id: Mapped[int | None] = mapped_column(ForeignKey("coverage.id"))

@@ -8,9 +8,13 @@ CASCADE so a claim whose patient is corrected still takes its lines along — an
 claim_id, patient_id) of the line: one check that the line exists, belongs to the row's claim, and that the row's
 patient is that claim's patient; the same guarantees as before, with one trigger query fewer per ledger row. (A
 claim that has ledger rows still cannot change patient: its lines' keys are referenced.) The unique (id,
-claim_id) index of claim_line is replaced by (id, claim_id, patient_id); claim keeps its (id, patient_id) one.
-And claim's payer_id index goes: ix_claim_payer_workbench (payer_id, status, created_at, id) serves every lookup
-by payer, and a status change (one per posted claim) rewrites every index entry of the claim's row.
+claim_id) index of claim_line is replaced by (id, claim_id, patient_id).
+
+Two of claim's eight indexes go: a status change (one per posted claim) is not a HOT update (status is indexed
+for the work queues), so it writes an entry in every index of the claim row. payer_id's own index is a prefix of
+ix_claim_payer_workbench (payer_id, status, created_at, id); patient_id's own index and the unique (id,
+patient_id) one become one unique (patient_id, id) index, which serves lookups by patient and, the same columns
+in another order, the foreign key (both databases accept a key's unique index in any column order).
 
 SQLite cannot add a column with a composite key or change a table's keys: both tables are rebuilt. claim_line is
 referenced by ledger_entry and remit_adjustment, so its rows are copied aside, the table dropped and created again
@@ -43,6 +47,10 @@ _LEDGER_LINE_FK = 'fk_ledger_entry_claim_line_id_claim_line'
 _LEDGER_CLAIM_FK = 'fk_ledger_entry_claim_id_claim'
 _OLD_INDEX = ('ix_claim_line_id_claim_id', ['id', 'claim_id'])
 _NEW_INDEX = ('ix_claim_line_id_claim_id_patient_id', ['id', 'claim_id', 'patient_id'])
+_CLAIM_NEW_INDEX = ('ix_claim_patient_id_id', ['patient_id', 'id'])
+_CLAIM_OLD_INDEXES = {'ix_claim_id_patient_id': ('ix_claim_id_patient_id', ['id', 'patient_id'], True),
+                      'ix_claim_patient_id': ('ix_claim_patient_id', ['patient_id'], False),
+                      'ix_claim_payer_id': ('ix_claim_payer_id', ['payer_id'], False)}
 
 # the SQLite table texts: (before, after) pieces of the CREATE TABLE statements
 _SQLITE_LINE_FK = (f'CONSTRAINT {_LINE_FK} FOREIGN KEY(claim_id) REFERENCES claim (id)',
@@ -176,27 +184,40 @@ def upgrade() -> None:
         _sqlite_rebuild_ledger(conn, to_head=True)
         conn.exec_driver_sql(f'DROP INDEX {_OLD_INDEX[0]}')
         _sqlite_end(conn)
-        op.drop_index('ix_claim_payer_id', table_name='claim')
+        _claim_indexes_to_head()
         return
     op.add_column('claim_line', sa.Column('patient_id', sa.BigInteger()))
     op.execute('UPDATE claim_line SET patient_id = claim.patient_id FROM claim WHERE claim.id = claim_line.claim_id')
     op.alter_column('claim_line', 'patient_id', nullable=False)
     op.create_index(_NEW_INDEX[0], 'claim_line', _NEW_INDEX[1], unique=True)
     op.drop_constraint(_LINE_FK, 'claim_line', type_='foreignkey')
-    op.create_foreign_key(_LINE_FK, 'claim_line', 'claim', ['claim_id', 'patient_id'], ['id', 'patient_id'],
-                          onupdate='CASCADE')
     op.drop_constraint(_LEDGER_LINE_FK, 'ledger_entry', type_='foreignkey')
     op.drop_constraint(_LEDGER_CLAIM_FK, 'ledger_entry', type_='foreignkey')
+    # before the claim line's key is created: PostgreSQL ties a foreign key to the unique index it found then
+    _claim_indexes_to_head()
+    op.create_foreign_key(_LINE_FK, 'claim_line', 'claim', ['claim_id', 'patient_id'], ['id', 'patient_id'],
+                          onupdate='CASCADE')
     op.create_foreign_key(_LEDGER_LINE_FK, 'ledger_entry', 'claim_line', ['claim_line_id', 'claim_id', 'patient_id'],
                           ['id', 'claim_id', 'patient_id'])
     op.drop_index(_OLD_INDEX[0], table_name='claim_line')
-    op.drop_index('ix_claim_payer_id', table_name='claim')
+
+
+def _claim_indexes_to_head() -> None:
+    op.create_index(_CLAIM_NEW_INDEX[0], 'claim', _CLAIM_NEW_INDEX[1], unique=True)
+    for name in _CLAIM_OLD_INDEXES:
+        op.drop_index(name, table_name='claim')
+
+
+def _claim_indexes_to_0500() -> None:
+    for name, cols, unique in _CLAIM_OLD_INDEXES.values():
+        op.create_index(name, 'claim', cols, unique=unique)
+    op.drop_index(_CLAIM_NEW_INDEX[0], table_name='claim')
 
 
 def downgrade() -> None:
-    op.create_index('ix_claim_payer_id', 'claim', ['payer_id'])
     conn = op.get_bind()
     if conn.dialect.name == 'sqlite':
+        _claim_indexes_to_0500()
         _sqlite_begin(conn)
         conn.exec_driver_sql(f'CREATE UNIQUE INDEX {_OLD_INDEX[0]} ON claim_line ({", ".join(_OLD_INDEX[1])})')
         _sqlite_rebuild_ledger(conn, to_head=False)
@@ -205,10 +226,11 @@ def downgrade() -> None:
         return
     op.create_index(_OLD_INDEX[0], 'claim_line', _OLD_INDEX[1], unique=True)
     op.drop_constraint(_LEDGER_LINE_FK, 'ledger_entry', type_='foreignkey')
+    op.drop_constraint(_LINE_FK, 'claim_line', type_='foreignkey')
+    _claim_indexes_to_0500()
     op.create_foreign_key(_LEDGER_LINE_FK, 'ledger_entry', 'claim_line', ['claim_line_id', 'claim_id'],
                           ['id', 'claim_id'])
     op.create_foreign_key(_LEDGER_CLAIM_FK, 'ledger_entry', 'claim', ['claim_id', 'patient_id'], ['id', 'patient_id'])
-    op.drop_constraint(_LINE_FK, 'claim_line', type_='foreignkey')
     op.create_foreign_key(_LINE_FK, 'claim_line', 'claim', ['claim_id'], ['id'])
     op.drop_index(_NEW_INDEX[0], table_name='claim_line')
     op.drop_column('claim_line', 'patient_id')
