@@ -83,7 +83,7 @@ def build(url: str, n: int) -> None:
         for i in range(0, n, 20_000):
             db.execute(insert(ClaimRecord), claims[i:i + 20_000])
         claim_ids = list(db.scalars(select(ClaimRecord.id).order_by(ClaimRecord.id)))
-        lines = [{"claim_id": cid, "line_number": 1, "procedure": "99214", "modifiers": "", "units": 1,
+        lines = [{"claim_id": cid, "patient_id": claims[i]["patient_id"], "line_number": 1, "procedure": "99214", "modifiers": "", "units": 1,
                   "charge": "150.00", "dx_pointers": "1", "date_of_service": claims[i]["created_at"].date()}
                  for i, cid in enumerate(claim_ids)]
         for i in range(0, n, 20_000):

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.orm import Session
 
 from chartclaim.billing import ledger
@@ -21,7 +21,7 @@ def _line(s: Session) -> tuple[int, int, int, int]:
     s.execute(insert(PayerRecord), {"id": 1, "payer_code": "P1", "name": "PAYER"})
     s.execute(insert(ClaimRecord), {"id": 1, "claim_number": "C1", "patient_id": 1, "payer_id": 1, "status": "submitted",
                                     "responsibility": "P", "frequency": "1", "claim_type": "professional"})
-    s.execute(insert(ClaimLine), {"id": 1, "claim_id": 1, "line_number": 1, "procedure": "99213", "modifiers": "",
+    s.execute(insert(ClaimLine), {"id": 1, "claim_id": 1, "patient_id": 1, "line_number": 1, "procedure": "99213", "modifiers": "",
                                   "units": Decimal(1), "charge": Decimal(100), "dx_pointers": "1",
                                   "date_of_service": DAY})
     return 1, 1, 1, 1
@@ -48,3 +48,64 @@ def test_insert_rows_in_chunks_stores_every_row_as_the_orm_would(engine: Engine,
         assert all(at is not None for *_, at in got)
         with pytest.raises(TypeError):
             bulk.insert_rows(s, LedgerEntry.__table__, [{**rows[0], "amount": 1.5}])  # type: ignore[arg-type]
+
+
+def test_binary_and_text_copy_store_the_same_values(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL a batch whose values all have the exact Python types of their columns goes as a binary COPY,
+    any other as text: both store the same values (money, dates, aware timestamps, JSON text, NULLs), read back
+    equal; a naive timestamp or an int in a numeric column sends the batch as text. On SQLite: plain inserts."""
+    from chartclaim.store.models import ClaimPayment, ClaimTransition, RemitAdjustment, Remittance
+
+    formats: list[bool] = []
+    real = bulk._binary_copy_types
+
+    def spy(*args: object) -> list[str] | None:
+        out = real(*args)  # type: ignore[arg-type]
+        formats.append(out is not None)
+        return out
+
+    monkeypatch.setattr(bulk, "_binary_copy_types", spy)
+    at = dt.datetime(2025, 3, 3, 12, 30, 15, 123456, tzinfo=dt.UTC)
+    with Session(engine) as s:
+        line_id, claim_id, patient_id, payer_id = _line(s)
+        rows = [ledger.entry_row("payment", a, (line_id, claim_id, patient_id), p, DAY, memo=m, group_code=g)
+                for a, p, m, g in ((Decimal("-12345.67"), payer_id, "é ü \\ \t tab", "CO"),
+                                   (Decimal("0.10"), None, None, None), (Decimal(0), payer_id, "", "PR"))]
+        bulk.insert_rows(s, LedgerEntry.__table__, rows)  # type: ignore[arg-type]
+        got = s.execute(select(LedgerEntry.amount, LedgerEntry.payer_id, LedgerEntry.memo, LedgerEntry.group_code,
+                               LedgerEntry.posted_on).order_by(LedgerEntry.id)).all()
+        assert got == [(r["amount"], r["payer_id"], r["memo"], r["group_code"], DAY) for r in rows]
+        moves = [{"claim_id": claim_id, "from_status": f, "to_status": t, "at": when, "actor": "t", "reason": None,
+                  "remittance_id": None}
+                 for f, t, when in ((None, "draft", at), ("draft", "ready", at.astimezone(dt.timezone(dt.timedelta(
+                     hours=-5)))))]
+        bulk.insert_rows(s, ClaimTransition.__table__, moves)  # type: ignore[arg-type]
+        assert list(s.scalars(select(ClaimTransition.at).order_by(ClaimTransition.id))) in ([at, at], [
+            at.replace(tzinfo=None)] * 2)  # SQLite keeps UTC without the zone
+        naive = [{**moves[0], "at": dt.datetime(2025, 3, 3, 12, 30)}]
+        bulk.insert_rows(s, ClaimTransition.__table__, naive)  # type: ignore[arg-type]
+        remittance = Remittance(fingerprint="F", payment_amount=Decimal(0))
+        s.add(remittance)
+        s.flush()
+        rid = remittance.id
+        pay = {"remittance_id": rid, "claim_id": claim_id, "payer_id": payer_id, "patient_control_number": "C1",
+               "status_code": "1", "charge": Decimal(100), "paid": Decimal(60), "patient_responsibility": None,
+               "payer_claim_number": "ICN", "received_on": DAY, "outcome": "posted", "reversed_by_id": None,
+               "crossover_to": None, "detail": {"clp": ["C1", "1", "100", "60"], "n": 1.5, "s": "a\"b\\c\nd"}}
+        bulk.insert_rows(s, ClaimPayment.__table__, [pay])  # type: ignore[arg-type]
+        pid = s.scalar(select(ClaimPayment.id))
+        assert s.scalar(select(ClaimPayment.detail)) == pay["detail"]
+        adj = {"claim_payment_id": pid, "claim_line_id": line_id, "group_code": "CO", "reason_code": "45",
+               "amount": Decimal(40), "treatment": "contractual", "denial_category": None, "remark_codes": None}
+        bulk.insert_rows(s, RemitAdjustment.__table__, [{**adj, "quantity": Decimal("1.5")},
+                                                        {**adj, "quantity": 2}])  # type: ignore[arg-type]
+        assert list(s.scalars(select(RemitAdjustment.quantity).order_by(RemitAdjustment.id))) == [Decimal("1.5"), 2]
+        s.commit()
+    if engine.dialect.name == "postgresql":
+        # ledger rows, aware transitions: binary; the naive one: text; the payment: binary; int quantity: text
+        assert formats == [True, True, False, True, False]
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM claim_transition WHERE at = "
+                                     "'2025-03-03 12:30:15.123456+00'")).scalar() == 2
+    else:
+        assert formats == []

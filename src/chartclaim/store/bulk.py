@@ -9,10 +9,11 @@ Ids can be reserved up front so rows that point at each other are inserted witho
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from itertools import chain, repeat
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -20,10 +21,13 @@ from sqlalchemy import (
     ARRAY,
     JSON,
     BigInteger,
+    Boolean,
     ColumnElement,
     Date,
     DateTime,
+    Integer,
     Numeric,
+    String,
     Table,
     Text,
     any_,
@@ -92,6 +96,44 @@ def _cents(v: Any) -> int | None:
     return i if i == q and not isinstance(v, float) else int(to_money(v) * 100)
 
 
+# PostgreSQL type of a column in a binary COPY, and the Python types its values may have for psycopg's binary
+# dumper of that type to store exactly what the text COPY stores (else the batch is copied as text).
+_NONE = type(None)
+_BINARY_COPY: list[tuple[type, str, tuple[type, ...]]] = [
+    (Money, "numeric", (Decimal, _NONE)),
+    (JSON, "text", (str, _NONE)),  # already encoded (the server's json input reads the same text)
+    (BigInteger, "int8", (int, _NONE)),
+    (Integer, "int4", (int, _NONE)),
+    (Numeric, "numeric", (Decimal, _NONE)),
+    (DateTime, "timestamptz", (dt.datetime, _NONE)),
+    (Date, "date", (dt.date, _NONE)),
+    (Boolean, "bool", (bool, _NONE)),
+    (String, "text", (str, _NONE)),
+]
+
+
+def _binary_copy_types(table: Table, names: Sequence[str], columns: Sequence[list[Any]]) -> list[str] | None:
+    """The column types for a binary COPY of these values, or None when one column has values a binary COPY
+    would not store as the text one does (then the batch goes as text). Binary COPY costs the client about half
+    the CPU to format and the server half to read (no number, date and timestamp parsing): the posting's four
+    ledger rows per claim payment. Checked per batch by the values' exact types (a set per column, in C)."""
+    types: list[str] = []
+    for name, values in zip(names, columns, strict=True):
+        col_type = table.c[name].type
+        found = next(((pg, ok) for sa_type, pg, ok in _BINARY_COPY if isinstance(col_type, sa_type)), None)
+        if found is None:
+            return None
+        pg_type, allowed = found
+        if pg_type == "timestamptz" and not getattr(col_type, "timezone", False):
+            return None
+        if not set(map(type, values)).issubset(allowed):
+            return None
+        if pg_type == "timestamptz" and any(v is not None and v.tzinfo is None for v in set(values)):
+            return None  # a naive datetime: the text COPY reads it in the session's time zone
+        types.append(pg_type)
+    return types
+
+
 def in_values(session: Session, column: Any, values: Sequence[int] | Sequence[str]) -> ColumnElement[bool]:
     """`column IN values` as one bound parameter (an array on PostgreSQL, a JSON list on SQLite) instead of one
     placeholder per value: posting looks up thousands of claims per remittance, and expanding and re-parsing a
@@ -114,8 +156,10 @@ def reserve_ids(session: Session, table: Table, n: int) -> list[int]:
         return []
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        seq = f"pg_get_serial_sequence('{table.name}', 'id')"
-        return list(conn.execute(text(f"SELECT nextval({seq}) FROM generate_series(1, :n)"), {"n": n}).scalars())
+        # the sequence looked up once: pg_get_serial_sequence per row was 7/8 of this statement's time
+        sql = ("WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence(:t, 'id')::regclass AS seq) "
+               "SELECT nextval(s.seq) FROM s, generate_series(1, :n)")
+        return list(conn.execute(text(sql), {"t": table.name, "n": n}).scalars())
     start = conn.execute(text(f'SELECT COALESCE(MAX(id), 0) FROM "{table.name}"')).scalar_one()
     return list(range(int(start) + 1, int(start) + 1 + n))
 
@@ -155,13 +199,17 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     columns: list[Any] = [list(map(itemgetter(k), rows)) for k in keys]
     for i, c in conv_at:
         columns[i] = list(map(c, columns[i]))
-    columns.extend(repeat(v, len(rows)) for v in extra_values)
+    columns.extend([v] * len(rows) for v in extra_values)
     params: list[tuple[Any, ...]] = list(zip(*columns, strict=False))
     if dialect == "postgresql" and conn.dialect.driver == "psycopg":
         # COPY is several times faster than executemany on PostgreSQL; same transaction, same connection.
         cols = ", ".join(quote(n) for n in names)
         raw: Any = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(f"COPY {quote(table.name)} ({cols}) FROM STDIN") as copy:
+        types = _binary_copy_types(table, names, columns)
+        with raw.cursor() as cur, cur.copy(f"COPY {quote(table.name)} ({cols}) FROM STDIN"
+                                           + (" (FORMAT BINARY)" if types else "")) as copy:
+            if types:
+                copy.set_types(types)
             for p in params:
                 copy.write_row(p)
         return len(params)
