@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ STATUS_Z = ("Z79", "Z68", "Z80", "Z81", "Z82", "Z83", "Z84", "Z85", "Z86", "Z87"
 HISTORY_CODES = ("Z85", "Z86", "Z87", "Z92", "I25.2", "Z95", "Z96", "Z98", "Z99")
 _SOURCE_RANK = {"lexicon": 4, "index": 3, "tabular": 2, "inclusion": 2, "learned": 0}
 _NOT_AFFIRMED = frozenset({"negated", "family", "hypothetical"})
+_NORM = itemgetter(2)      # Tok.norm
 
 
 @dataclass(slots=True)
@@ -192,16 +194,18 @@ class Coder:
         for n_sent, (sec_name, sent, toks) in enumerate(sents):
             triggers = self.context.triggers(norm, sent.start, sent.end)
             sent_triggers.append(triggers)
-            ctx_norms = frozenset(t.norm for t in toks)
-            enc = encounter_of(norm[sent.start:sent.end])
             matches = self.mention_rules.refine(self.base.match(toks), toks, text, norm, triggers)
             chosen, uncertain = split_uncertain(
                 matches, self._maximal(matches, rejected, text),
                 [(t.start, t.end) for t in triggers if t.category == "possible"],
                 lambda ms: self._maximal(ms, rejected, text))
-            for m in chosen:
-                self._assign(m, toks, text, norm, triggers, ctx_norms, enc, sec_name, n_sent,
-                             False, cands, rejected)
+            if chosen:
+                # what assignment reads of the sentence (most sentences match no term: worked out only here)
+                ctx_norms = frozenset(map(_NORM, toks))
+                enc = encounter_of(norm[sent.start:sent.end])
+                for m in chosen:
+                    self._assign(m, toks, text, norm, triggers, ctx_norms, enc, sec_name, n_sent,
+                                 False, cands, rejected)
             if uncertain:
                 mark_uncertain(cands, uncertain, n_sent)
             if learned_runs and learned_runs[n_sent]:
