@@ -164,6 +164,9 @@ def test_normalise_equals_folding_each_character() -> None:
     for _ in range(300):
         samples.append("".join(chr(rng.choice([rng.randint(32, 126), rng.randint(0xA0, 0x24FF)]))
                                for _ in range(rng.randint(0, 30))))
+    for _ in range(300):        # ASCII only, tabs and control characters included (the ASCII fast path)
+        samples.append("".join(chr(rng.randint(0, 127)) for _ in range(rng.randint(0, 30))))
+    assert sum(s.isascii() and "\t" in s for s in samples) > 20
     for text in samples:
         got = normalise(text)
         assert got == _fold_each_character(text)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -37,8 +36,8 @@ class Trigger(NamedTuple):
     direction: str     # forward, backward, bidirectional, terminate, pseudo
 
 
-@dataclass(frozen=True, slots=True)
-class Assertion:
+class Assertion(NamedTuple):
+    """A named tuple, not a frozen dataclass: made for mention after mention, and built in one step."""
     categories: frozenset[str]
     triggers: tuple[str, ...]     # "negated: 'denies'" — shown in the evidence
 

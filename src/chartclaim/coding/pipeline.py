@@ -153,6 +153,7 @@ class Coder:
         self._pair_cache: dict[tuple[str, str, str], bool] = {}
         self._unspec_cache: dict[str, bool] = {}
         self._code_facts: dict[str, Any] = {}      # billing_rules._CodeFacts per code
+        self._parent_memo: dict[str, str] = {}     # parent per code, '' for none (a small dict: the same codes recur)
 
     def _lexicon_terms(self) -> Iterable[tuple[str, Entry]]:
         for row in read_table("terms.tsv"):
@@ -163,7 +164,8 @@ class Coder:
         """A coder sharing this one's compiled terminology, with another model (used by training)."""
         other = object.__new__(Coder)
         for k in ("term", "lexicon", "context", "assigner", "base", "combos", "history_z", "family_z", "integral",
-                  "_notes_cache", "_reading_order", "mention_rules", "_unspec_cache", "_code_facts"):
+                  "_notes_cache", "_reading_order", "mention_rules", "_unspec_cache", "_code_facts",
+                  "_parent_memo"):
             setattr(other, k, getattr(self, k))
         other.model = model  # type: ignore[assignment]
         other.learned = model.dictionary(self.lexicon) if model is not None else None  # type: ignore[attr-defined]
@@ -581,8 +583,15 @@ class Coder:
 
     def _parents_of(self, out: dict[str, Candidate]) -> list[str]:
         """The parent of each listed code ('' for a code without one or not in the code set)."""
-        codes = self.term.codes
-        return [info.parent or "" if (info := codes.get(code)) is not None else "" for code in out]
+        memo = self._parent_memo
+        return [p if (p := memo.get(code)) is not None else self._parent(code) for code in out]
+
+    def _parent(self, code: str) -> str:
+        info = self.term.codes.get(code)
+        parent = info.parent or "" if info is not None else ""
+        if len(self._parent_memo) < 100_000:
+            self._parent_memo[code] = parent
+        return parent
 
     def _unspecified_with_parent(self, code: str) -> bool:
         got = self._unspec_cache.get(code)
@@ -608,9 +617,13 @@ class Coder:
         exception for unrelated conditions: two codes documented by separate, non-overlapping text both stay
         (billing profiles stay strict; the provider is queried instead)."""
         kept: list[Candidate] = []
+        # a pair can clash only through a code that has an Excludes1 note (most codes have none): the pairs
+        # without one are not looked up
+        has_note = {c.code: bool(self._notes(c.code, "excludes1")) for c in final}
         for c in final:
-            clash = next((k for k in kept if self._in_notes(c.code, k.code, "excludes1")
-                          or self._in_notes(k.code, c.code, "excludes1")), None)
+            own = has_note[c.code]
+            clash = next((k for k in kept if (has_note[k.code] and self._in_notes(c.code, k.code, "excludes1"))
+                          or (own and self._in_notes(k.code, c.code, "excludes1"))), None)
             if clash is not None and separate_ok and not self._overlap(clash, c):
                 c.rules.append(f"Excludes1 with {clash.code}: kept as a separately documented condition")
                 kept.append(c)
