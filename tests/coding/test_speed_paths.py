@@ -288,6 +288,30 @@ def test_classify_note_equals_the_key_by_key_sums(trained: Coder) -> None:
             assert support          # the comparison saw keys that move classifiers
 
 
+def test_classify_note_ties_and_repeats_as_the_key_by_key_sums(trained: Coder) -> None:
+    """Equal weights of two keys for one code: the first key in the note supports it; a key given twice adds
+    twice; a code no key touches keeps its intercept's probability."""
+    from chartclaim.coding.learn import CoderModel
+
+    model = trained.model
+    assert model is not None
+    codes = ["J18.9", "R05.9", "I10", "E11.9"]
+    clfs = {codes[0]: (-1.0, {("a",): 0.5, ("b",): 0.5, ("c",): -0.25}),
+            codes[1]: (0.3, {("b",): 0.7, ("a",): 0.2, ("a", "b"): 0.7}),
+            codes[2]: (0.0, {("c",): 1e-3, ("a", "b"): -2.0}),
+            codes[3]: (-40.0, {("z",): 0.1})}
+    small = CoderModel(model.stats, model.coef, model.intercept, model.mean, model.scale, model.threshold,
+                       model.meta, clfs)
+    for words in (["a", "b", "c"], ["b", "a"], ["c", "b", "a", "a"], ["a b", "b", "a"], [], ["q"]):
+        keys = [tuple(w.split()) for w in words]
+        probs, support = small.classify_note(keys)
+        want_probs, want_support = _classify_plain(small, keys)
+        assert dict(probs.items()) == want_probs
+        assert support == want_support
+    _p, support = small.classify_note([("b",), ("a",)])
+    assert [(c, k) for c, _p, k in support] == [(codes[0], ("b",)), (codes[1], ("b",))]
+
+
 @pytest.mark.parametrize("text", [
     "No fever, chills or night sweats but reports cough. Mother had breast cancer.",
     "Denies chest pain. Possible pneumonia, rule out tuberculosis; history of asthma which resolved.",

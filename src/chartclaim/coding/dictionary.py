@@ -54,6 +54,11 @@ class Match:
     end: int
 
 
+# a term as its anchor files it: (place in the anchor's list, key, the key's other tokens, the number heads
+# (TermDictionary.heads) or None, the entries (TermDictionary.terms))
+Filed = tuple[int, tuple[str, ...], frozenset[str], dict[str, str] | None, list[Entry]]
+
+
 @dataclass(slots=True)
 class TermDictionary:
     lexicon: Lexicon
@@ -62,12 +67,11 @@ class TermDictionary:
     # A number in a term belongs to the word before it ('stage 3', 'type 2'): the note must say it there too.
     heads: dict[tuple[str, ...], dict[str, str]] = field(default_factory=dict)
     # anchor -> second token (the rarest of the rest; "" for one-token terms) -> [(place in the anchor's list,
-    # key, rest)]: a sentence visits only the terms whose two rarest tokens it contains
-    pairs: dict[str, dict[str, list[tuple[int, tuple[str, ...], frozenset[str]]]]] = field(default_factory=dict)
+    # key, rest, heads, entries)]: a sentence visits only the terms whose two rarest tokens it contains
+    pairs: dict[str, dict[str, list[Filed]]] = field(default_factory=dict)
     # anchor -> (its second tokens without "", its pairs entry, its one-token terms): what a sentence needs of an
     # anchor in one lookup; the second tokens meet the sentence's tokens in one set intersection
-    index: dict[str, tuple[frozenset[str], dict[str, list[tuple[int, tuple[str, ...], frozenset[str]]]],
-                           list[tuple[int, tuple[str, ...], frozenset[str]]]]] = field(default_factory=dict)
+    index: dict[str, tuple[frozenset[str], dict[str, list[Filed]], list[Filed]]] = field(default_factory=dict)
 
     def key_of(self, text: str) -> tuple[str, ...] | None:
         toks = {t for t in self.lexicon.norms(text.lower()) if t not in OPTIONAL}
@@ -95,12 +99,13 @@ class TermDictionary:
             anchor = min(key, key=lambda t: (freq[t] + (10**6 if t in GENERIC else 0), t))
             anchors.setdefault(anchor, []).append((key, frozenset(key) - {anchor}))
         self.anchors = anchors
-        pairs: dict[str, dict[str, list[tuple[int, tuple[str, ...], frozenset[str]]]]] = {}
+        pairs: dict[str, dict[str, list[Filed]]] = {}
         for anchor, lst in anchors.items():
-            by_second: dict[str, list[tuple[int, tuple[str, ...], frozenset[str]]]] = {}
+            by_second: dict[str, list[Filed]] = {}
             for i, (key, rest) in enumerate(lst):
                 second = min(rest, key=lambda t: (freq[t] + (10**6 if t in GENERIC else 0), t)) if rest else ""
-                by_second.setdefault(second, []).append((i, key, rest))
+                # the term's number heads and entries ride along: a hit needs no lookup in the (large) dicts
+                by_second.setdefault(second, []).append((i, key, rest, self.heads.get(key), self.terms[key]))
             pairs[anchor] = by_second
         self.pairs = pairs
         self.index = {anchor: (frozenset(by_second) - {""}, by_second, by_second.get("", []))
@@ -116,7 +121,7 @@ class TermDictionary:
         hits = [x for t in seconds & present for x in by_second[t]]
         hits.extend(alone)
         hits.sort()
-        return [key for _i, key, rest in hits if not rest or rest <= present]
+        return [key for _i, key, rest, _h, _e in hits if not rest or rest <= present]
 
     def match(self, toks: list[Tok]) -> list[Match]:
         pos: dict[str, list[int]] = {}
@@ -124,8 +129,6 @@ class TermDictionary:
             pos.setdefault(t.norm, []).append(i)
         present = set(pos)
         found: dict[tuple[tuple[str, ...], tuple[int, ...]], Match] = {}
-        terms = self.terms
-        heads_of = self.heads
         index_get = self.index.get
         for norm, where in pos.items():
             # terms_at(norm, present), written out: a call per anchor token of every sentence cost ~8% of coding
@@ -145,10 +148,9 @@ class TermDictionary:
                 hits = alone
             else:
                 continue
-            for _i, key, rest in hits:
+            for _i, key, rest, heads, entries in hits:
                 if rest and not rest <= present:
                     continue
-                heads = heads_of.get(key)
                 if len(key) == 1:
                     # a one-token term: the token itself is the match (no span, order or group checks)
                     for i in where:
@@ -157,7 +159,7 @@ class TermDictionary:
                             continue
                         if (key, (i,)) in found:
                             continue
-                        found[(key, (i,))] = Match(key, terms[key], (i,), toks[i].start, toks[i].end)
+                        found[(key, (i,))] = Match(key, entries, (i,), toks[i].start, toks[i].end)
                     continue
                 for i in where:
                     idx = []
@@ -186,7 +188,7 @@ class TermDictionary:
                         continue     # "HTN and COPD" is not "pulmonary hypertension"
                     if (key, tidx) in found:
                         continue
-                    found[(key, tidx)] = Match(key, terms[key], tidx, toks[lo].start,
+                    found[(key, tidx)] = Match(key, entries, tidx, toks[lo].start,
                                                max(toks[j].end for j in tidx))
         return list(found.values())
 
