@@ -259,12 +259,11 @@ class CoderModel:
 
         assert self._flat is not None
         _kid, off, pair_code, pair_w, _b, names = self._flat
+        support: list[tuple[str, float, tuple[str, ...]]] = []
+        if not present:
+            return NoteProbabilities(self, self._intercepts.tolist(), bytes(len(names))), support
         z = self._intercepts.copy()
         touched = np.zeros(len(names), dtype=bool)
-        support: list[tuple[str, float, tuple[str, ...]]] = []
-        probs = NoteProbabilities(self, z, touched)
-        if not present:
-            return probs, support
         ids = np.asarray(key_ids, dtype=np.int64)
         starts = off[ids]
         lens = off[ids + 1] - starts
@@ -274,6 +273,8 @@ class CoderModel:
         ws = pair_w[at]
         np.add.at(z, codes, ws)
         touched[codes] = True
+        # as lists: the re-ranker reads a few dozen of them one at a time (numpy's scalar indexing is slower)
+        probs = NoteProbabilities(self, z.tolist(), touched.tolist())
         # the strongest positive key of each code: the largest weight, the first key on a tie
         pos = ws > 0
         key_no = np.repeat(np.arange(len(ids)), lens)[pos]
