@@ -403,3 +403,35 @@ def test_gram_index_on_real_notes_of_a_trained_coder(trained: Coder) -> None:
         n_found += sum(map(len, got[0]))
         n_clf += len(got[1])
     assert n_found and n_clf          # the comparison saw runs of both kinds
+
+
+def _split_sentences_plain(text: str, start: int, end: int, section: str) -> list[tuple[int, int, str]]:
+    """Sentence splitting as written before the dot pre-check: the abbreviation regex at every break."""
+    from chartclaim.coding.text import _ABBREV_END, _SENT_END
+
+    out = []
+    pos = start
+    for m in _SENT_END.finditer(text, start, end):
+        if m.group().startswith("\n") is False and _ABBREV_END.search(text, max(pos, m.start() - 8), m.start()):
+            continue
+        if text[pos:m.start()].strip():
+            out.append((pos, m.start(), section))
+        pos = m.end()
+    if text[pos:end].strip():
+        out.append((pos, end, section))
+    return out
+
+
+def test_split_sentences_equals_the_abbreviation_check_at_every_break() -> None:
+    rng = random.Random(7)
+    pieces = ["Dr.", "dr.", "e.g.", "i.e.", "vs.", "No.", "pt.", "s.p.", "St.", "fever", "Pain", "3", "(x)", "'q'",
+              ".", "!", "?", ";", " ", "  ", "\n", "\n\n", "\t", "\u00a0", "A", "b.", "approx.", "Jr.", "h.o."]
+    n_breaks = 0
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(0, 25)))
+        a, b = sorted((rng.randint(0, len(text)), rng.randint(0, len(text))))
+        for lo, hi in ((0, len(text)), (a, b)):
+            want = _split_sentences_plain(text, lo, hi, "hpi")
+            assert [tuple(s) for s in split_sentences(text, lo, hi, "hpi")] == want
+            n_breaks += len(want)
+    assert n_breaks > 5000

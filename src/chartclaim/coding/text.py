@@ -146,10 +146,12 @@ def split_sentences(text: str, start: int = 0, end: int | None = None, section: 
     out: list[Sentence] = []
     pos = start
     for m in _SENT_END.finditer(text, start, end):
-        if m.group().startswith("\n") is False and _ABBREV_END.search(text, max(pos, m.start() - 8), m.start()):
+        at = m.start()
+        # every abbreviation ends with its dot right before the break: look only where there is one
+        if text[at] != "\n" and text[at - 1] == "." and _ABBREV_END.search(text, max(pos, at - 8), at):
             continue
-        if text[pos:m.start()].strip():
-            out.append(Sentence(pos, m.start(), section))
+        if text[pos:at].strip():
+            out.append(Sentence(pos, at, section))
         pos = m.end()
     if text[pos:end].strip():
         out.append(Sentence(pos, end, section))
