@@ -215,8 +215,7 @@ class Coder:
         self._combine(cands, rejected, text)
         an = Analysis(text, norm, cands, rejected, len(sents))
         if use_clf:
-            keys = {k: (s, e, j, sents[j][0], sent_triggers[j]) for k, _kid, j, s, e in clf_first}
-            self._classify(an, keys, [kid for _k, kid, _j, _s, _e in clf_first])
+            self._classify(an, clf_first, [sec_name for sec_name, _s, _t in sents], sent_triggers)
         return an
 
     def _gram_index(self) -> GramIndex:
@@ -227,20 +226,23 @@ class Coder:
             got = self._grams = (self.learned, GramIndex(self.learned.terms if self.learned else (), clf))
         return got[1]
 
-    def _classify(self, an: Analysis, keys: dict[tuple[str, ...], tuple[int, int, int, str, list]],
-                  key_ids: list[int] | None = None) -> None:
-        """Codes the practice assigns from the note as a whole; evidence is the phrase weighing most.
-        ``key_ids``: the keys' numbers in the classifier vocabulary, when already known."""
+    def _classify(self, an: Analysis, found: list[tuple[tuple[str, ...], int, int, int, int]], sections: list[str],
+                  triggers_of: list[list]) -> None:
+        """Codes the practice assigns from the note as a whole; evidence is the phrase weighing most. ``found``:
+        the note's classifier keys at their first run, (key, key number, sentence, start, end), as
+        :meth:`GramIndex.lookup` gives them; ``sections`` and ``triggers_of``: each sentence's section and
+        context triggers."""
         assert self.model is not None
-        if key_ids is None:
-            probs, support = self.model.classify_note(keys)
-        else:
-            probs, support = self.model.classify_ids(list(keys), key_ids)
+        probs, support = self.model.classify_ids([f[0] for f in found], [f[1] for f in found])
         an.clf = probs
+        first: dict[tuple[str, ...], tuple[tuple[str, ...], int, int, int, int]] | None = None
         for code, p, key in support:
             if p < CLASSIFIER_MIN or code in an.candidates or code not in self.term.codes:
                 continue
-            s, e, sent_no, section, triggers = keys[key]
+            if first is None:
+                first = {f[0]: f for f in found}    # only for the few codes no phrase proposed
+            _key, _kid, sent_no, s, e = first[key]
+            section, triggers = sections[sent_no], triggers_of[sent_no]
             assertion = self.context.assert_mention(an.norm, triggers, s, e, section)
             entry = Entry(code, "learned", an.text[s:e])
             men = Mention(code, entry, key, s, e, sent_no, section, assertion,
