@@ -60,7 +60,7 @@ class ContextRules:
 
     def triggers(self, norm_text: str, start: int, end: int) -> list[Trigger]:
         rules = self.rules
-        found = [_new_trigger(Trigger, (*m.span(), g := m.group(), *rules[g]))
+        found = [_new_trigger(Trigger, (*m.span(), g := m[0], *rules[g]))
                  for m in self.regex.finditer(norm_text, start, end)]
         pseudo = [t for t in found if t.direction == "pseudo"]
         if pseudo:
