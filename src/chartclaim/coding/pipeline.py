@@ -150,7 +150,10 @@ class Coder:
         self._reading_order: dict[tuple[str, ...], tuple[list[Entry], int]] = {}
         self._learned_readings: dict[tuple[str, ...], list[tuple[str, Entry, str, int]]] = {}
         self._grams: tuple[TermDictionary | None, GramIndex] | None = None
-        self._pair_cache: dict[tuple[str, str, str], bool] = {}
+        # kind -> code whose note it is -> code -> in that note?  Nested, not keyed by (code, of, kind): string keys
+        # hash once, and each code's own small dict stays hot (the same few hundred codes meet note after note)
+        self._pair_cache: dict[str, dict[str, dict[str, bool]]] = {}
+        self._pair_n = 0                           # pairs remembered (bounded)
         self._unspec_cache: dict[str, bool] = {}
         self._code_facts: dict[str, Any] = {}      # billing_rules._CodeFacts per code
         self._parent_memo: dict[str, str] = {}     # parent per code, '' for none (a small dict: the same codes recur)
@@ -172,6 +175,7 @@ class Coder:
         other._learned_readings = {}
         other._grams = None
         other._pair_cache = self._pair_cache
+        other._pair_n = 0
         return other
 
     # ---------------------------------------------------------------- analysis
@@ -657,13 +661,19 @@ class Coder:
     def _in_notes(self, code: str, of: str, kind: str) -> bool:
         """Is ``code`` in the ``kind`` note (excludes1, code_first, use_additional) of ``of``? Remembered per pair:
         the same few hundred codes meet note after note."""
-        key = (code, of, kind)
-        got = self._pair_cache.get(key)
+        by_of = self._pair_cache.get(kind)
+        if by_of is None:
+            by_of = self._pair_cache[kind] = {}
+        known = by_of.get(of)
+        if known is None:
+            known = by_of[of] = {}
+        got = known.get(code)
         if got is None:
             ranges = self._notes(of, kind)
             got = bool(ranges) and in_ranges(code, ranges)
-            if len(self._pair_cache) < 500_000:
-                self._pair_cache[key] = got
+            if self._pair_n < 500_000:
+                known[code] = got
+                self._pair_n += 1
         return got
 
     def _order(self, final: list[Candidate]) -> list[Candidate]:
