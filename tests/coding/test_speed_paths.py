@@ -164,6 +164,9 @@ def test_normalise_equals_folding_each_character() -> None:
     for _ in range(300):
         samples.append("".join(chr(rng.choice([rng.randint(32, 126), rng.randint(0xA0, 0x24FF)]))
                                for _ in range(rng.randint(0, 30))))
+    for _ in range(300):        # ASCII only, tabs and control characters included (the ASCII fast path)
+        samples.append("".join(chr(rng.randint(0, 127)) for _ in range(rng.randint(0, 30))))
+    assert sum(s.isascii() and "\t" in s for s in samples) > 20
     for text in samples:
         got = normalise(text)
         assert got == _fold_each_character(text)
@@ -285,6 +288,30 @@ def test_classify_note_equals_the_key_by_key_sums(trained: Coder) -> None:
             assert support          # the comparison saw keys that move classifiers
 
 
+def test_classify_note_ties_and_repeats_as_the_key_by_key_sums(trained: Coder) -> None:
+    """Equal weights of two keys for one code: the first key in the note supports it; a key given twice adds
+    twice; a code no key touches keeps its intercept's probability."""
+    from chartclaim.coding.learn import CoderModel
+
+    model = trained.model
+    assert model is not None
+    codes = ["J18.9", "R05.9", "I10", "E11.9"]
+    clfs = {codes[0]: (-1.0, {("a",): 0.5, ("b",): 0.5, ("c",): -0.25}),
+            codes[1]: (0.3, {("b",): 0.7, ("a",): 0.2, ("a", "b"): 0.7}),
+            codes[2]: (0.0, {("c",): 1e-3, ("a", "b"): -2.0}),
+            codes[3]: (-40.0, {("z",): 0.1})}
+    small = CoderModel(model.stats, model.coef, model.intercept, model.mean, model.scale, model.threshold,
+                       model.meta, clfs)
+    for words in (["a", "b", "c"], ["b", "a"], ["c", "b", "a", "a"], ["a b", "b", "a"], [], ["q"]):
+        keys = [tuple(w.split()) for w in words]
+        probs, support = small.classify_note(keys)
+        want_probs, want_support = _classify_plain(small, keys)
+        assert dict(probs.items()) == want_probs
+        assert support == want_support
+    _p, support = small.classify_note([("b",), ("a",)])
+    assert [(c, k) for c, _p, k in support] == [(codes[0], ("b",)), (codes[1], ("b",))]
+
+
 @pytest.mark.parametrize("text", [
     "No fever, chills or night sweats but reports cough. Mother had breast cancer.",
     "Denies chest pain. Possible pneumonia, rule out tuberculosis; history of asthma which resolved.",
@@ -376,3 +403,35 @@ def test_gram_index_on_real_notes_of_a_trained_coder(trained: Coder) -> None:
         n_found += sum(map(len, got[0]))
         n_clf += len(got[1])
     assert n_found and n_clf          # the comparison saw runs of both kinds
+
+
+def _split_sentences_plain(text: str, start: int, end: int, section: str) -> list[tuple[int, int, str]]:
+    """Sentence splitting as written before the dot pre-check: the abbreviation regex at every break."""
+    from chartclaim.coding.text import _ABBREV_END, _SENT_END
+
+    out = []
+    pos = start
+    for m in _SENT_END.finditer(text, start, end):
+        if m.group().startswith("\n") is False and _ABBREV_END.search(text, max(pos, m.start() - 8), m.start()):
+            continue
+        if text[pos:m.start()].strip():
+            out.append((pos, m.start(), section))
+        pos = m.end()
+    if text[pos:end].strip():
+        out.append((pos, end, section))
+    return out
+
+
+def test_split_sentences_equals_the_abbreviation_check_at_every_break() -> None:
+    rng = random.Random(7)
+    pieces = ["Dr.", "dr.", "e.g.", "i.e.", "vs.", "No.", "pt.", "s.p.", "St.", "fever", "Pain", "3", "(x)", "'q'",
+              ".", "!", "?", ";", " ", "  ", "\n", "\n\n", "\t", "\u00a0", "A", "b.", "approx.", "Jr.", "h.o."]
+    n_breaks = 0
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(0, 25)))
+        a, b = sorted((rng.randint(0, len(text)), rng.randint(0, len(text))))
+        for lo, hi in ((0, len(text)), (a, b)):
+            want = _split_sentences_plain(text, lo, hi, "hpi")
+            assert [tuple(s) for s in split_sentences(text, lo, hi, "hpi")] == want
+            n_breaks += len(want)
+    assert n_breaks > 5000

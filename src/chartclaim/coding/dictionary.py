@@ -12,7 +12,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 from chartclaim.coding.lexicon import GENERIC, OPTIONAL, WEAK_SINGLE, Lexicon, Tok
 from chartclaim.coding.terminology import Terminology
@@ -55,6 +54,11 @@ class Match:
     end: int
 
 
+# a term as its anchor files it: (place in the anchor's list, key, the key's other tokens, the number heads
+# (TermDictionary.heads) or None, the entries (TermDictionary.terms))
+Filed = tuple[int, tuple[str, ...], frozenset[str], dict[str, str] | None, list[Entry]]
+
+
 @dataclass(slots=True)
 class TermDictionary:
     lexicon: Lexicon
@@ -63,10 +67,11 @@ class TermDictionary:
     # A number in a term belongs to the word before it ('stage 3', 'type 2'): the note must say it there too.
     heads: dict[tuple[str, ...], dict[str, str]] = field(default_factory=dict)
     # anchor -> second token (the rarest of the rest; "" for one-token terms) -> [(place in the anchor's list,
-    # key, rest)]: a sentence visits only the terms whose two rarest tokens it contains
-    pairs: dict[str, dict[str, list[tuple[int, tuple[str, ...], frozenset[str]]]]] = field(default_factory=dict)
-    # anchor -> its second tokens (without ""): a sentence's tokens meet them in one set intersection
-    seconds: dict[str, frozenset[str]] = field(default_factory=dict)
+    # key, rest, heads, entries)]: a sentence visits only the terms whose two rarest tokens it contains
+    pairs: dict[str, dict[str, list[Filed]]] = field(default_factory=dict)
+    # anchor -> (its second tokens without "", its pairs entry, its one-token terms): what a sentence needs of an
+    # anchor in one lookup; the second tokens meet the sentence's tokens in one set intersection
+    index: dict[str, tuple[frozenset[str], dict[str, list[Filed]], list[Filed]]] = field(default_factory=dict)
 
     def key_of(self, text: str) -> tuple[str, ...] | None:
         toks = {t for t in self.lexicon.norms(text.lower()) if t not in OPTIONAL}
@@ -94,26 +99,29 @@ class TermDictionary:
             anchor = min(key, key=lambda t: (freq[t] + (10**6 if t in GENERIC else 0), t))
             anchors.setdefault(anchor, []).append((key, frozenset(key) - {anchor}))
         self.anchors = anchors
-        pairs: dict[str, dict[str, list[tuple[int, tuple[str, ...], frozenset[str]]]]] = {}
+        pairs: dict[str, dict[str, list[Filed]]] = {}
         for anchor, lst in anchors.items():
-            by_second: dict[str, list[tuple[int, tuple[str, ...], frozenset[str]]]] = {}
+            by_second: dict[str, list[Filed]] = {}
             for i, (key, rest) in enumerate(lst):
                 second = min(rest, key=lambda t: (freq[t] + (10**6 if t in GENERIC else 0), t)) if rest else ""
-                by_second.setdefault(second, []).append((i, key, rest))
+                # the term's number heads and entries ride along: a hit needs no lookup in the (large) dicts
+                by_second.setdefault(second, []).append((i, key, rest, self.heads.get(key), self.terms[key]))
             pairs[anchor] = by_second
         self.pairs = pairs
-        self.seconds = {anchor: frozenset(by_second) - {""} for anchor, by_second in pairs.items()}
+        self.index = {anchor: (frozenset(by_second) - {""}, by_second, by_second.get("", []))
+                      for anchor, by_second in pairs.items()}
 
     def terms_at(self, anchor: str, present: set[str]) -> list[tuple[str, ...]]:
         """Keys of the terms filed under ``anchor`` whose every token is in ``present``, in filing order (what
         :meth:`match` does per anchor token, written out there for speed)."""
-        by_second = self.pairs.get(anchor)
-        if by_second is None:
+        got = self.index.get(anchor)
+        if got is None:
             return []
-        hits = [x for t in self.seconds[anchor] & present for x in by_second[t]]
-        hits.extend(by_second.get("", ()))
+        seconds, by_second, alone = got
+        hits = [x for t in seconds & present for x in by_second[t]]
+        hits.extend(alone)
         hits.sort()
-        return [key for _i, key, rest in hits if not rest or rest <= present]
+        return [key for _i, key, rest, _h, _e in hits if not rest or rest <= present]
 
     def match(self, toks: list[Tok]) -> list[Match]:
         pos: dict[str, list[int]] = {}
@@ -121,27 +129,28 @@ class TermDictionary:
             pos.setdefault(t.norm, []).append(i)
         present = set(pos)
         found: dict[tuple[tuple[str, ...], tuple[int, ...]], Match] = {}
-        terms = self.terms
-        heads_of = self.heads
-        pairs = self.pairs
-        seconds = self.seconds
+        index_get = self.index.get
         for norm, where in pos.items():
             # terms_at(norm, present), written out: a call per anchor token of every sentence cost ~8% of coding
             # a note with a model (test_speed_paths checks terms_at against a scan of the anchor's list)
-            by_second = pairs.get(norm)
-            if by_second is None:
+            got = index_get(norm)
+            if got is None:
                 continue          # no term is filed under this token (a third of a note's tokens)
-            hits = [x for t in seconds[norm] & present for x in by_second[t]]
-            alone = by_second.get("")
-            if alone:
-                hits.extend(alone)
-            if not hits:
+            seconds, by_second, alone = got
+            common = seconds & present
+            if common:
+                hits = [x for t in common for x in by_second[t]]
+                if alone:
+                    hits.extend(alone)
+                if len(common) > 1 or alone:
+                    hits.sort()       # one second token's list is already in filing order
+            elif alone:
+                hits = alone
+            else:
                 continue
-            hits.sort()
-            for _i, key, rest in hits:
+            for _i, key, rest, heads, entries in hits:
                 if rest and not rest <= present:
                     continue
-                heads = heads_of.get(key)
                 if len(key) == 1:
                     # a one-token term: the token itself is the match (no span, order or group checks)
                     for i in where:
@@ -150,7 +159,7 @@ class TermDictionary:
                             continue
                         if (key, (i,)) in found:
                             continue
-                        found[(key, (i,))] = Match(key, terms[key], (i,), toks[i].start, toks[i].end)
+                        found[(key, (i,))] = Match(key, entries, (i,), toks[i].start, toks[i].end)
                     continue
                 for i in where:
                     idx = []
@@ -179,7 +188,7 @@ class TermDictionary:
                         continue     # "HTN and COPD" is not "pulmonary hypertension"
                     if (key, tidx) in found:
                         continue
-                    found[(key, tidx)] = Match(key, terms[key], tidx, toks[lo].start,
+                    found[(key, tidx)] = Match(key, entries, tidx, toks[lo].start,
                                                max(toks[j].end for j in tidx))
         return list(found.values())
 
@@ -287,19 +296,17 @@ def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[
 
 
 class GramIndex:
-    """The 1-3 token runs of a whole note looked up at once, as integers (what :func:`ngram_keys` plus a dict
-    lookup per run gives, for the learned phrases and the document classifiers' keys).
+    """The 1-3 token runs of a whole note looked up at once (what :func:`ngram_keys` plus a dict lookup per run
+    gives, for the learned phrases and the document classifiers' keys).
 
-    Every token of a key this index holds gets an integer id at model load; the order-free key of a run is the
-    sorted set of its ids packed into one int64 (``x+1``, ``(x+1)*W+(y+1)`` or ``((x+1)*W+(y+1))*W+(z+1)``,
-    W = vocabulary size + 1, so keys of different lengths never collide). A note's runs are built with numpy
-    and looked up with ``searchsorted``; only the runs found come back to Python. A run with a token outside
-    the vocabulary cannot be a held key; runs of weak tokens only (:func:`ngram_keys` skips them) are never
-    held, so the runs found, and their order, are those of :func:`ngram_keys` followed by the lookups."""
+    One dict holds every key with what it is (a learned phrase, a classifier key or both). A run with a token
+    outside the keys' vocabulary cannot be a held key, so a token outside it ends every run that would hold it
+    before any key is built; runs of weak tokens only (:func:`ngram_keys` skips them) are never held, so the runs
+    found, and their order, are those of :func:`ngram_keys` followed by the lookups. (A numpy version, all runs
+    packed into integers and one ``searchsorted``, was slower: its per-call overhead outweighs the ~600 runs of a
+    2-KB note.)"""
 
     def __init__(self, learned: Iterable[tuple[str, ...]], classifier: Iterable[tuple[str, ...]]) -> None:
-        import numpy as np
-
         rows: dict[tuple[str, ...], list[int]] = {}         # key -> [learned?, classifier key number]
         for k in learned:
             if self._indexable(k):
@@ -307,28 +314,10 @@ class GramIndex:
         for j, k in enumerate(classifier):
             if self._indexable(k):
                 rows.setdefault(k, [0, -1])[1] = j
-        vocab: dict[str, int] = {}
-        for k in rows:
-            for t in k:
-                vocab.setdefault(t, len(vocab))
-        self.vocab = vocab
-        self.width = w = len(vocab) + 1
-        if w ** 3 >= 2 ** 63:   # a 3-token key packed in one int64 (about 2 million distinct words)
-            raise ValueError(f"GramIndex: {len(vocab):,} distinct words do not pack into 64-bit keys")
-        codes = []
-        for k in rows:
-            c = 0
-            for x in sorted(vocab[t] for t in k):       # as a run packs them: ids ascending
-                c = c * w + x + 1
-            codes.append(c)
-        order = sorted(range(len(codes)), key=codes.__getitem__)
-        keys = list(rows)
-        self.codes = np.asarray([codes[i] for i in order], dtype=np.int64)
-        self.keys = [keys[i] for i in order]
-        self.learned = np.asarray([rows[keys[i]][0] for i in order], dtype=bool)
-        self.clf = np.asarray([rows[keys[i]][1] for i in order], dtype=np.int64)
-        # token norm -> id (-1 outside the vocabulary, -2 for a number of 3+ digits, which runs skip)
-        self._ids: dict[str, int] = {}
+        # key -> (the key, learned?, classifier key number or -1)
+        self.table: dict[tuple[str, ...], tuple[tuple[str, ...], bool, int]] = {
+            k: (k, bool(v[0]), v[1]) for k, v in rows.items()}
+        self.vocab: frozenset[str] = frozenset(t for k in rows for t in k)
 
     @staticmethod
     def _indexable(k: tuple[str, ...]) -> bool:
@@ -337,88 +326,60 @@ class GramIndex:
                 and not all(t in GENERIC or t.isdigit() for t in k)
                 and not any(t.isdigit() and len(t) >= 3 for t in k))
 
-    def _id(self, norm: str) -> int:
-        got = self._ids.get(norm)
-        if got is None:
-            got = -2 if norm.isdigit() and len(norm) >= 3 else self.vocab.get(norm, -1)
-            if len(self._ids) < 200_000:
-                self._ids[norm] = got
-        return got
-
     def lookup(self, sentences: list[list[Tok]]
                ) -> tuple[list[list[tuple[tuple[str, ...], int, int]]], list[tuple[tuple[str, ...], int, int, int, int]]]:
         """For each sentence, its learned runs (key, start, end) in :func:`ngram_keys` order, a run inside a
         longer learned run of the same sentence left out (as ``Coder._learned_mentions`` does); and the
         classifier keys of 1-2 distinct tokens, each at its first run in the note: (key, classifier key
         number, sentence, start, end), in order of first appearance."""
-        import numpy as np
-
         found: list[list[tuple[tuple[str, ...], int, int]]] = [[] for _ in sentences]
         clf_first: list[tuple[tuple[str, ...], int, int, int, int]] = []
-        toks = [t for ts in sentences for t in ts]
-        if not toks or not len(self.codes):
-            return found, clf_first
-        norms = list(map(itemgetter(2), toks))
-        ids = list(map(self._ids.get, norms))
-        if None in ids:                              # a token not seen before
-            ids = list(map(self._id, norms))
-        x = np.asarray(ids, dtype=np.int64)
-        st = np.asarray([t[0] for t in toks], dtype=np.int64)
-        en = np.asarray([t[1] for t in toks], dtype=np.int64)
-        s = np.repeat(np.arange(len(sentences), dtype=np.int64), [len(ts) for ts in sentences])
-        keep = x != -2                                # numbers of 3+ digits: runs skip them
-        if not keep.all():
-            x, st, en, s = x[keep], st[keep], en[keep], s[keep]
-        m = len(x)
-        if not m:
-            return found, clf_first
-        w = self.width
-        x = x + 1                                     # 0: outside the vocabulary
-        grid = np.full((m, 3), -1, dtype=np.int64)       # row a: runs of 1, 2, 3 tokens starting at a
-        grid[:, 0] = np.where(x > 0, x, -1)
-        if m >= 2:
-            a, b = x[:-1], x[1:]
-            lo, hi = np.minimum(a, b), np.maximum(a, b)
-            ok = (lo > 0) & (s[:-1] == s[1:])
-            grid[:-1, 1] = np.where(ok, np.where(lo == hi, hi, lo * w + hi), -1)
-        if m >= 3:
-            t3 = np.sort(np.stack((x[:-2], x[1:-1], x[2:]), axis=1), axis=1)
-            p, q, r = t3[:, 0], t3[:, 1], t3[:, 2]
-            c3 = np.where(p == q, np.where(q == r, r, q * w + r), np.where(q == r, p * w + r, (p * w + q) * w + r))
-            ok = (p > 0) & (s[:-2] == s[2:])
-            grid[:-2, 2] = np.where(ok, c3, -1)
-        flat = grid.ravel()
-        at = np.searchsorted(self.codes, flat)
-        np.minimum(at, len(self.codes) - 1, out=at)
-        hit = np.flatnonzero(self.codes[at] == flat)
-        if not len(hit):
-            return found, clf_first
-        rows = at[hit]
-        start, n = np.divmod(hit, 3)
-        end = start + n
-        keys = self.keys
-        lrn = self.learned[rows]
-        if lrn.any():
-            # runs inside a longer learned run (cells (start, length) it covers) are left out
-            covered = np.zeros(len(flat) + 6, dtype=bool)
-            h2 = hit[lrn & (n == 1)]
-            covered[h2 - 1] = covered[h2 + 2] = True
-            h3 = hit[lrn & (n == 2)]
-            for off in (-2, 1, 4, -1, 2):
-                covered[h3 + off] = True
-            keep_l = lrn & ~covered[hit]
-            for j, row, a, e in zip(s[start[keep_l]].tolist(), rows[keep_l].tolist(), st[start[keep_l]].tolist(),
-                                    en[end[keep_l]].tolist(), strict=True):
-                found[j].append((keys[row], a, e))
-        kid = self.clf[rows]
-        code = flat[hit]
-        sel = np.flatnonzero((kid >= 0) & (code < w * w))        # classifier keys of 1-2 distinct tokens
-        if len(sel):
-            seen: set[int] = set()
-            for c, row, k, j, a, e in zip(code[sel].tolist(), rows[sel].tolist(), kid[sel].tolist(),
-                                          s[start[sel]].tolist(), st[start[sel]].tolist(), en[end[sel]].tolist(),
-                                          strict=True):
-                if c not in seen:                      # each key at its first run, in note order
-                    seen.add(c)
-                    clf_first.append((keys[row], k, j, a, e))
+        vocab = self.vocab
+        get = self.table.get
+        seen: set[tuple[str, ...]] = set()
+        for j, toks in enumerate(sentences):
+            # runs skip numbers of 3+ digits (never in the vocabulary)
+            ts = [t for t in toks if t[2] in vocab or not (t[2].isdigit() and len(t[2]) >= 3)]
+            m = len(ts)
+            norms = [t[2] for t in ts]
+            # (first token, run length - 1, what the key is), by first token then length, as ngram_keys gives them
+            hits: list[tuple[int, int, tuple[tuple[str, ...], bool, int]]] = []
+            for a in range(m):
+                x = norms[a]
+                if x not in vocab:
+                    continue
+                h = get((x,))
+                if h is not None:
+                    hits.append((a, 0, h))
+                if a + 1 == m or (y := norms[a + 1]) not in vocab:
+                    continue
+                h = get((x, y) if x < y else (y, x) if y < x else (x,))
+                if h is not None:
+                    hits.append((a, 1, h))
+                if a + 2 == m or (z := norms[a + 2]) not in vocab:
+                    continue
+                p, q, r = x, y, z                   # the order-free key: sorted, repeats once
+                if p > q:
+                    p, q = q, p
+                if q > r:
+                    q, r = r, q
+                    if p > q:
+                        p, q = q, p
+                h = get((p,) if p == r else (p, r) if p == q or q == r else (p, q, r))
+                if h is not None:
+                    hits.append((a, 2, h))
+            if not hits:
+                continue
+            # the shorter runs inside a learned run of 2 or 3 tokens: (first token, length - 1)
+            inner: set[tuple[int, int]] = set()
+            for a, n, h in hits:
+                if n and h[1]:
+                    inner.update(((a, 0), (a + 1, 0)) if n == 1 else ((a, 0), (a + 1, 0), (a + 2, 0), (a, 1), (a + 1, 1)))
+            out = found[j]
+            for a, n, (key, learned, kid) in hits:
+                if learned and (a, n) not in inner:
+                    out.append((key, ts[a][0], ts[a + n][1]))
+                if kid >= 0 and len(key) <= 2 and key not in seen:
+                    seen.add(key)                   # each key at its first run, in note order
+                    clf_first.append((key, kid, j, ts[a][0], ts[a + n][1]))
         return found, clf_first

@@ -95,7 +95,7 @@ class Lexicon:
             # no abbreviation in the sentence: words only (the common case)
             append = out.append
             for m in self._word.finditer(norm_text, start, end):
-                g = m.group()
+                g = m[0]          # not m.group(): a method call per word costs twice the subscript
                 w = cache.get(g, "")
                 if w == "":
                     w = self.norm_word(g)
@@ -113,7 +113,7 @@ class Lexicon:
                     for n in spans[si][2]:
                         out.append(_new_tok(Tok, (spans[si][0], spans[si][1], n, si)))
                 continue
-            g = m.group()
+            g = m[0]
             w = cache.get(g, "")
             if w == "":
                 w = self.norm_word(g)

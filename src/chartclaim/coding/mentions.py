@@ -65,6 +65,12 @@ _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")
 _EPONYM = re.compile(r"\b([A-Z][a-z]*s)'(?=\s|$|,)")
 _QUALIFIER = re.compile(r"\b(with|without)\s+([a-z][a-z\- ]*?)(?=,|;|\(|\)|$| and | or | with| without)")
 _NEG_BEFORE = ("without", "w/o", "no", "not", "negative for", "free of")
+# compiled once: the checks below run for every match of every sentence
+_NEXT_WORD = re.compile(r"\s*([a-z]+|[^\sa-z])?")
+_ON_BEFORE = re.compile(r"(?:%|\bon)\s*$")
+_WORD_AFTER = re.compile(r"[\s\-]*([a-z0-9]+)")
+_SLASH_WORDS = re.compile(r"[a-z/]+")
+_UNCOMPLICATED = re.compile(r"\buncomplicated\b")
 _POS_BEFORE = ("with", "w/", "and")
 
 
@@ -159,7 +165,7 @@ class MentionRules:
             surface = norm[tok.start:tok.end]
             if surface not in _HEAD_FORMS.get(word, (word,)):
                 return False
-            after = re.match(r"\s*([a-z]+|[^\sa-z])?", norm[tok.end:tok.end + 30])
+            after = _NEXT_WORD.match(norm[tok.end:tok.end + 30])
             nxt = after.group(1) if after else None
             if nxt and nxt.isalpha() and nxt not in _AFTER_OK:
                 return False
@@ -170,11 +176,11 @@ class MentionRules:
         t = toks[m.idx[0]]
         if t.group < 0 or text[t.start:t.end] != "RA":
             return False
-        return bool(re.search(r"(?:%|\bon)\s*$", text[max(0, t.start - 8):t.start]))
+        return bool(_ON_BEFORE.search(text[max(0, t.start - 8):t.start]))
 
     def _target_of_vaccine_or_test(self, m: Match, norm: str) -> bool:
         """'influenza vaccine', 'stress test ordered': the condition is what the vaccine or test is for."""
-        after = re.match(r"[\s\-]*([a-z0-9]+)", norm[m.end:m.end + 25])
+        after = _WORD_AFTER.match(norm[m.end:m.end + 25])
         if not after:
             return False
         word = after.group(1)
@@ -262,12 +268,12 @@ def _note_polarity(head: str, toks: list[Tok], norm: str, lo: int, hi: int) -> s
         if t.norm != head:
             continue
         before = norm[max(lo, t.start - 24):t.start]
-        words = re.findall(r"[a-z/]+", before)[-3:]
+        words = _SLASH_WORDS.findall(before)[-3:]
         if any(w in ("without", "w/o", "no", "not", "nor") for w in words):
             return "without"
         if any(w in ("with", "w/") for w in words):
             return "with"
-    if head.startswith("complic") and re.search(r"\buncomplicated\b", norm[lo:hi]):
+    if head.startswith("complic") and _UNCOMPLICATED.search(norm[lo:hi]):
         return "without"
     return None
 

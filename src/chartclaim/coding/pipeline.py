@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ STATUS_Z = ("Z79", "Z68", "Z80", "Z81", "Z82", "Z83", "Z84", "Z85", "Z86", "Z87"
 HISTORY_CODES = ("Z85", "Z86", "Z87", "Z92", "I25.2", "Z95", "Z96", "Z98", "Z99")
 _SOURCE_RANK = {"lexicon": 4, "index": 3, "tabular": 2, "inclusion": 2, "learned": 0}
 _NOT_AFFIRMED = frozenset({"negated", "family", "hypothetical"})
+_NORM = itemgetter(2)      # Tok.norm
 
 
 @dataclass(slots=True)
@@ -148,9 +150,13 @@ class Coder:
         self._reading_order: dict[tuple[str, ...], tuple[list[Entry], int]] = {}
         self._learned_readings: dict[tuple[str, ...], list[tuple[str, Entry, str, int]]] = {}
         self._grams: tuple[TermDictionary | None, GramIndex] | None = None
-        self._pair_cache: dict[tuple[str, str, str], bool] = {}
+        # kind -> code whose note it is -> code -> in that note?  Nested, not keyed by (code, of, kind): string keys
+        # hash once, and each code's own small dict stays hot (the same few hundred codes meet note after note)
+        self._pair_cache: dict[str, dict[str, dict[str, bool]]] = {}
+        self._pair_n = 0                           # pairs remembered (bounded)
         self._unspec_cache: dict[str, bool] = {}
         self._code_facts: dict[str, Any] = {}      # billing_rules._CodeFacts per code
+        self._parent_memo: dict[str, str] = {}     # parent per code, '' for none (a small dict: the same codes recur)
 
     def _lexicon_terms(self) -> Iterable[tuple[str, Entry]]:
         for row in read_table("terms.tsv"):
@@ -161,13 +167,15 @@ class Coder:
         """A coder sharing this one's compiled terminology, with another model (used by training)."""
         other = object.__new__(Coder)
         for k in ("term", "lexicon", "context", "assigner", "base", "combos", "history_z", "family_z", "integral",
-                  "_notes_cache", "_reading_order", "mention_rules", "_unspec_cache", "_code_facts"):
+                  "_notes_cache", "_reading_order", "mention_rules", "_unspec_cache", "_code_facts",
+                  "_parent_memo"):
             setattr(other, k, getattr(self, k))
         other.model = model  # type: ignore[assignment]
         other.learned = model.dictionary(self.lexicon) if model is not None else None  # type: ignore[attr-defined]
         other._learned_readings = {}
         other._grams = None
         other._pair_cache = self._pair_cache
+        other._pair_n = 0
         return other
 
     # ---------------------------------------------------------------- analysis
@@ -192,16 +200,18 @@ class Coder:
         for n_sent, (sec_name, sent, toks) in enumerate(sents):
             triggers = self.context.triggers(norm, sent.start, sent.end)
             sent_triggers.append(triggers)
-            ctx_norms = frozenset(t.norm for t in toks)
-            enc = encounter_of(norm[sent.start:sent.end])
             matches = self.mention_rules.refine(self.base.match(toks), toks, text, norm, triggers)
             chosen, uncertain = split_uncertain(
                 matches, self._maximal(matches, rejected, text),
                 [(t.start, t.end) for t in triggers if t.category == "possible"],
                 lambda ms: self._maximal(ms, rejected, text))
-            for m in chosen:
-                self._assign(m, toks, text, norm, triggers, ctx_norms, enc, sec_name, n_sent,
-                             False, cands, rejected)
+            if chosen:
+                # what assignment reads of the sentence (most sentences match no term: worked out only here)
+                ctx_norms = frozenset(map(_NORM, toks))
+                enc = encounter_of(norm[sent.start:sent.end])
+                for m in chosen:
+                    self._assign(m, toks, text, norm, triggers, ctx_norms, enc, sec_name, n_sent,
+                                 False, cands, rejected)
             if uncertain:
                 mark_uncertain(cands, uncertain, n_sent)
             if learned_runs and learned_runs[n_sent]:
@@ -209,8 +219,7 @@ class Coder:
         self._combine(cands, rejected, text)
         an = Analysis(text, norm, cands, rejected, len(sents))
         if use_clf:
-            keys = {k: (s, e, j, sents[j][0], sent_triggers[j]) for k, _kid, j, s, e in clf_first}
-            self._classify(an, keys, [kid for _k, kid, _j, _s, _e in clf_first])
+            self._classify(an, clf_first, [sec_name for sec_name, _s, _t in sents], sent_triggers)
         return an
 
     def _gram_index(self) -> GramIndex:
@@ -221,20 +230,23 @@ class Coder:
             got = self._grams = (self.learned, GramIndex(self.learned.terms if self.learned else (), clf))
         return got[1]
 
-    def _classify(self, an: Analysis, keys: dict[tuple[str, ...], tuple[int, int, int, str, list]],
-                  key_ids: list[int] | None = None) -> None:
-        """Codes the practice assigns from the note as a whole; evidence is the phrase weighing most.
-        ``key_ids``: the keys' numbers in the classifier vocabulary, when already known."""
+    def _classify(self, an: Analysis, found: list[tuple[tuple[str, ...], int, int, int, int]], sections: list[str],
+                  triggers_of: list[list]) -> None:
+        """Codes the practice assigns from the note as a whole; evidence is the phrase weighing most. ``found``:
+        the note's classifier keys at their first run, (key, key number, sentence, start, end), as
+        :meth:`GramIndex.lookup` gives them; ``sections`` and ``triggers_of``: each sentence's section and
+        context triggers."""
         assert self.model is not None
-        if key_ids is None:
-            probs, support = self.model.classify_note(keys)
-        else:
-            probs, support = self.model.classify_ids(list(keys), key_ids)
+        probs, support = self.model.classify_ids([f[0] for f in found], [f[1] for f in found])
         an.clf = probs
+        first: dict[tuple[str, ...], tuple[tuple[str, ...], int, int, int, int]] | None = None
         for code, p, key in support:
             if p < CLASSIFIER_MIN or code in an.candidates or code not in self.term.codes:
                 continue
-            s, e, sent_no, section, triggers = keys[key]
+            if first is None:
+                first = {f[0]: f for f in found}    # only for the few codes no phrase proposed
+            _key, _kid, sent_no, s, e = first[key]
+            section, triggers = sections[sent_no], triggers_of[sent_no]
             assertion = self.context.assert_mention(an.norm, triggers, s, e, section)
             entry = Entry(code, "learned", an.text[s:e])
             men = Mention(code, entry, key, s, e, sent_no, section, assertion,
@@ -577,8 +589,15 @@ class Coder:
 
     def _parents_of(self, out: dict[str, Candidate]) -> list[str]:
         """The parent of each listed code ('' for a code without one or not in the code set)."""
-        codes = self.term.codes
-        return [info.parent or "" if (info := codes.get(code)) is not None else "" for code in out]
+        memo = self._parent_memo
+        return [p if (p := memo.get(code)) is not None else self._parent(code) for code in out]
+
+    def _parent(self, code: str) -> str:
+        info = self.term.codes.get(code)
+        parent = info.parent or "" if info is not None else ""
+        if len(self._parent_memo) < 100_000:
+            self._parent_memo[code] = parent
+        return parent
 
     def _unspecified_with_parent(self, code: str) -> bool:
         got = self._unspec_cache.get(code)
@@ -604,9 +623,13 @@ class Coder:
         exception for unrelated conditions: two codes documented by separate, non-overlapping text both stay
         (billing profiles stay strict; the provider is queried instead)."""
         kept: list[Candidate] = []
+        # a pair can clash only through a code that has an Excludes1 note (most codes have none): the pairs
+        # without one are not looked up
+        has_note = {c.code: bool(self._notes(c.code, "excludes1")) for c in final}
         for c in final:
-            clash = next((k for k in kept if self._in_notes(c.code, k.code, "excludes1")
-                          or self._in_notes(k.code, c.code, "excludes1")), None)
+            own = has_note[c.code]
+            clash = next((k for k in kept if (has_note[k.code] and self._in_notes(c.code, k.code, "excludes1"))
+                          or (own and self._in_notes(k.code, c.code, "excludes1"))), None)
             if clash is not None and separate_ok and not self._overlap(clash, c):
                 c.rules.append(f"Excludes1 with {clash.code}: kept as a separately documented condition")
                 kept.append(c)
@@ -638,13 +661,19 @@ class Coder:
     def _in_notes(self, code: str, of: str, kind: str) -> bool:
         """Is ``code`` in the ``kind`` note (excludes1, code_first, use_additional) of ``of``? Remembered per pair:
         the same few hundred codes meet note after note."""
-        key = (code, of, kind)
-        got = self._pair_cache.get(key)
+        by_of = self._pair_cache.get(kind)
+        if by_of is None:
+            by_of = self._pair_cache[kind] = {}
+        known = by_of.get(of)
+        if known is None:
+            known = by_of[of] = {}
+        got = known.get(code)
         if got is None:
             ranges = self._notes(of, kind)
             got = bool(ranges) and in_ranges(code, ranges)
-            if len(self._pair_cache) < 500_000:
-                self._pair_cache[key] = got
+            if self._pair_n < 500_000:
+                known[code] = got
+                self._pair_n += 1
         return got
 
     def _order(self, final: list[Candidate]) -> list[Candidate]:
