@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import operator
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -55,7 +56,7 @@ from chartclaim.billing.remittance_files import (  # noqa: F401 - part of postin
 )
 from chartclaim.billing.remittance_files import crossover_of as _crossover_of
 from chartclaim.billing.remittance_files import unbalanced as _unbalanced
-from chartclaim.store.bulk import in_values, insert_rows, reserve_ids
+from chartclaim.store.bulk import in_values, insert_rows, insert_tuples, reserve_ids
 from chartclaim.store.models import (
     ClaimLine,
     ClaimPayment,
@@ -367,7 +368,7 @@ class _Plan:
 
     payment: dict[str, Any]
     claim_payment: x835.ClaimPayment | None  # None: planned from the claim's head (`_plan_from_head`)
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[tuple[Any, ...]] = field(default_factory=list)  # ledger rows, LEDGER_COLUMNS order
     adjustments: list[dict[str, Any]] = field(default_factory=list)
     exception: tuple[str, str] | None = None
     transition: tuple[int, str, str] | None = None
@@ -527,9 +528,10 @@ def claim_payment_adjustments(session: Session, claim_payment_ids: Sequence[int]
 
 def _plan_claim(
     cp: x835.ClaimPayment, claim: _Claim, next_party: int | None, posted_on: dt.date, remittance_id: int,
-    actor: str, flagged: frozenset[int] | None = None,
+    actor: str, pid: int, flagged: frozenset[int] | None = None,
 ) -> _Plan:
-    """Ledger rows, CAS records and the status move for one matched, non-reversal CLP loop."""
+    """Ledger rows, CAS records and the status move for one matched, non-reversal CLP loop (claim payment
+    `pid`)."""
     payment = _payment_row(cp, claim.id, claim.payer_id, remittance_id, posted_on, "posted")
     plan = _Plan(payment, cp)
     problem = _unbalanced(cp, flagged)
@@ -557,28 +559,28 @@ def _plan_claim(
     plan.line_numbers = [ln.line_number for ln in lines]
     payer = claim.payer_id
     resp = claim.responsibility
-    common = _entry_template(claim, posted_on, remittance_id, actor)
+    base = (claim.ledger_claim_id, claim.patient_id, posted_on, actor, remittance_id, pid)
     entries = plan.entries
     adjustments = plan.adjustments
     denial_total = ZERO
     claim_remarks = tuple(cp.remarks)
     for svc, ln in zip(cp.services, lines, strict=True):
         if svc.paid:
-            entries.append({**common, "kind": "payment", "amount": _money(-svc.paid), "claim_line_id": ln.id})
-        denial_total += _cas_rows(entries, adjustments, common, ln.id, resp, next_party,
+            entries.append(_ledger_row("payment", _money(-svc.paid), ln.id, payer, None, None, None, base))
+        denial_total += _cas_rows(entries, adjustments, base, ln.id, resp, payer, next_party,
                                   [(a.group, a.reason, a.amount, a.quantity) for a in svc.adjustments],
                                   tuple(r.code for r in svc.remarks) or claim_remarks)
     if not cp.services:
         ln = lines[0]
         if cp.paid:
-            entries.append({**common, "kind": "payment", "amount": _money(-cp.paid), "claim_line_id": ln.id})
+            entries.append(_ledger_row("payment", _money(-cp.paid), ln.id, payer, None, None, None, base))
     if cp.adjustments:
         # Claim-level CAS belongs to no line: put it on the lines in order, up to what each still has open with
         # this payer after its own rows, the rest on the last line (so the claim total is always right).
         open_by_line = {ln.id: ln.charge for ln in lines}
         for e in plan.entries:
-            if e["payer_id"] == payer:
-                open_by_line[e["claim_line_id"]] += e["amount"]
+            if e[_PAYER] == payer:
+                open_by_line[e[_LINE]] += e[_AMOUNT]
         for a in cp.adjustments:
             left = a.amount
             for i, ln in enumerate(lines):
@@ -586,7 +588,7 @@ def _plan_claim(
                 if part == 0 and i < len(lines) - 1:
                     continue
                 open_by_line[ln.id] -= part
-                denial_total += _cas_rows(entries, adjustments, common, ln.id, resp, next_party,
+                denial_total += _cas_rows(entries, adjustments, base, ln.id, resp, payer, next_party,
                                           [(a.group, a.reason, part, a.quantity)], claim_remarks)
                 left -= part
                 if left == 0:
@@ -612,16 +614,27 @@ def _plan_claim(
     return plan
 
 
-def _entry_template(claim: _Claim, posted_on: dt.date, remittance_id: int, actor: str) -> dict[str, Any]:
-    """What every ledger row of one claim payment shares. Rows are made by merging into it (what
-    ledger.entry_row makes, built 4× per claim payment: its keyword handling and checks were a tenth of the
-    posting time)."""
-    return {**ledger.ENTRY_DEFAULTS, "posted_on": posted_on, "remittance_id": remittance_id, "actor": actor,
-            "claim_id": claim.ledger_claim_id, "patient_id": claim.patient_id, "payer_id": claim.payer_id}
+# ledger_entry columns in the order posting makes its rows (as tuples: a dict per row, merged from a template
+# and picked apart again by the insert, cost more than SQLite's insert of it)
+LEDGER_COLUMNS = ("kind", "amount", "claim_line_id", "claim_id", "patient_id", "payer_id", "posted_on", "actor",
+                  "group_code", "reason_code", "memo", "transfer_key", "reverses_id", "remittance_id",
+                  "claim_payment_id", "patient_payment_id")
+assert set(LEDGER_COLUMNS) == set(ledger.ENTRY_DEFAULTS)
+_AMOUNT, _LINE, _PAYER = 1, 2, 5
+_ledger_values = operator.itemgetter(*LEDGER_COLUMNS)
+# (claim id, patient id, posted on, actor, remittance id, claim payment id): what one claim payment's rows share
+_RowBase = tuple[int, int, dt.date, str, int, int]
 
 
-def _cas_rows(entries: list[dict[str, Any]], adjustments: list[dict[str, Any]], common: dict[str, Any],
-              line_id: int, responsibility: str, next_party: int | None,
+def _ledger_row(kind: str, amount: Decimal, line_id: int, payer_id: int | None, group: str | None,
+                reason: str | None, transfer_key: str | None, base: _RowBase) -> tuple[Any, ...]:
+    claim_id, patient_id, posted_on, actor, remittance_id, pid = base
+    return (kind, amount, line_id, claim_id, patient_id, payer_id, posted_on, actor, group, reason, None,
+            transfer_key, None, remittance_id, pid, None)
+
+
+def _cas_rows(entries: list[tuple[Any, ...]], adjustments: list[dict[str, Any]], base: _RowBase, line_id: int,
+              responsibility: str, payer_id: int, next_party: int | None,
               cas: Iterable[tuple[str, str, Decimal, Decimal | None]], remarks: tuple[str, ...]) -> Decimal:
     """The rows of one line's CAS amounts (group, CARC, amount, quantity), appended to `entries` (contractual
     adjustments, patient-responsibility transfers) and `adjustments` (the CAS records of what no ledger row
@@ -640,17 +653,28 @@ def _cas_rows(entries: list[dict[str, Any]], adjustments: list[dict[str, Any]], 
                 denied += amount
             continue
         if treat == "contractual":
-            entries.append({**common, "kind": "adjustment", "amount": _money(-amount), "claim_line_id": line_id,
-                            "group_code": group, "reason_code": reason})
+            entries.append(_ledger_row("adjustment", _money(-amount), line_id, payer_id, group, reason, None, base))
         elif treat == "patient":
-            key = os.urandom(10).hex()  # pairs the two rows of the transfer
+            key = _transfer_key()  # pairs the two rows of the transfer
             money = _money(amount)
-            entries.append({**common, "kind": "transfer", "amount": -money, "claim_line_id": line_id,
-                            "group_code": group, "reason_code": reason, "transfer_key": key})
-            entries.append({**common, "kind": "transfer", "amount": money, "claim_line_id": line_id,
-                            "payer_id": next_party, "group_code": group, "reason_code": reason,
-                            "transfer_key": key})
+            entries.append(_ledger_row("transfer", -money, line_id, payer_id, group, reason, key, base))
+            entries.append(_ledger_row("transfer", money, line_id, next_party, group, reason, key, base))
     return denied
+
+
+_transfer_keys: list[str] = []
+os.register_at_fork(after_in_child=_transfer_keys.clear)  # a forked child must not hand out the same keys
+
+
+def _transfer_key() -> str:
+    """A random key (80 bits, hex) pairing the two rows of a transfer; drawn from the OS in batches (a system
+    call per transfer was a few percent of posting)."""
+    while True:
+        try:
+            return _transfer_keys.pop()
+        except IndexError:  # empty (another posting thread may have taken the last one between check and pop)
+            batch = os.urandom(10 * 1024).hex()
+            _transfer_keys.extend(batch[i : i + 20] for i in range(0, len(batch), 20))
 
 
 def _status_after(status: str, paid: Decimal, denied: Decimal) -> str:
@@ -662,7 +686,7 @@ def _status_after(status: str, paid: Decimal, denied: Decimal) -> str:
 
 
 def _plan_from_head(head: ClaimHead, claim: _Claim, next_party: int | None, posted_on: dt.date,
-                    remittance_id: int, actor: str) -> _Plan | None:
+                    remittance_id: int, actor: str, pid: int) -> _Plan | None:
     """`_plan_claim` from a claim's plain values (`remittance_files.claim_heads`, made by the reader process),
     without its `ClaimPayment`: the same rows when every line matches by its line control number and the
     claim posts without an exception; otherwise None, and the caller plans it with `_plan_claim`. A head has a
@@ -674,16 +698,16 @@ def _plan_from_head(head: ClaimHead, claim: _Claim, next_party: int | None, post
     lines, problems = _match_lines([svc[0] for svc in services], claim.lines)
     if problems:
         return None
-    common = _entry_template(claim, posted_on, remittance_id, actor)
-    entries: list[dict[str, Any]] = []
+    base = (claim.ledger_claim_id, claim.patient_id, posted_on, actor, remittance_id, pid)
+    entries: list[tuple[Any, ...]] = []
     adjustments: list[dict[str, Any]] = []
     denial_total = ZERO
-    resp = claim.responsibility
+    resp, payer = claim.responsibility, claim.payer_id
     for (_key, paid, cas, remarks), ln in zip(services, lines, strict=True):
         if paid:
-            entries.append({**common, "kind": "payment", "amount": _money(-paid), "claim_line_id": ln.id})
+            entries.append(_ledger_row("payment", _money(-paid), ln.id, payer, None, None, None, base))
         if cas:
-            denial_total += _cas_rows(entries, adjustments, common, ln.id, resp, next_party, cas, remarks)
+            denial_total += _cas_rows(entries, adjustments, base, ln.id, resp, payer, next_party, cas, remarks)
     target = _status_after(head[1], head[3], denial_total)
     if claim.status != target and not can_transition(claim.status, target):
         return None
@@ -726,7 +750,8 @@ def _payment_row_of(head: ClaimHead, claim_id: int | None, payer_id: int | None,
 
 
 def _plan_reversal(session: Session, cp: x835.ClaimPayment, claim: _Claim, posted_on: dt.date,
-                   remittance_id: int, actor: str, reversed_here: set[int], payer_id: int | None = None) -> _Plan:
+                   remittance_id: int, actor: str, reversed_here: set[int], pid: int,
+                   payer_id: int | None = None) -> _Plan:
     payment = _payment_row(cp, claim.id, payer_id or claim.payer_id, remittance_id, posted_on, "reversal")
     plan = _Plan(payment, cp)
     # Only this payer's postings: a supplemental payer reversing its crossover payment must not undo the primary's.
@@ -746,8 +771,9 @@ def _plan_reversal(session: Session, cp: x835.ClaimPayment, claim: _Claim, poste
         return plan
     rows = session.scalars(select(LedgerEntry).where(LedgerEntry.claim_payment_id == target.id,
                                                      LedgerEntry.reverses_id.is_(None)))
-    plan.entries = ledger.reversal_rows(rows, posted_on, remittance_id=remittance_id, actor=actor,
-                                        memo=f"reversal (CLP02 22) of claim payment #{target.id}")
+    plan.entries = [_ledger_values(e) for e in ledger.reversal_rows(
+        rows, posted_on, remittance_id=remittance_id, actor=actor, claim_payment_id=pid,
+        memo=f"reversal (CLP02 22) of claim payment #{target.id}")]
     plan.reverses_payment_id = target.id
     reversed_here.add(target.id)
     if claim.status in ADJUDICATED and not claim.crossover_secondary:
@@ -756,22 +782,20 @@ def _plan_reversal(session: Session, cp: x835.ClaimPayment, claim: _Claim, poste
     return plan
 
 
-def _write_plans(session: Session, plans: list[_Plan], rid: int, actor: str, reason: str,
+def _write_plans(session: Session, plans: list[_Plan], ids: list[int], rid: int, actor: str, reason: str,
                  delimiters: x835.Delimiters | None = None) -> tuple[int, list[tuple[str, str]]]:
-    """Bulk writes: claim payments (ids reserved first), then everything that points at them."""
-    ids = reserve_ids(session, ClaimPayment.__table__, len(plans))  # type: ignore[arg-type]
+    """Bulk writes: claim payments (`ids`, reserved before planning: the ledger rows were made with them), then
+    everything that points at them."""
     for plan, pid in zip(plans, ids, strict=True):
         plan.payment["id"] = pid
         plan.payment["detail"] = _stored_detail(plan, delimiters)
     insert_rows(session, ClaimPayment.__table__, [p.payment for p in plans])  # type: ignore[arg-type]
-    entries: list[dict[str, Any]] = []
+    entries: list[tuple[Any, ...]] = []
     adjs: list[dict[str, Any]] = []
     excs: list[dict[str, Any]] = []
     found: list[tuple[str, str]] = []
     moves: list[tuple[int, str, str]] = []
     for plan, pid in zip(plans, ids, strict=True):
-        for e in plan.entries:
-            e["claim_payment_id"] = pid
         entries.extend(plan.entries)
         for a in plan.adjustments:
             a["claim_payment_id"] = pid
@@ -788,7 +812,7 @@ def _write_plans(session: Session, plans: list[_Plan], rid: int, actor: str, rea
         if plan.crossover:
             session.execute(update(ClaimRecord).where(ClaimRecord.id == plan.crossover[0])
                             .values(crossed_over_to=plan.crossover[1][:200]))
-    n = ledger.add_entries(session, entries)
+    n = insert_tuples(session, LedgerEntry.__table__, LEDGER_COLUMNS, entries)  # type: ignore[arg-type]
     insert_rows(session, RemitAdjustment.__table__, adjs)  # type: ignore[arg-type]
     insert_rows(session, PostingException.__table__, excs)  # type: ignore[arg-type]
     bulk_transition(session, moves, actor, reason, remittance_id=rid)
@@ -872,24 +896,27 @@ def _post_remittance(session: Session, rem: x835.Remittance, fingerprint: str | 
                else None)
     plans: list[_Plan] = []
     reversed_here: set[int] = set()
+    # one claim payment per CLP loop; its id goes into the ledger rows as they are planned
+    ids = reserve_ids(session, ClaimPayment.__table__, len(matched))  # type: ignore[arg-type]
     for k, (h, c) in enumerate(matched):
         pcn, status, charge, paid, _resp, icn, _body = h
+        pid = ids[k]
         if c is None:
             plan = _Plan(_payment_row_of(h, None, payer_id, rid, posted_on, "exception"), built[k])
             plan.exception = ("unmatched_claim", f"CLP01 {pcn} ({charge}) matches no claim")
         elif payer_id is not None and c.payer_id != payer_id and (xc := _as_crossover(c, payer_id, later)):
             if status == "22":
-                plan = _plan_reversal(session, built[k], xc, posted_on, rid, actor, reversed_here, payer_id)
+                plan = _plan_reversal(session, built[k], xc, posted_on, rid, actor, reversed_here, pid, payer_id)
                 result.claims_reversed += plan.exception is None
             else:
-                plan = _plan_claim(built[k], xc, _after(xc, later), posted_on, rid, actor, flagged)
+                plan = _plan_claim(built[k], xc, _after(xc, later), posted_on, rid, actor, pid, flagged)
                 result.claims_posted += plan.exception is None
         elif payer_id is not None and c.payer_id != payer_id:
             plan = _Plan(_payment_row_of(h, c.id, payer_id, rid, posted_on, "exception"), built[k])
             plan.exception = ("payer_mismatch", f"claim {c.claim_number} is billed to payer #{c.payer_id}, "
                                                 f"the remittance is from payer #{payer_id} ({rem.payer.name})")
         elif status == "22":
-            plan = _plan_reversal(session, built[k], c, posted_on, rid, actor, reversed_here, payer_id)
+            plan = _plan_reversal(session, built[k], c, posted_on, rid, actor, reversed_here, pid, payer_id)
             if plan.exception is None:
                 result.claims_reversed += 1
         elif (c.id, icn) in earlier_pcns and any(p == (status, charge, paid) for p in earlier_pcns[(c.id, icn)]):
@@ -898,15 +925,15 @@ def _post_remittance(session: Session, rem: x835.Remittance, fingerprint: str | 
                                                    f"{icn} paying {paid} was already "
                                                    "posted from another remittance")
         else:
-            fast = _plan_from_head(h, c, next_party.get(c.id), posted_on, rid, actor)
-            plan = fast or _plan_claim(built[k], c, next_party.get(c.id), posted_on, rid, actor, flagged)
+            fast = _plan_from_head(h, c, next_party.get(c.id), posted_on, rid, actor, pid)
+            plan = fast or _plan_claim(built[k], c, next_party.get(c.id), posted_on, rid, actor, pid, flagged)
             if plan.exception is None:
                 result.claims_posted += 1
         if loops is not None:
             plan.loop_x12 = loops[k]
         plans.append(plan)
 
-    rows, excs = _write_plans(session, plans, rid, actor, f"835 {trace or ''}".strip(),
+    rows, excs = _write_plans(session, plans, ids, rid, actor, f"835 {trace or ''}".strip(),
                               rem.claims.delimiters if isinstance(rem.claims, x835.LazyClaims) else None)
     result.ledger_rows = rows
     result.exceptions.extend(excs)
@@ -1126,12 +1153,13 @@ def post_exception(session: Session, exception_id: int, claim_number: str, actor
         raise ValueError(f"no claim {claim_number!r}")
     cp = claim_payment_of(src.detail)
     posted_on = src.received_on
+    [pid] = reserve_ids(session, ClaimPayment.__table__, 1)  # type: ignore[arg-type]
     plan = _plan_claim(cp, claim, _next_parties(session, [claim]).get(claim.id), posted_on, src.remittance_id,
-                       actor)
+                       actor, pid)
     if plan.exception is not None:
         raise ValueError(f"cannot post to {claim_number}: {plan.exception[1]}")
     result = PostingResult(fingerprint="", remittance_id=src.remittance_id, claims_posted=1)
-    result.ledger_rows, _ = _write_plans(session, [plan], src.remittance_id, actor,
+    result.ledger_rows, _ = _write_plans(session, [plan], [pid], src.remittance_id, actor,
                                          f"posted by hand from exception #{exception_id}")
     resolve_exception(session, exception_id, actor, f"posted to claim {claim_number}")
     session.expire_all()

@@ -184,3 +184,51 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     conn.exec_driver_sql(sql, params)
     return len(params)
 
+
+
+def insert_tuples(session: Session, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> int:
+    """`insert_rows` for rows already made as tuples in `names` order (what the 835 poster makes its ledger rows
+    as: building a dict per row and picking it apart again cost more than SQLite's insert itself). On SQLite, the
+    same multi-row INSERTs with the same conversions; other dialects go through `insert_rows`."""
+    if not rows:
+        return 0
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return insert_rows(session, table, [dict(zip(names, r, strict=True)) for r in rows])
+    extra_names: list[str] = []
+    extra_values: list[Any] = []
+    for col in table.columns:
+        d = col.default
+        if col.name in names or d is None or col.primary_key:
+            continue
+        if getattr(d, "is_scalar", False):
+            extra_names.append(col.name)
+            extra_values.append(d.arg)  # type: ignore[attr-defined]
+        elif getattr(d, "is_callable", False):
+            extra_names.append(col.name)
+            extra_values.append(d.arg(None))  # type: ignore[attr-defined]
+    all_names = [*names, *extra_names]
+    convs = [_converter(table.c[name].type, "sqlite") for name in all_names]
+    extra_values = [v if c is None else c(v) for v, c in zip(extra_values, convs[len(names):], strict=True)]
+    conv_at = [(i, c) for i, c in enumerate(convs[: len(names)]) if c is not None]
+    if conv_at or extra_values:
+        # column by column (a map per column, no per-row Python loop), then back into rows
+        columns: list[Any] = list(zip(*rows, strict=True))
+        for i, c in conv_at:
+            columns[i] = map(c, columns[i])
+        columns.extend(repeat(v, len(rows)) for v in extra_values)
+        rows = list(zip(*columns, strict=False))
+    quote = conn.dialect.identifier_preparer.quote
+    per = max(1, min(_SQLITE_ROWS_PER_INSERT, _sqlite_max_variables() // len(all_names)))
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in all_names)}) VALUES "
+    one = f"({', '.join('?' for _ in all_names)})"
+    full = head + ", ".join([one] * per)
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            cur.execute(full if len(chunk) == per else head + ", ".join([one] * len(chunk)),
+                        list(chain.from_iterable(chunk)))
+    finally:
+        cur.close()
+    return len(rows)
