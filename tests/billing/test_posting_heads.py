@@ -198,3 +198,64 @@ def test_posting_from_heads_writes_what_posting_from_claims_writes(engine: Engin
             "P2": "paid", "P3": "denied", "P4": "partially_paid", "P14": "denied"}
         next_payers = {e[5] for e in snap["entries"] if e[0] == "transfer" and e[1] > 0 and not e[12]}
         assert next_payers == ({ids["supp"]} if secondary else {None})
+
+
+def _lazy_and_built(text: str) -> list[tuple[Any, Any]]:
+    out = []
+    for rem, _fp, err in posting.iter_remittances_text(text):
+        assert rem is not None, err
+        [(rem2, _fp2, _err2)] = [t for t in posting.iter_remittances_text(text) if t[1] == _fp]
+        assert rem2 is not None
+        out.append((rem.claims, tuple(rem2.claims)))
+    return out
+
+
+def test_heads_from_segments_equal_heads_from_built_claims() -> None:
+    from chartclaim.billing.remittance_files import claim_heads_x12
+
+    text = syn.interchange([_varied(), _paid("X1", "EARLIER1", "ICN-X1")])
+    # what the synthetic writer does not write: SVC06, DTM*150, REF*6B, claim-level LQ, MIA remarks, a second TT
+    text = text.replace("SVC*HC:99214:25*180*150**1", "SVC*HC:99214:25*180*150**1*HC:99215:25:59")
+    text = text.replace("DTM*472*20250301~\nCAS*CO*45*30~\nAMT*B6*70", "DTM*150*20250301~\nCAS*CO*45*30~\nAMT*B6*70")
+    text = text.replace("REF*6R*P2-1", "REF*6B*P2-1")
+    text = text.replace("NM1*QC*1*DOE*JANE****MI*M0001~\nSVC*HC:93000*70",
+                        "NM1*QC*1*DOE*JANE****MI*M0001~\nLQ*HE*N20~\nSVC*HC:93000*70")
+    text = text.replace("MOA***MA01", "MIA*0***0*MA02~\nMOA***MA01")
+    text = text.replace("NM1*TT*2*SUPPLEMENTAL MUTUAL*****PI*CROSS1",
+                        "NM1*TT*2******PI*CROSS1~\nNM1*TT*2*OTHER*****PI*CROSS2")
+    for needle in ("HC:99215:25:59", "DTM*150", "REF*6B", "LQ*HE*N20", "MIA*0", "CROSS2"):
+        assert needle in text
+    compared = 0
+    for lazy, built in _lazy_and_built(text):
+        assert claim_heads_x12(lazy) == posting.claim_heads(built)
+        compared += len(built)
+    assert compared == 21
+    # a procedure composite written with another separator than ISA16, as some payers do
+    odd = text.replace("SVC*HC:93000*70*50", "SVC*HC>93000*70*50")
+    assert "HC>93000" in odd
+    for lazy, built in _lazy_and_built(odd):
+        assert claim_heads_x12(lazy) == posting.claim_heads(built)
+
+
+def test_heads_from_segments_on_payers_835s(shared_data: Any) -> None:
+    from chartclaim.billing.remittance_files import claim_heads_x12
+    from chartclaim.x12.core import X12Error
+    from tests.conftest import shared_file
+
+    folder = shared_file(shared_data, "x12/835")
+    compared = bodies = 0
+    for f in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix != ".md"):
+        try:
+            items = list(posting.iter_remittances(f))
+        except X12Error:
+            continue
+        for rem, _fp, _err in items:
+            if rem is None:
+                continue
+            lazy = rem.claims
+            built = tuple(next(r for r, fp, _e in posting.iter_remittances(f) if fp == _fp and r).claims)
+            fast, ref = claim_heads_x12(lazy), posting.claim_heads(built)
+            assert fast == ref, f.name
+            compared += len(ref)
+            bodies += sum(h[6] is not None for h in ref)
+    assert compared >= 20 and bodies >= 10

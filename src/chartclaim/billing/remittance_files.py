@@ -7,7 +7,6 @@ Kept apart from `chartclaim.billing.posting` (and its database imports) so a rea
 from __future__ import annotations
 
 import contextlib
-import copy
 import datetime as dt
 import hashlib
 import io
@@ -18,7 +17,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from chartclaim.x12 import remit as x835
-from chartclaim.x12.core import gc_paused
+from chartclaim.x12.core import element, gc_paused
 
 Transaction = tuple[x835.Remittance | None, str, str | None]  # (remittance, fingerprint, read error)
 # One claim payment as plain values (see `claim_heads`): (CLP01, CLP02, CLP03, CLP04, CLP05, CLP07, body), body
@@ -130,6 +129,128 @@ def claim_heads(claims: Iterable[x835.ClaimPayment]) -> list[ClaimHead]:
     return out
 
 
+def claim_heads_x12(claims: x835.LazyClaims) -> list[ClaimHead]:
+    """`claim_heads` straight from the claims' segments, without building their `ClaimPayment`s first (the
+    reader process's share of the work: building them cost more than reading the file). The read has validated
+    every element converted here. Equal to `claim_heads(claims)` (tested on synthetic and payers' 835s)."""
+    d = claims.delimiters
+    sep, comp, term = d.element, d.component, d.segment
+    same: dict[Any, Any] = {}
+
+    def one(v: Any) -> Any:
+        return v if v is None else same.setdefault((type(v), str(v)), v)
+
+    return [_head_x12(loop.split(term), sep, comp, hn, one)
+            for loop, hn in zip(claims.loops_x12(), claims.header_numbers(), strict=True)]
+
+
+def _x12_date(v: str) -> dt.date | None:
+    s = v.strip()
+    if len(s) == 8 and s.isdigit():
+        try:
+            return dt.date(int(s[:4]), int(s[4:6]), int(s[6:8]))
+        except ValueError:
+            return None
+    return None
+
+
+def _composite(v: str, comp: str) -> list[str]:
+    """A procedure composite's parts, as the reader splits them: some payers write it with another separator
+    than ISA16 (e.g. HC>99213 in a ':' file)."""
+    if comp not in v:
+        for alt in (":", ">", "^", "|"):
+            if alt != comp and alt in v:
+                comp = alt
+                break
+    return v.split(comp)
+
+
+_Svc = tuple[list[str], list[tuple[str, str, Decimal, Decimal | None]], list[tuple[str, str]], list[tuple[str, str]],
+             list[str]]
+
+
+def _head_x12(segs: list[str], sep: str, comp: str, header_number: str, one: Callable[[Any], Any]) -> ClaimHead:
+    c = segs[0].split(sep)
+    if len(c) < 8:
+        c += [""] * (8 - len(c))
+    status, charge, paid, resp = c[2].strip(), Decimal(c[3]), Decimal(c[4]), c[5].strip()
+    head = (c[1].strip(), one(status), one(charge), one(paid), one(Decimal(resp) if resp else None), c[7].strip())
+    if status == "22":
+        return (*head, None)
+    tt: list[str] | None = None
+    mia: tuple[str, ...] = ()
+    moa: tuple[str, ...] = ()
+    claim_lq: list[str] = []
+    claim_cas = False
+    # per SVC: [segment, CAS triplets, dates, references, LQ codes]
+    services: list[_Svc] = []
+    cur: _Svc | None = None
+    for text in segs[1:]:
+        seg = text.split(sep)
+        tag = seg[0]
+        if tag == "SVC":
+            cur = (seg, [], [], [], [])
+            services.append(cur)
+        elif tag == "CAS":
+            if cur is None:
+                claim_cas = True
+                continue
+            group, n = seg[1].strip().upper(), len(seg)
+            for i in range(2, min(n, 20), 3):
+                r = seg[i]
+                if r:
+                    q = seg[i + 2] if i + 2 < n else ""
+                    cur[1].append((one(group), one(r.strip()), one(Decimal(seg[i + 1])),
+                                   one(Decimal(q)) if q else None))
+        elif tag == "DTM":
+            if cur is not None:
+                cur[2].append((seg[1].strip(), seg[2]) if len(seg) > 2 else (element(seg, 1), ""))
+        elif tag == "REF":
+            if cur is not None:
+                cur[3].append((seg[1].strip(), seg[2].strip()) if len(seg) > 2 else (element(seg, 1), ""))
+        elif tag == "LQ":
+            (cur[4] if cur is not None else claim_lq).append(one(element(seg, 2)))
+        elif tag == "NM1":
+            if tt is None and element(seg, 1) == "TT":
+                tt = seg
+        elif tag == "MIA":
+            mia = tuple(r for r in (element(seg, k) for k in (5, 20, 21, 22, 23)) if r)
+        elif tag == "MOA":
+            moa = tuple(r for r in (element(seg, k) for k in (3, 4, 5, 6, 7)) if r)
+    if claim_cas or not services:
+        return (*head, None)
+    claim_remarks = tuple(one(r) for r in (*mia, *moa, *claim_lq))
+    body_services = []
+    total_adj = ZERO
+    total_paid = ZERO
+    for seg, cas, dates, refs, lq in services:
+        k = len(seg)
+        billed = _composite((seg[6].strip() if k > 6 else "") or seg[1], comp)
+        s_charge, s_paid = Decimal(seg[2]), Decimal(seg[3])
+        s_adj = sum((a[2] for a in cas), ZERO)
+        if s_charge - s_paid != s_adj:
+            return (*head, None)
+        total_adj += s_adj
+        total_paid += s_paid
+        dos = next((_x12_date(v) for q, v in dates if q in ("472", "150")), None)
+        lcn = next((v for q, v in refs if q == "6R"), None)
+        if lcn is None:
+            lcn = next((v for q, v in refs if q == "6B"), None)
+        key = (lcn, one(billed[1].strip() if len(billed) > 1 else ""), tuple(one(m.strip()) for m in billed[2:6] if m.strip()), one(dos),
+               one(s_charge))
+        body_services.append((key, one(s_paid), tuple(cas), tuple(lq) or claim_remarks))
+    if charge - paid != total_adj or total_paid != paid:
+        return (*head, None)
+    if tt is not None:
+        xo: str | None = element(tt, 3) or element(tt, 9) or "crossover carrier"
+    elif status in ("19", "20", "21", "23"):
+        xo = f"forwarded (CLP02 {status})"
+    else:
+        hit = sorted({*claim_remarks, *(r for s in services for r in s[4])} & CROSSOVER_REMARKS)
+        xo = f"remark {hit[0]}" if hit else None
+    return (*head, (xo, header_number, tuple(body_services)))
+
+
 def iter_remittances_text(text: str) -> Iterable[Transaction]:
     return iter_remittances(io.StringIO(text))
 
@@ -155,10 +276,16 @@ def iter_remittances(source: str | os.PathLike[str] | IO[str]) -> Iterable[Trans
 def read_file(path: str, heads: bool = False) -> list[ReadTransaction]:
     """Every 835 transaction of one file (what the reader process runs, with `heads`). The claims stay unbuilt
     (`LazyClaims`: the segments as text), which is also what makes them cheap to hand to another process;
-    `heads`: with each remittance's `claim_heads` (built from a copy, so the claims sent stay unbuilt)."""
+    `heads`: with each remittance's `claim_heads` (from the segments: the claims sent stay unbuilt)."""
     with gc_paused():
-        return [(rem, fp, err, claim_heads(copy.copy(rem.claims)) if heads and rem is not None else None)
+        return [(rem, fp, err, _heads_of(rem) if heads and rem is not None else None)
                 for rem, fp, err in iter_remittances(path)]
+
+
+def _heads_of(rem: x835.Remittance) -> list[ClaimHead]:
+    if isinstance(rem.claims, x835.LazyClaims):
+        return claim_heads_x12(rem.claims)
+    return claim_heads(rem.claims)
 
 
 def want_read_ahead(paths: Sequence[str | os.PathLike[str]]) -> bool:

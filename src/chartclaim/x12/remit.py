@@ -613,6 +613,10 @@ class LazyClaims(Sequence[ClaimPayment]):
         segs, term = self._segs, self._delims.segment
         return [term.join(segs[a:b]) for a, b, _hn in self._ranges]
 
+    def header_numbers(self) -> list[str]:
+        """Each claim's header number (LX01 of its 2000 loop; "" outside any), in the order of `loops_x12`."""
+        return [hn for _a, _b, hn in self._ranges]
+
     @property
     def delimiters(self) -> Delimiters:
         return self._delims
