@@ -259,3 +259,19 @@ def test_heads_from_segments_on_payers_835s(shared_data: Any) -> None:
             compared += len(ref)
             bodies += sum(h[6] is not None for h in ref)
     assert compared >= 20 and bodies >= 10
+
+
+def test_stored_detail_text_is_what_the_json_encoder_writes() -> None:
+    from chartclaim.store.bulk import _json_encode
+    from chartclaim.x12.core import Delimiters
+
+    delims = Delimiters("*", ":", "^", "~")
+    loop = 'CLP*P1*1*100*70**12*ICN~\nNM1*QC*1*DÖE*"J"\\\t****MI*M1~\nSVC*HC:99213*100*70'
+    for numbers, hn in (([1, 2, 10], "1"), (None, ""), ([3], "")):
+        plan = posting._Plan({}, None, loop_x12=loop, line_numbers=numbers, header_number=hn)
+        d: dict[str, Any] = {"x12": loop, "delimiters": ["*", ":", "~"]}
+        if numbers:
+            d["line_numbers"] = numbers
+        if hn:
+            d["lx"] = hn
+        assert posting._stored_detail(plan, delims) == _json_encode(d)

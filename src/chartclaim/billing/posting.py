@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from json.encoder import encode_basestring_ascii as _json_str  # what the JSON encoder writes a str as
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
@@ -56,7 +57,7 @@ from chartclaim.billing.remittance_files import (  # noqa: F401 - part of postin
 )
 from chartclaim.billing.remittance_files import crossover_of as _crossover_of
 from chartclaim.billing.remittance_files import unbalanced as _unbalanced
-from chartclaim.store.bulk import in_values, insert_rows, insert_tuples, reserve_ids
+from chartclaim.store.bulk import JSONText, in_values, insert_rows, insert_tuples, reserve_ids
 from chartclaim.store.models import (
     ClaimLine,
     ClaimPayment,
@@ -426,24 +427,32 @@ def _number_lines(d: dict[str, Any], cp: x835.ClaimPayment, numbers: Sequence[in
     return d
 
 
-def _stored_detail(plan: _Plan, delimiters: x835.Delimiters | None) -> dict[str, Any]:
+def _stored_detail(plan: _Plan, delimiters: x835.Delimiters | None) -> dict[str, Any] | JSONText:
     """`claim_payment.detail` of a plan. A posted (or reversing) CLP loop read from a file is kept as the X12
     the payer sent, with the delimiters and our line numbers: the whole loop, verbatim, and a fraction of the
     cost of turning it into JSON for every claim payment (a tenth of the posting time). Exceptions keep the
     readable JSON (`_detail`) that the exception queue and `post_exception` work from. Read either form with
-    `claim_payment_detail`."""
+    `claim_payment_detail`.
+
+    The X12 form is returned encoded, as the JSON encoder writes {"x12", "delimiters", "line_numbers", "lx"}
+    (the same text; the encoder's set-up per value was most of its cost here)."""
     if plan.loop_x12 is not None and delimiters is not None and plan.exception is None:
-        d: dict[str, Any] = {"x12": plan.loop_x12,
-                             "delimiters": [delimiters.element, delimiters.component, delimiters.segment]}
+        out = ['{"x12":', _json_str(plan.loop_x12), ',"delimiters":', _delimiters_json(delimiters)]
         if plan.line_numbers:
-            d["line_numbers"] = plan.line_numbers
+            out += [',"line_numbers":[', ",".join(map(str, plan.line_numbers)), "]"]
         hn = plan.header_number if plan.claim_payment is None else plan.claim_payment.header_number
         if hn:
-            d["lx"] = hn
-        return d
+            out += [',"lx":', _json_str(hn)]
+        out.append("}")
+        return JSONText("".join(out))
     # planned from a head: never an exception, and only when read from a file, so always kept as X12 above
     assert plan.claim_payment is not None
     return _number_lines(_detail(plan.claim_payment), plan.claim_payment, plan.line_numbers)
+
+
+@lru_cache(maxsize=64)
+def _delimiters_json(d: x835.Delimiters) -> str:
+    return f"[{_json_str(d.element)},{_json_str(d.component)},{_json_str(d.segment)}]"
 
 
 def claim_payment_of(detail: dict[str, Any]) -> x835.ClaimPayment:

@@ -10,7 +10,7 @@ Ids can be reserved up front so rows that point at each other are inserted witho
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from itertools import chain, repeat
 from operator import itemgetter
@@ -36,6 +36,11 @@ from sqlalchemy.orm import Session
 
 from chartclaim.store.types import Money, to_money
 
+
+class JSONText(str):
+    """A JSON value already encoded (as `_json_encode` would have): stored as it is."""
+
+
 # one encoder for every JSON value: json.dumps with options builds a new JSONEncoder per call (same output)
 _json_encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
@@ -44,7 +49,7 @@ def _converter(col_type: Any, dialect: str) -> Callable[[Any], Any] | None:
     if isinstance(col_type, Money):
         return _memo(_cents if dialect == "sqlite" else to_money, only=Decimal)
     if isinstance(col_type, JSON):
-        return lambda v: None if v is None else _json_encode(v)
+        return lambda v: v if v is None or type(v) is JSONText else _json_encode(v)
     if dialect != "sqlite":
         return None
     if isinstance(col_type, DateTime):
@@ -186,6 +191,21 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
 
 
 
+def _convert_column(values: Sequence[Any], conv: Callable[[Any], Any]) -> Iterable[Any]:
+    """`map(conv, values)` with each distinct value converted once and the column mapped by a dict lookup (a
+    column repeats a handful of dates and amounts thousands of times). Only when its values are hashable and
+    of one type besides None: equal values of one type convert alike (Decimal 1.0 and 1.00 make the same
+    cents), while a float must still reach `conv` on its own (to be refused for money)."""
+    if len(set(map(type, values)) - {type(None)}) > 1:  # the whole column: a set merges float 1.5 into Decimal 1.5
+        return map(conv, values)
+    try:
+        distinct = set(values)
+    except TypeError:  # unhashable (JSON values)
+        return map(conv, values)
+    converted = {v: conv(v) for v in distinct}
+    return map(converted.__getitem__, values)
+
+
 def insert_tuples(session: Session, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> int:
     """`insert_rows` for rows already made as tuples in `names` order (what the 835 poster makes its ledger rows
     as: building a dict per row and picking it apart again cost more than SQLite's insert itself). On SQLite, the
@@ -215,7 +235,7 @@ def insert_tuples(session: Session, table: Table, names: Sequence[str], rows: Se
         # column by column (a map per column, no per-row Python loop), then back into rows
         columns: list[Any] = list(zip(*rows, strict=True))
         for i, c in conv_at:
-            columns[i] = map(c, columns[i])
+            columns[i] = _convert_column(columns[i], c)
         columns.extend(repeat(v, len(rows)) for v in extra_values)
         rows = list(zip(*columns, strict=False))
     quote = conn.dialect.identifier_preparer.quote
