@@ -159,7 +159,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     # loop), then zip the columns back into row tuples (a little cheaper than converting row by row).
     columns: list[Any] = [list(map(itemgetter(k), rows)) for k in keys]
     for i, c in conv_at:
-        columns[i] = list(map(c, columns[i]))
+        columns[i] = list(_convert_column(columns[i], c))
     columns.extend(repeat(v, len(rows)) for v in extra_values)
     params: list[tuple[Any, ...]] = list(zip(*columns, strict=False))
     if dialect == "postgresql" and conn.dialect.driver == "psycopg":
