@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -28,6 +29,7 @@ ClaimHead = tuple[str, str, Decimal, Decimal, Decimal | None, str, Any]
 ReadTransaction = tuple[x835.Remittance | None, str, str | None, list[ClaimHead] | None]
 
 ZERO = Decimal("0.00")
+intern = sys.intern
 # MIA/MOA/LQ remark codes saying the payer forwarded the claim to the supplemental payer itself.
 CROSSOVER_REMARKS = frozenset({"MA18", "N89", "MA07", "MA19", "N367"})
 
@@ -135,12 +137,24 @@ def claim_heads_x12(claims: x835.LazyClaims) -> list[ClaimHead]:
     every element converted here. Equal to `claim_heads(claims)` (tested on synthetic and payers' 835s)."""
     d = claims.delimiters
     sep, comp, term = d.element, d.component, d.segment
-    same: dict[Any, Any] = {}
+    decimals: dict[str, Decimal] = {}
+    dates: dict[str, dt.date | None] = {}
 
-    def one(v: Any) -> Any:
-        return v if v is None else same.setdefault((type(v), str(v)), v)
+    def dec(text: str) -> Decimal:
+        """Each amount text once (one object, sent once by pickle; the same Decimal as from the text itself)."""
+        v = decimals.get(text)
+        if v is None:
+            v = decimals[text] = Decimal(text)
+        return v
 
-    return [_head_x12(loop.split(term), sep, comp, hn, one)
+    def date(text: str) -> dt.date | None:
+        try:
+            return dates[text]
+        except KeyError:
+            v = dates[text] = _x12_date(text)
+            return v
+
+    return [_head_x12(loop.split(term), sep, comp, hn, dec, date)
             for loop, hn in zip(claims.loops_x12(), claims.header_numbers(), strict=True)]
 
 
@@ -169,12 +183,14 @@ _Svc = tuple[list[str], list[tuple[str, str, Decimal, Decimal | None]], list[tup
              list[str]]
 
 
-def _head_x12(segs: list[str], sep: str, comp: str, header_number: str, one: Callable[[Any], Any]) -> ClaimHead:
+def _head_x12(segs: list[str], sep: str, comp: str, header_number: str, dec: Callable[[str], Decimal],
+              date: Callable[[str], dt.date | None]) -> ClaimHead:
+    """One claim's head from its segments (codes interned: pickle sends each once)."""
     c = segs[0].split(sep)
     if len(c) < 8:
         c += [""] * (8 - len(c))
-    status, charge, paid, resp = c[2].strip(), Decimal(c[3]), Decimal(c[4]), c[5].strip()
-    head = (c[1].strip(), one(status), one(charge), one(paid), one(Decimal(resp) if resp else None), c[7].strip())
+    status, charge, paid, resp = intern(c[2].strip()), dec(c[3]), dec(c[4]), c[5].strip()
+    head = (c[1].strip(), status, charge, paid, dec(resp) if resp else None, c[7].strip())
     if status == "22":
         return (*head, None)
     tt: list[str] | None = None
@@ -195,13 +211,12 @@ def _head_x12(segs: list[str], sep: str, comp: str, header_number: str, one: Cal
             if cur is None:
                 claim_cas = True
                 continue
-            group, n = seg[1].strip().upper(), len(seg)
+            group, n = intern(seg[1].strip().upper()), len(seg)
             for i in range(2, min(n, 20), 3):
                 r = seg[i]
                 if r:
                     q = seg[i + 2] if i + 2 < n else ""
-                    cur[1].append((one(group), one(r.strip()), one(Decimal(seg[i + 1])),
-                                   one(Decimal(q)) if q else None))
+                    cur[1].append((group, intern(r.strip()), dec(seg[i + 1]), dec(q) if q else None))
         elif tag == "DTM":
             if cur is not None:
                 cur[2].append((seg[1].strip(), seg[2]) if len(seg) > 2 else (element(seg, 1), ""))
@@ -209,7 +224,7 @@ def _head_x12(segs: list[str], sep: str, comp: str, header_number: str, one: Cal
             if cur is not None:
                 cur[3].append((seg[1].strip(), seg[2].strip()) if len(seg) > 2 else (element(seg, 1), ""))
         elif tag == "LQ":
-            (cur[4] if cur is not None else claim_lq).append(one(element(seg, 2)))
+            (cur[4] if cur is not None else claim_lq).append(intern(element(seg, 2)))
         elif tag == "NM1":
             if tt is None and element(seg, 1) == "TT":
                 tt = seg
@@ -219,26 +234,26 @@ def _head_x12(segs: list[str], sep: str, comp: str, header_number: str, one: Cal
             moa = tuple(r for r in (element(seg, k) for k in (3, 4, 5, 6, 7)) if r)
     if claim_cas or not services:
         return (*head, None)
-    claim_remarks = tuple(one(r) for r in (*mia, *moa, *claim_lq))
+    claim_remarks = tuple(intern(r) for r in (*mia, *moa, *claim_lq))
     body_services = []
     total_adj = ZERO
     total_paid = ZERO
     for seg, cas, dates, refs, lq in services:
         k = len(seg)
         billed = _composite((seg[6].strip() if k > 6 else "") or seg[1], comp)
-        s_charge, s_paid = Decimal(seg[2]), Decimal(seg[3])
+        s_charge, s_paid = dec(seg[2]), dec(seg[3])
         s_adj = sum((a[2] for a in cas), ZERO)
         if s_charge - s_paid != s_adj:
             return (*head, None)
         total_adj += s_adj
         total_paid += s_paid
-        dos = next((_x12_date(v) for q, v in dates if q in ("472", "150")), None)
+        dos = next((date(v) for q, v in dates if q in ("472", "150")), None)
         lcn = next((v for q, v in refs if q == "6R"), None)
         if lcn is None:
             lcn = next((v for q, v in refs if q == "6B"), None)
-        key = (lcn, one(billed[1].strip() if len(billed) > 1 else ""), tuple(one(m.strip()) for m in billed[2:6] if m.strip()), one(dos),
-               one(s_charge))
-        body_services.append((key, one(s_paid), tuple(cas), tuple(lq) or claim_remarks))
+        key = (lcn, intern(billed[1].strip() if len(billed) > 1 else ""),
+               tuple(intern(m.strip()) for m in billed[2:6] if m.strip()), dos, s_charge)
+        body_services.append((key, s_paid, tuple(cas), tuple(lq) or claim_remarks))
     if charge - paid != total_adj or total_paid != paid:
         return (*head, None)
     if tt is not None:
