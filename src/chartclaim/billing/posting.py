@@ -49,6 +49,7 @@ from chartclaim.billing.remittance_files import (  # noqa: F401 - part of postin
     claim_heads,
     fingerprint_segments,
     fingerprint_texts,
+    heads_of,
     iter_remittances,
     iter_remittances_text,
     line_key,
@@ -1032,7 +1033,7 @@ def post_835_file(
 ) -> list[PostingResult]:
     """Post every 835 in a file, one database transaction (commit) per remittance. A transaction that does not
     parse is recorded as an exception (with the reader's located error) and the others still post."""
-    return [_post_transaction(session, rem, fp, error, str(path), actor, before_commit)
+    return [_post_transaction(session, rem, fp, error, str(path), actor, before_commit, heads_of(rem))
             for rem, fp, error in iter_remittances(path)]
 
 

@@ -293,11 +293,14 @@ def read_file(path: str, heads: bool = False) -> list[ReadTransaction]:
     (`LazyClaims`: the segments as text), which is also what makes them cheap to hand to another process;
     `heads`: with each remittance's `claim_heads` (from the segments: the claims sent stay unbuilt)."""
     with gc_paused():
-        return [(rem, fp, err, _heads_of(rem) if heads and rem is not None else None)
-                for rem, fp, err in iter_remittances(path)]
+        return [(rem, fp, err, heads_of(rem) if heads else None) for rem, fp, err in iter_remittances(path)]
 
 
-def _heads_of(rem: x835.Remittance) -> list[ClaimHead]:
+def heads_of(rem: x835.Remittance | None) -> list[ClaimHead] | None:
+    """The claim heads of a remittance as read (None for an unreadable transaction): from the segments, not
+    from built claims (cheaper than building them, so worth it in the posting process as well)."""
+    if rem is None:
+        return None
     if isinstance(rem.claims, x835.LazyClaims):
         return claim_heads_x12(rem.claims)
     return claim_heads(rem.claims)
@@ -317,15 +320,15 @@ def read_ahead(paths: Sequence[str | os.PathLike[str]], enabled: bool
                ) -> Iterator[tuple[str, Iterable[ReadTransaction]]]:
     """(path, its transactions) for each file, in order. With `enabled`, a reader process (`python -m
     chartclaim.billing.remittance_files`) reads up to two files ahead while the caller posts the current one;
-    the first file is read here meanwhile (the process is still starting). The reader process also hands over
-    each remittance's `claim_heads` (None when read here). Reading only parses: what gets
+    the first file is read here meanwhile (the process is still starting). Each remittance comes with its
+    claims' heads (`heads_of`), made by whichever process read it. Reading only parses: what gets
     posted, in which order and in which transaction is the caller's, unchanged. A file the reader process
     could not read (or all files, if it cannot start or dies) is read again here, so an error is raised exactly
     as without read-ahead. A plain subprocess rather than multiprocessing: spawn would re-import the caller's
     main module in the child, and fork would copy its database connections and threads."""
     if not enabled:
         for p in paths:
-            yield str(p), ((rem, fp, err, None) for rem, fp, err in iter_remittances(p))
+            yield str(p), ((rem, fp, err, heads_of(rem)) for rem, fp, err in iter_remittances(p))
         return
     reader = _Reader()
     try:
@@ -339,16 +342,16 @@ def read_ahead(paths: Sequence[str | os.PathLike[str]], enabled: bool
 
         refill()
         first = str(paths[0])
-        yield first, read_file(first)
+        yield first, read_file(first, heads=True)
         while sent or todo:
             if sent:
                 path = sent.popleft()
                 items = reader.receive()
                 refill()
-                yield path, read_file(path) if items is None else items
+                yield path, read_file(path, heads=True) if items is None else items
             else:
                 path = todo.popleft()
-                yield path, read_file(path)
+                yield path, read_file(path, heads=True)
     finally:
         reader.close()
 
