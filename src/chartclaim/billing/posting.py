@@ -335,7 +335,7 @@ def match_lines(cp: x835.ClaimPayment, lines: Sequence[_Line]) -> tuple[list[_Li
 
 
 def _match_lines(svcs: Sequence[LineKey], lines: Sequence[_Line]) -> tuple[list[_Line], list[str]]:
-    """`match_lines` from each SVC's `_line_key`."""
+    """`match_lines` from each SVC's `remittance_files.line_key` (what the claim heads carry)."""
     used: set[int] = set()
     out: list[_Line] = []
     problems: list[str] = []
@@ -366,7 +366,8 @@ def _match_lines(svcs: Sequence[LineKey], lines: Sequence[_Line]) -> tuple[list[
 
 @dataclass
 class _Plan:
-    """What one CLP loop will write; claim_payment id is filled in after the bulk insert."""
+    """What one CLP loop will write (its claim payment's id was reserved before planning: the ledger rows carry
+    it)."""
 
     payment: dict[str, Any]
     claim_payment: x835.ClaimPayment | None  # None: planned from the claim's head (`_plan_from_head`)
@@ -682,7 +683,7 @@ def _transfer_key() -> str:
     while True:
         try:
             return _transfer_keys.pop()
-        except IndexError:  # empty (another posting thread may have taken the last one between check and pop)
+        except IndexError:  # used up: draw more (posting threads refilling at once only add keys)
             batch = os.urandom(10 * 1024).hex()
             _transfer_keys.extend(batch[i : i + 20] for i in range(0, len(batch), 20))
 
