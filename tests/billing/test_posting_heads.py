@@ -275,3 +275,32 @@ def test_stored_detail_text_is_what_the_json_encoder_writes() -> None:
         if hn:
             d["lx"] = hn
         assert posting._stored_detail(plan, delims) == _json_encode(d)
+
+
+def test_cas_rows_are_ledger_rows_in_column_order() -> None:
+    """The ledger rows posting makes as tuples are, column by column, the rows ledger.entry_row describes."""
+    from chartclaim.billing import ledger
+
+    base = (11, 12, DOS, "poster", 13, 14)  # claim, patient, posted on, actor, remittance, claim payment
+    entries: list[tuple[Any, ...]] = []
+    adjs: list[dict[str, Any]] = []
+    denied = posting._cas_rows(entries, adjs, base, 15, "P", 16, 17,
+                               [("CO", "45", D("20.005"), None), ("PR", "2", D("10"), None),
+                                ("CO", "50", D("5"), D("1"))], ("N115",))
+    rows = [dict(zip(posting.LEDGER_COLUMNS, e, strict=True)) for e in entries]
+    key = rows[1]["transfer_key"]
+    common = {"claim_line_id": 15, "claim_id": 11, "patient_id": 12, "posted_on": DOS, "actor": "poster",
+              "remittance_id": 13, "claim_payment_id": 14}
+    assert rows == [
+        {**ledger.ENTRY_DEFAULTS, **common, "kind": "adjustment", "amount": D("-20.01"), "payer_id": 16,
+         "group_code": "CO", "reason_code": "45"},
+        {**ledger.ENTRY_DEFAULTS, **common, "kind": "transfer", "amount": D("-10.00"), "payer_id": 16,
+         "group_code": "PR", "reason_code": "2", "transfer_key": key},
+        {**ledger.ENTRY_DEFAULTS, **common, "kind": "transfer", "amount": D("10.00"), "payer_id": 17,
+         "group_code": "PR", "reason_code": "2", "transfer_key": key}]
+    assert key and len(key) == 20
+    assert denied == 5 and [(a["group_code"], a["reason_code"], a["treatment"], a["remark_codes"]) for a in adjs] == [
+        ("CO", "50", "denial", "N115")]
+    assert posting._ledger_row("payment", D("-1.00"), 15, 16, None, None, None, base) == tuple(
+        {**ledger.ENTRY_DEFAULTS, **common, "kind": "payment", "amount": D("-1.00"), "payer_id": 16}[c]
+        for c in posting.LEDGER_COLUMNS)

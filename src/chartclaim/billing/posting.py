@@ -652,6 +652,7 @@ def _cas_rows(entries: list[tuple[Any, ...]], adjustments: list[dict[str, Any]],
     carries: a denial, a prior payer's amount, a zero amount). Returns the denied total."""
     denied = ZERO
     remark_codes: str | None = None
+    claim_id, patient_id, posted_on, actor, remittance_id, pid = base
     for group, reason, amount, quantity in cas:
         treat, cat = classify_adjustment(group, reason, responsibility, remarks)
         if amount == 0 or treat not in LEDGER_TREATMENTS:
@@ -663,13 +664,17 @@ def _cas_rows(entries: list[tuple[Any, ...]], adjustments: list[dict[str, Any]],
             if treat == "denial":
                 denied += amount
             continue
+        # the rows as `_ledger_row` makes them, written out: this loop makes most of an ERA's ledger rows
         if treat == "contractual":
-            entries.append(_ledger_row("adjustment", _money(-amount), line_id, payer_id, group, reason, None, base))
+            entries.append(("adjustment", (-amount).quantize(CENT, ROUND_HALF_UP), line_id, claim_id, patient_id,
+                            payer_id, posted_on, actor, group, reason, None, None, None, remittance_id, pid, None))
         elif treat == "patient":
             key = _transfer_key()  # pairs the two rows of the transfer
-            money = _money(amount)
-            entries.append(_ledger_row("transfer", -money, line_id, payer_id, group, reason, key, base))
-            entries.append(_ledger_row("transfer", money, line_id, next_party, group, reason, key, base))
+            money = amount.quantize(CENT, ROUND_HALF_UP)
+            entries.append(("transfer", -money, line_id, claim_id, patient_id, payer_id, posted_on, actor, group,
+                            reason, None, key, None, remittance_id, pid, None))
+            entries.append(("transfer", money, line_id, claim_id, patient_id, next_party, posted_on, actor, group,
+                            reason, None, key, None, remittance_id, pid, None))
     return denied
 
 
