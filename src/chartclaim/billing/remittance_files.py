@@ -25,7 +25,7 @@ Transaction = tuple[x835.Remittance | None, str, str | None]  # (remittance, fin
 # = (crossover, LX01, ((line key, SVC03, ((group, CARC, amount, quantity), ...), remark codes), ...)) or None,
 # line key = (REF*6R, billed procedure, its modifiers, date of service, SVC02) (what lines are matched by).
 ClaimHead = tuple[str, str, Decimal, Decimal, Decimal | None, str, Any]
-# A transaction as `read_ahead` hands it over: with its claims' heads when the reader process made them.
+# A transaction as `read_ahead` hands it over: with its claims' heads (`heads_of`; None when unreadable).
 ReadTransaction = tuple[x835.Remittance | None, str, str | None, list[ClaimHead] | None]
 
 ZERO = Decimal("0.00")
@@ -289,9 +289,9 @@ def iter_remittances(source: str | os.PathLike[str] | IO[str]) -> Iterable[Trans
 
 
 def read_file(path: str, heads: bool = False) -> list[ReadTransaction]:
-    """Every 835 transaction of one file (what the reader process runs, with `heads`). The claims stay unbuilt
-    (`LazyClaims`: the segments as text), which is also what makes them cheap to hand to another process;
-    `heads`: with each remittance's `claim_heads` (from the segments: the claims sent stay unbuilt)."""
+    """Every 835 transaction of one file (what the reader process runs). The claims stay unbuilt (`LazyClaims`:
+    the segments as text), which is also what makes them cheap to hand to another process; `heads`: with each
+    remittance's claim heads (`heads_of`, made from the segments: the claims stay unbuilt)."""
     with gc_paused():
         return [(rem, fp, err, heads_of(rem) if heads else None) for rem, fp, err in iter_remittances(path)]
 
