@@ -679,7 +679,8 @@ def _cas_rows(entries: list[tuple[Any, ...]], adjustments: list[dict[str, Any]],
 
 
 _transfer_keys: list[str] = []
-os.register_at_fork(after_in_child=_transfer_keys.clear)  # a forked child must not hand out the same keys
+if hasattr(os, "register_at_fork"):  # (not on Windows, which does not fork)
+    os.register_at_fork(after_in_child=_transfer_keys.clear)  # a forked child must not hand out the same keys
 
 
 def _transfer_key() -> str:
