@@ -564,8 +564,11 @@ def test_reader_process_reads_what_this_process_reads(tmp_path: Path) -> None:
         reader.close()
     assert got is not None
     here = list(posting.iter_remittances(f))
-    assert [(fp, err) for _r, fp, err in got] == [(fp, err) for _r, fp, err in here] and len(here) == 2
-    assert [tuple(r.claims) for r, _fp, _e in got if r] == [tuple(r.claims) for r, _fp, _e in here if r]
+    assert [(fp, err) for _r, fp, err, _h in got] == [(fp, err) for _r, fp, err in here] and len(here) == 2
+    assert [tuple(r.claims) for r, _fp, _e, _h in got if r] == [tuple(r.claims) for r, _fp, _e in here if r]
+    # with the claims' heads, made from the same claims
+    assert [h for r, _fp, _e, h in got if r] == [posting.claim_heads(r.claims) for r, _fp, _e in here if r]
+    assert all(h is not None and h[0][6] is not None for r, _fp, _e, h in got if r)
 
 
 def test_a_hung_reader_process_is_stopped_and_the_files_are_read_here(tmp_path: Path) -> None:

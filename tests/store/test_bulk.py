@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -109,3 +110,47 @@ def test_binary_and_text_copy_store_the_same_values(engine: Engine, monkeypatch:
                                      "'2025-03-03 12:30:15.123456+00'")).scalar() == 2
     else:
         assert formats == []
+
+
+@pytest.mark.parametrize("per", [1, 3, 500])
+def test_insert_tuples_stores_what_insert_rows_stores(engine: Engine, per: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same rows as tuples: the same values and defaults (each distinct amount/date converted once), a float
+    amount among Decimals still refused, JSON already encoded (JSONText) stored as it is."""
+    from chartclaim.store.models import ClaimPayment, Remittance
+
+    monkeypatch.setattr(bulk, "_SQLITE_ROWS_PER_INSERT", per)
+    amounts = [Decimal("1.5"), Decimal("1.50"), Decimal("-0.07"), Decimal("12345.67"), Decimal(3), Decimal("0.10"),
+               Decimal("1.5")]
+    days = [DAY, DAY, dt.date(2025, 1, 2), DAY, dt.date(2024, 12, 31), DAY, DAY]
+    names = ("kind", "amount", "claim_line_id", "claim_id", "patient_id", "payer_id", "posted_on", "memo")
+    with Session(engine) as s:
+        line_id, claim_id, patient_id, payer_id = _line(s)
+        rows = [("payment", a, line_id, claim_id, patient_id, None if i == 3 else payer_id, d, f"row {i}")
+                for i, (a, d) in enumerate(zip(amounts, days, strict=True))]
+        assert bulk.insert_tuples(s, LedgerEntry.__table__, names, rows) == 7  # type: ignore[arg-type]
+        got = s.execute(select(LedgerEntry.memo, LedgerEntry.amount, LedgerEntry.posted_on, LedgerEntry.payer_id,
+                               LedgerEntry.actor, LedgerEntry.created_at).order_by(LedgerEntry.id)).all()
+        assert [tuple(g[:5]) for g in got] == [
+            (f"row {i}", a.quantize(Decimal("0.01")), d, None if i == 3 else payer_id, "system")
+            for i, (a, d) in enumerate(zip(amounts, days, strict=True))]
+        assert all(g[5] is not None for g in got)
+        with pytest.raises(TypeError):
+            bulk.insert_tuples(s, LedgerEntry.__table__, names, [rows[0], (*rows[1][:1], 1.5, *rows[1][2:])])  # type: ignore[arg-type]
+        s.rollback()
+        s.add(Remittance(id=1, fingerprint="f", payment_amount=Decimal(0), actor="t", claim_count=1))
+        s.flush()
+        encoded = bulk._json_encode({"x12": 'CLP*"é"\\', "n": [1, 2]})
+        cp_names = ("id", "remittance_id", "patient_control_number", "status_code", "charge", "paid", "received_on",
+                    "outcome", "detail")
+        bulk.insert_tuples(s, ClaimPayment.__table__, cp_names, [  # type: ignore[arg-type]
+            (1, 1, "C1", "1", Decimal(1), Decimal(1), DAY, "posted", bulk.JSONText(encoded)),
+            (2, 1, "C2", "1", Decimal(1), Decimal(1), DAY, "posted", {"x12": 'CLP*"é"\\', "n": [1, 2]})])
+        sql = "SELECT detail FROM claim_payment ORDER BY id"
+        if engine.dialect.name == "postgresql":
+            sql = "SELECT detail::text FROM claim_payment ORDER BY id"
+        raw = s.connection().exec_driver_sql(sql).scalars().all()
+        if engine.dialect.name == "sqlite":
+            assert raw == [encoded, encoded]
+        else:  # the json type keeps the text as given
+            assert [json.loads(r) for r in raw] == [json.loads(encoded)] * 2

@@ -26,12 +26,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import operator
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from json.encoder import encode_basestring_ascii as _json_str  # what the JSON encoder writes a str as
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
@@ -41,14 +43,22 @@ from sqlalchemy.orm import Session
 from chartclaim.billing import ledger
 from chartclaim.billing.lifecycle import ADJUDICATED, bulk_transition, can_transition
 from chartclaim.billing.remittance_files import (  # noqa: F401 - part of posting's API
+    CROSSOVER_REMARKS,
+    ClaimHead,
+    LineKey,
+    claim_heads,
     fingerprint_segments,
     fingerprint_texts,
+    heads_of,
     iter_remittances,
     iter_remittances_text,
+    line_key,
     read_ahead,
     want_read_ahead,
 )
-from chartclaim.store.bulk import in_values, insert_rows, reserve_ids
+from chartclaim.billing.remittance_files import crossover_of as _crossover_of
+from chartclaim.billing.remittance_files import unbalanced as _unbalanced
+from chartclaim.store.bulk import JSONText, in_values, insert_rows, insert_tuples, reserve_ids
 from chartclaim.store.models import (
     ClaimLine,
     ClaimPayment,
@@ -72,8 +82,6 @@ ZERO = Decimal("0.00")
 # in excess of charges, 104 managed-care withholding, 131 negotiated discount, 144 incentive, 237 legislated
 # penalty, 253 sequestration, A2 contractual adjustment (legacy), 172 specialty payment rules.
 CONTRACTUAL_CARCS = frozenset({"45", "42", "59", "94", "104", "131", "144", "172", "237", "253", "A2"})
-# MIA/MOA/LQ remark codes saying the payer forwarded the claim to the supplemental payer itself.
-CROSSOVER_REMARKS = frozenset({"MA18", "N89", "MA07", "MA19", "N367"})
 # CAS treatments the ledger carries (adjustment / transfer rows with group + CARC, tied to the claim payment):
 # posting keeps no `remit_adjustment` record of them; `claim_payment_adjustments` reads both.
 LEDGER_TREATMENTS = frozenset({"contractual", "patient"})
@@ -203,7 +211,7 @@ def _load_claims(session: Session, numbers: Iterable[str]) -> dict[str, _Claim]:
                    ClaimRecord.status, ClaimRecord.responsibility, ClaimRecord.coverage_id,
                    ClaimRecord.primary_claim_id).where(in_values(session, ClaimRecord.claim_number, chunk))
             .order_by(ClaimRecord.id).with_for_update(key_share=True)
-        ):
+        ).all():
             out[r[1]] = _Claim(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] or r[0])
     _attach_lines(session, out.values())
     return out
@@ -221,7 +229,7 @@ def _attach_lines(session: Session, claims: Iterable[_Claim]) -> None:
             select(ClaimLine.id, ClaimLine.claim_id, ClaimLine.line_number, ClaimLine.procedure, ClaimLine.modifiers,
                    ClaimLine.charge, ClaimLine.date_of_service, ClaimLine.line_control_number)
             .where(in_values(session, ClaimLine.claim_id, chunk)).order_by(ClaimLine.claim_id, ClaimLine.line_number)
-        ):
+        ).all():
             ln = _Line(r[0], r[1], r[2], r[3], _modifiers(r[4]), r[5], r[6], r[7])
             for c in by_ledger[r[1]]:
                 c.lines.append(ln)
@@ -235,8 +243,9 @@ def _modifiers(stored: str) -> tuple[str, ...]:
 
 def _core(session: Session) -> Connection:
     """The session's connection, for the bulk column SELECTs of posting: the same rows as `session.execute`
-    without the ORM's per-row result layer (a tenth of loading 2,000 claims and their lines). The session is
-    flushed first, as its autoflush would have."""
+    without the ORM's per-row result layer (a tenth of loading 2,000 claims and their lines), fetched with
+    `.all()` (one DBAPI fetchall, not a fetchone per row). The session is flushed first, as its autoflush would
+    have."""
     session.flush()
     return session.connection()
 
@@ -269,7 +278,7 @@ def _next_parties(session: Session, claims: Iterable[_Claim]) -> dict[int, int |
         for r in conn.execute(
             select(Coverage.patient_id, Coverage.id, Coverage.priority, Coverage.payer_id, Coverage.effective_from,
                    Coverage.effective_to).where(in_values(session, Coverage.patient_id, patient_ids[start : start + 5000]))
-        ):
+        ).all():
             covs[r[0]].append((r[1], r[2], r[3], r[4], r[5]))
     out: dict[int, int | None] = {}
     level = {"P": 1, "S": 2, "T": 3}
@@ -322,29 +331,30 @@ def _after(c: _Claim, later: dict[int, list[tuple[int, int]]]) -> int | None:
 
 def match_lines(cp: x835.ClaimPayment, lines: Sequence[_Line]) -> tuple[list[_Line], list[str]]:
     """Pair each SVC with one of our lines; returns (our line per SVC, problems)."""
+    return _match_lines([line_key(svc) for svc in cp.services], lines)
+
+
+def _match_lines(svcs: Sequence[LineKey], lines: Sequence[_Line]) -> tuple[list[_Line], list[str]]:
+    """`match_lines` from each SVC's `remittance_files.line_key` (what the claim heads carry)."""
     used: set[int] = set()
     out: list[_Line] = []
     problems: list[str] = []
     by_lcn = {ln.line_control_number: ln for ln in lines if ln.line_control_number}
-    for svc in cp.services:
-        lcn = svc.line_control_number
+    for lcn, billed_code, billed_mods, dos, charge in svcs:
         hit = by_lcn.get(lcn) if lcn else None
         if hit is None and lcn and lcn.isdigit():  # some payers echo only our line number
             hit = next((ln for ln in lines if ln.line_number == int(lcn) and ln.id not in used), None)
         if hit is None or hit.id in used:
-            billed = svc.original_procedure or svc.procedure
-            code, mods = billed.code.upper(), set(billed.modifiers)
-            dos = svc.service_date
+            code, mods = billed_code.upper(), set(billed_mods)
             cands = [ln for ln in lines if ln.id not in used and ln.procedure == code
                      and mods <= set(ln.modifiers) and (dos is None or ln.date_of_service == dos)]
             if len(cands) > 1:
                 exact = [ln for ln in cands if set(ln.modifiers) == mods] or cands
-                cands = [ln for ln in exact if ln.charge == svc.charge] or exact
+                cands = [ln for ln in exact if ln.charge == charge] or exact
             hit = cands[0] if cands else None
         if hit is None:
-            billed = svc.original_procedure or svc.procedure
-            problems.append(f"line {billed.code}{':' + ':'.join(billed.modifiers) if billed.modifiers else ''}"
-                            f" {svc.service_date or ''} charge {svc.charge}: no matching service line")
+            problems.append(f"line {billed_code}{':' + ':'.join(billed_mods) if billed_mods else ''}"
+                            f" {dos or ''} charge {charge}: no matching service line")
             continue
         used.add(hit.id)
         out.append(hit)
@@ -356,11 +366,12 @@ def match_lines(cp: x835.ClaimPayment, lines: Sequence[_Line]) -> tuple[list[_Li
 
 @dataclass
 class _Plan:
-    """What one CLP loop will write; claim_payment id is filled in after the bulk insert."""
+    """What one CLP loop will write (its claim payment's id was reserved before planning: the ledger rows carry
+    it)."""
 
     payment: dict[str, Any]
-    claim_payment: x835.ClaimPayment
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    claim_payment: x835.ClaimPayment | None  # None: planned from the claim's head (`_plan_from_head`)
+    entries: list[tuple[Any, ...]] = field(default_factory=list)  # ledger rows, LEDGER_COLUMNS order
     adjustments: list[dict[str, Any]] = field(default_factory=list)
     exception: tuple[str, str] | None = None
     transition: tuple[int, str, str] | None = None
@@ -368,6 +379,7 @@ class _Plan:
     crossover: tuple[int, str] | None = None
     line_numbers: list[int] | None = None  # our line per SVC (or the one line of a claim-level-only payment)
     loop_x12: str | None = None  # the CLP loop as received, when read from a file (see `_stored_detail`)
+    header_number: str = ""  # LX01 of the claim's 2000 loop
 
 
 def _resolve_payer(session: Session, rem: x835.Remittance) -> int | None:
@@ -379,22 +391,6 @@ def _resolve_payer(session: Session, rem: x835.Remittance) -> int | None:
             if pid is not None:
                 return pid
     return session.scalar(select(PayerRecord.id).where(PayerRecord.name == rem.payer.name))
-
-
-def _crossover_of(cp: x835.ClaimPayment) -> str | None:
-    tt = cp.crossover_carrier
-    if tt is not None:
-        return tt.last_or_org or tt.id or "crossover carrier"
-    if cp.is_forwarded:
-        return f"forwarded (CLP02 {cp.status})"
-    remarks = set(cp.remarks)
-    for s in cp.services:
-        if s.remarks:  # most lines carry no LQ: skip building a set for them
-            remarks.update(r.code for r in s.remarks)
-    if not remarks:
-        return None
-    hit = sorted(remarks & CROSSOVER_REMARKS)
-    return f"remark {hit[0]}" if hit else None
 
 
 def _detail(cp: x835.ClaimPayment) -> dict[str, Any]:
@@ -433,21 +429,32 @@ def _number_lines(d: dict[str, Any], cp: x835.ClaimPayment, numbers: Sequence[in
     return d
 
 
-def _stored_detail(plan: _Plan, delimiters: x835.Delimiters | None) -> dict[str, Any]:
+def _stored_detail(plan: _Plan, delimiters: x835.Delimiters | None) -> dict[str, Any] | JSONText:
     """`claim_payment.detail` of a plan. A posted (or reversing) CLP loop read from a file is kept as the X12
     the payer sent, with the delimiters and our line numbers: the whole loop, verbatim, and a fraction of the
     cost of turning it into JSON for every claim payment (a tenth of the posting time). Exceptions keep the
     readable JSON (`_detail`) that the exception queue and `post_exception` work from. Read either form with
-    `claim_payment_detail`."""
+    `claim_payment_detail`.
+
+    The X12 form is returned encoded, as the JSON encoder writes {"x12", "delimiters", "line_numbers", "lx"}
+    (the same text; the encoder's set-up per value was most of its cost here)."""
     if plan.loop_x12 is not None and delimiters is not None and plan.exception is None:
-        d: dict[str, Any] = {"x12": plan.loop_x12,
-                             "delimiters": [delimiters.element, delimiters.component, delimiters.segment]}
+        out = ['{"x12":', _json_str(plan.loop_x12), ',"delimiters":', _delimiters_json(delimiters)]
         if plan.line_numbers:
-            d["line_numbers"] = plan.line_numbers
-        if plan.claim_payment.header_number:
-            d["lx"] = plan.claim_payment.header_number
-        return d
+            out += [',"line_numbers":[', ",".join(map(str, plan.line_numbers)), "]"]
+        hn = plan.header_number if plan.claim_payment is None else plan.claim_payment.header_number
+        if hn:
+            out += [',"lx":', _json_str(hn)]
+        out.append("}")
+        return JSONText("".join(out))
+    # planned from a head: never an exception, and only when read from a file, so always kept as X12 above
+    assert plan.claim_payment is not None
     return _number_lines(_detail(plan.claim_payment), plan.claim_payment, plan.line_numbers)
+
+
+@lru_cache(maxsize=64)
+def _delimiters_json(d: x835.Delimiters) -> str:
+    return f"[{_json_str(d.element)},{_json_str(d.component)},{_json_str(d.segment)}]"
 
 
 def claim_payment_of(detail: dict[str, Any]) -> x835.ClaimPayment:
@@ -530,28 +537,12 @@ def claim_payment_adjustments(session: Session, claim_payment_ids: Sequence[int]
     return out
 
 
-def _unbalanced(cp: x835.ClaimPayment, flagged: frozenset[int] | None = None) -> str | None:
-    """Why a CLP loop does not balance, or None. `flagged`: positions the reader's balancing check reported
-    (it already summed everything); only the claims it flagged are re-checked here for the message."""
-    if flagged is not None and cp.position not in flagged and not any(s.position in flagged for s in cp.services):
-        if cp.services and sum((s.paid for s in cp.services), ZERO) != cp.paid:
-            return f"Σ SVC03 {sum((s.paid for s in cp.services), ZERO)} ≠ CLP04 {cp.paid}"
-        return None
-    if cp.charge - cp.paid != cp.adjustment_total:
-        return f"CLP03 {cp.charge} − CLP04 {cp.paid} ≠ Σ CAS {cp.adjustment_total}"
-    for s in cp.services:
-        if s.charge - s.paid != s.adjustment_total:
-            return f"line {s.procedure.code}: SVC02 {s.charge} − SVC03 {s.paid} ≠ Σ CAS {s.adjustment_total}"
-    if cp.services and sum((s.paid for s in cp.services), ZERO) != cp.paid:
-        return f"Σ SVC03 {sum((s.paid for s in cp.services), ZERO)} ≠ CLP04 {cp.paid}"
-    return None
-
-
 def _plan_claim(
     cp: x835.ClaimPayment, claim: _Claim, next_party: int | None, posted_on: dt.date, remittance_id: int,
-    actor: str, flagged: frozenset[int] | None = None,
+    actor: str, pid: int, flagged: frozenset[int] | None = None,
 ) -> _Plan:
-    """Ledger rows, CAS records and the status move for one matched, non-reversal CLP loop."""
+    """Ledger rows, CAS records and the status move for one matched, non-reversal CLP loop (claim payment
+    `pid`)."""
     payment = _payment_row(cp, claim.id, claim.payer_id, remittance_id, posted_on, "posted")
     plan = _Plan(payment, cp)
     problem = _unbalanced(cp, flagged)
@@ -579,56 +570,28 @@ def _plan_claim(
     plan.line_numbers = [ln.line_number for ln in lines]
     payer = claim.payer_id
     resp = claim.responsibility
-    denial_total = ZERO
-    # Ledger rows by merging into a per-claim template (what ledger.entry_row makes, built 4× per claim
-    # payment: its keyword handling and checks were a tenth of the posting time).
-    common = {**ledger.ENTRY_DEFAULTS, "posted_on": posted_on, "remittance_id": remittance_id, "actor": actor,
-              "claim_id": claim.ledger_claim_id, "patient_id": claim.patient_id, "payer_id": payer}
+    base = (claim.ledger_claim_id, claim.patient_id, posted_on, actor, remittance_id, pid)
     entries = plan.entries
-
     adjustments = plan.adjustments
-
-    def post_cas(ln: _Line, adjs: Iterable[x835.CasAdjustment], remarks: Sequence[str]) -> None:
-        nonlocal denial_total
-        remark_codes = " ".join(remarks) or None
-        for a in adjs:
-            treat, cat = classify_adjustment(a.group, a.reason, resp, remarks)
-            if a.amount == 0 or treat not in LEDGER_TREATMENTS:
-                # what no ledger row carries (a denial, a prior payer's amount, a zero amount): the CAS record
-                adjustments.append({"claim_line_id": ln.id, "group_code": a.group, "reason_code": a.reason,
-                                    "amount": a.amount, "quantity": a.quantity, "treatment": treat,
-                                    "denial_category": cat, "remark_codes": remark_codes})
-                if treat == "denial":
-                    denial_total += a.amount
-                continue
-            if treat == "contractual":
-                entries.append({**common, "kind": "adjustment", "amount": _money(-a.amount), "claim_line_id": ln.id,
-                                "group_code": a.group, "reason_code": a.reason})
-            elif treat == "patient":
-                key = os.urandom(10).hex()  # pairs the two rows of the transfer
-                amount = _money(a.amount)
-                entries.append({**common, "kind": "transfer", "amount": -amount, "claim_line_id": ln.id,
-                                "group_code": a.group, "reason_code": a.reason, "transfer_key": key})
-                entries.append({**common, "kind": "transfer", "amount": amount, "claim_line_id": ln.id,
-                                "payer_id": next_party, "group_code": a.group, "reason_code": a.reason,
-                                "transfer_key": key})
-
-    claim_remarks = list(cp.remarks)
+    denial_total = ZERO
+    claim_remarks = tuple(cp.remarks)
     for svc, ln in zip(cp.services, lines, strict=True):
         if svc.paid:
-            entries.append({**common, "kind": "payment", "amount": _money(-svc.paid), "claim_line_id": ln.id})
-        post_cas(ln, svc.adjustments, [r.code for r in svc.remarks] or claim_remarks)
+            entries.append(_ledger_row("payment", _money(-svc.paid), ln.id, payer, None, None, None, base))
+        denial_total += _cas_rows(entries, adjustments, base, ln.id, resp, payer, next_party,
+                                  [(a.group, a.reason, a.amount, a.quantity) for a in svc.adjustments],
+                                  tuple(r.code for r in svc.remarks) or claim_remarks)
     if not cp.services:
         ln = lines[0]
         if cp.paid:
-            entries.append({**common, "kind": "payment", "amount": _money(-cp.paid), "claim_line_id": ln.id})
+            entries.append(_ledger_row("payment", _money(-cp.paid), ln.id, payer, None, None, None, base))
     if cp.adjustments:
         # Claim-level CAS belongs to no line: put it on the lines in order, up to what each still has open with
         # this payer after its own rows, the rest on the last line (so the claim total is always right).
         open_by_line = {ln.id: ln.charge for ln in lines}
         for e in plan.entries:
-            if e["payer_id"] == payer:
-                open_by_line[e["claim_line_id"]] += e["amount"]
+            if e[_PAYER] == payer:
+                open_by_line[e[_LINE]] += e[_AMOUNT]
         for a in cp.adjustments:
             left = a.amount
             for i, ln in enumerate(lines):
@@ -636,7 +599,8 @@ def _plan_claim(
                 if part == 0 and i < len(lines) - 1:
                     continue
                 open_by_line[ln.id] -= part
-                post_cas(ln, [x835.CasAdjustment(a.group, a.reason, part, a.quantity)], claim_remarks)
+                denial_total += _cas_rows(entries, adjustments, base, ln.id, resp, payer, next_party,
+                                          [(a.group, a.reason, part, a.quantity)], claim_remarks)
                 left -= part
                 if left == 0:
                     break
@@ -649,18 +613,127 @@ def _plan_claim(
         # The supplemental payer paid on the primary's claim (crossover): its adjudication does not move the
         # primary claim's status.
         return plan
-    if cp.status == "4" or (cp.paid == 0 and denial_total > 0):
-        target = "denied"
-    elif denial_total > 0:
-        target = "partially_paid"
-    else:
-        target = "paid"
+    target = _status_after(cp.status, cp.paid, denial_total)
     if claim.status != target:
         if not can_transition(claim.status, target):
             plan.exception = ("illegal_status", f"claim {claim.claim_number}: {claim.status} → {target} not allowed")
             payment["outcome"] = "exception"
             plan.entries, plan.adjustments = [], []
             return plan
+        plan.transition = (claim.id, claim.status, target)
+        claim.status = target
+    return plan
+
+
+# ledger_entry columns in the order posting makes its rows (as tuples: a dict per row, merged from a template
+# and picked apart again by the insert, cost more than SQLite's insert of it)
+LEDGER_COLUMNS = ("kind", "amount", "claim_line_id", "claim_id", "patient_id", "payer_id", "posted_on", "actor",
+                  "group_code", "reason_code", "memo", "transfer_key", "reverses_id", "remittance_id",
+                  "claim_payment_id", "patient_payment_id")
+assert set(LEDGER_COLUMNS) == set(ledger.ENTRY_DEFAULTS)
+_AMOUNT, _LINE, _PAYER = 1, 2, 5
+_ledger_values = operator.itemgetter(*LEDGER_COLUMNS)
+# (claim id, patient id, posted on, actor, remittance id, claim payment id): what one claim payment's rows share
+_RowBase = tuple[int, int, dt.date, str, int, int]
+
+
+def _ledger_row(kind: str, amount: Decimal, line_id: int, payer_id: int | None, group: str | None,
+                reason: str | None, transfer_key: str | None, base: _RowBase) -> tuple[Any, ...]:
+    claim_id, patient_id, posted_on, actor, remittance_id, pid = base
+    return (kind, amount, line_id, claim_id, patient_id, payer_id, posted_on, actor, group, reason, None,
+            transfer_key, None, remittance_id, pid, None)
+
+
+def _cas_rows(entries: list[tuple[Any, ...]], adjustments: list[dict[str, Any]], base: _RowBase, line_id: int,
+              responsibility: str, payer_id: int, next_party: int | None,
+              cas: Iterable[tuple[str, str, Decimal, Decimal | None]], remarks: tuple[str, ...]) -> Decimal:
+    """The rows of one line's CAS amounts (group, CARC, amount, quantity), appended to `entries` (contractual
+    adjustments, patient-responsibility transfers) and `adjustments` (the CAS records of what no ledger row
+    carries: a denial, a prior payer's amount, a zero amount). Returns the denied total."""
+    denied = ZERO
+    remark_codes: str | None = None
+    claim_id, patient_id, posted_on, actor, remittance_id, pid = base
+    for group, reason, amount, quantity in cas:
+        treat, cat = classify_adjustment(group, reason, responsibility, remarks)
+        if amount == 0 or treat not in LEDGER_TREATMENTS:
+            if remark_codes is None:
+                remark_codes = " ".join(remarks)
+            adjustments.append({"claim_line_id": line_id, "group_code": group, "reason_code": reason,
+                                "amount": amount, "quantity": quantity, "treatment": treat,
+                                "denial_category": cat, "remark_codes": remark_codes or None})
+            if treat == "denial":
+                denied += amount
+            continue
+        # the rows as `_ledger_row` makes them, written out: this loop makes most of an ERA's ledger rows
+        if treat == "contractual":
+            entries.append(("adjustment", (-amount).quantize(CENT, ROUND_HALF_UP), line_id, claim_id, patient_id,
+                            payer_id, posted_on, actor, group, reason, None, None, None, remittance_id, pid, None))
+        elif treat == "patient":
+            key = _transfer_key()  # pairs the two rows of the transfer
+            money = amount.quantize(CENT, ROUND_HALF_UP)
+            entries.append(("transfer", -money, line_id, claim_id, patient_id, payer_id, posted_on, actor, group,
+                            reason, None, key, None, remittance_id, pid, None))
+            entries.append(("transfer", money, line_id, claim_id, patient_id, next_party, posted_on, actor, group,
+                            reason, None, key, None, remittance_id, pid, None))
+    return denied
+
+
+_transfer_keys: list[str] = []
+if hasattr(os, "register_at_fork"):  # (not on Windows, which does not fork)
+    os.register_at_fork(after_in_child=_transfer_keys.clear)  # a forked child must not hand out the same keys
+
+
+def _transfer_key() -> str:
+    """A random key (80 bits, hex) pairing the two rows of a transfer; drawn from the OS in batches (a system
+    call per transfer was a few percent of posting)."""
+    while True:
+        try:
+            return _transfer_keys.pop()
+        except IndexError:  # used up: draw more (posting threads refilling at once only add keys)
+            batch = os.urandom(10 * 1024).hex()
+            _transfer_keys.extend(batch[i : i + 20] for i in range(0, len(batch), 20))
+
+
+def _status_after(status: str, paid: Decimal, denied: Decimal) -> str:
+    """The claim's status after this payment: denied (CLP02 4, or nothing paid and something denied),
+    partially paid (something denied), else paid."""
+    if status == "4" or (paid == 0 and denied > 0):
+        return "denied"
+    return "partially_paid" if denied > 0 else "paid"
+
+
+def _plan_from_head(head: ClaimHead, claim: _Claim, next_party: int | None, posted_on: dt.date,
+                    remittance_id: int, actor: str, pid: int) -> _Plan | None:
+    """`_plan_claim` from a claim's plain values (`remittance_files.claim_heads`, made by the reader process),
+    without its `ClaimPayment`: the same rows when every line matches by its line control number and the
+    claim posts without an exception; otherwise None, and the caller plans it with `_plan_claim`. A head has a
+    body only when its claim has service lines, no claim-level CAS, and balances in full."""
+    body = head[6]
+    if body is None or claim.crossover_secondary or claim.status not in ADJUDICATED_OR_PENDING:
+        return None
+    xo, header_number, services = body
+    lines, problems = _match_lines([svc[0] for svc in services], claim.lines)
+    if problems:
+        return None
+    base = (claim.ledger_claim_id, claim.patient_id, posted_on, actor, remittance_id, pid)
+    entries: list[tuple[Any, ...]] = []
+    adjustments: list[dict[str, Any]] = []
+    denial_total = ZERO
+    resp, payer = claim.responsibility, claim.payer_id
+    for (_key, paid, cas, remarks), ln in zip(services, lines, strict=True):
+        if paid:
+            entries.append(_ledger_row("payment", _money(-paid), ln.id, payer, None, None, None, base))
+        if cas:
+            denial_total += _cas_rows(entries, adjustments, base, ln.id, resp, payer, next_party, cas, remarks)
+    target = _status_after(head[1], head[3], denial_total)
+    if claim.status != target and not can_transition(claim.status, target):
+        return None
+    plan = _Plan(_payment_row_of(head, claim.id, claim.payer_id, remittance_id, posted_on, "posted"), None,
+                 entries, adjustments, line_numbers=[ln.line_number for ln in lines], header_number=header_number)
+    if xo:
+        plan.crossover = (claim.id, xo)
+        plan.payment["crossover_to"] = xo
+    if claim.status != target:
         plan.transition = (claim.id, claim.status, target)
         claim.status = target
     return plan
@@ -673,15 +746,29 @@ def _money(v: Decimal) -> Decimal:
 
 def _payment_row(cp: x835.ClaimPayment, claim_id: int | None, payer_id: int | None, remittance_id: int,
                  received_on: dt.date, outcome: str) -> dict[str, Any]:
+    return _payment_row_of(_head(cp), claim_id, payer_id, remittance_id, received_on, outcome)
+
+
+def _head(cp: x835.ClaimPayment) -> ClaimHead:
+    """A claim's head without a body: what the posting loop decides from, for a claim it plans from its
+    `ClaimPayment`."""
+    return (cp.patient_control_number, cp.status, cp.charge, cp.paid, cp.patient_responsibility,
+            cp.payer_claim_control_number, None)
+
+
+def _payment_row_of(head: ClaimHead, claim_id: int | None, payer_id: int | None, remittance_id: int,
+                    received_on: dt.date, outcome: str) -> dict[str, Any]:
+    pcn, status, charge, paid, responsibility, icn, _body = head
     return {"remittance_id": remittance_id, "claim_id": claim_id, "payer_id": payer_id,
-            "patient_control_number": cp.patient_control_number[:38], "status_code": cp.status[:2],
-            "charge": cp.charge, "paid": cp.paid, "patient_responsibility": cp.patient_responsibility,
-            "payer_claim_number": cp.payer_claim_control_number or None, "received_on": received_on,
+            "patient_control_number": pcn[:38], "status_code": status[:2],
+            "charge": charge, "paid": paid, "patient_responsibility": responsibility,
+            "payer_claim_number": icn or None, "received_on": received_on,
             "outcome": outcome, "detail": None, "crossover_to": None}
 
 
 def _plan_reversal(session: Session, cp: x835.ClaimPayment, claim: _Claim, posted_on: dt.date,
-                   remittance_id: int, actor: str, reversed_here: set[int], payer_id: int | None = None) -> _Plan:
+                   remittance_id: int, actor: str, reversed_here: set[int], pid: int,
+                   payer_id: int | None = None) -> _Plan:
     payment = _payment_row(cp, claim.id, payer_id or claim.payer_id, remittance_id, posted_on, "reversal")
     plan = _Plan(payment, cp)
     # Only this payer's postings: a supplemental payer reversing its crossover payment must not undo the primary's.
@@ -701,8 +788,9 @@ def _plan_reversal(session: Session, cp: x835.ClaimPayment, claim: _Claim, poste
         return plan
     rows = session.scalars(select(LedgerEntry).where(LedgerEntry.claim_payment_id == target.id,
                                                      LedgerEntry.reverses_id.is_(None)))
-    plan.entries = ledger.reversal_rows(rows, posted_on, remittance_id=remittance_id, actor=actor,
-                                        memo=f"reversal (CLP02 22) of claim payment #{target.id}")
+    plan.entries = [_ledger_values(e) for e in ledger.reversal_rows(
+        rows, posted_on, remittance_id=remittance_id, actor=actor, claim_payment_id=pid,
+        memo=f"reversal (CLP02 22) of claim payment #{target.id}")]
     plan.reverses_payment_id = target.id
     reversed_here.add(target.id)
     if claim.status in ADJUDICATED and not claim.crossover_secondary:
@@ -711,22 +799,20 @@ def _plan_reversal(session: Session, cp: x835.ClaimPayment, claim: _Claim, poste
     return plan
 
 
-def _write_plans(session: Session, plans: list[_Plan], rid: int, actor: str, reason: str,
+def _write_plans(session: Session, plans: list[_Plan], ids: list[int], rid: int, actor: str, reason: str,
                  delimiters: x835.Delimiters | None = None) -> tuple[int, list[tuple[str, str]]]:
-    """Bulk writes: claim payments (ids reserved first), then everything that points at them."""
-    ids = reserve_ids(session, ClaimPayment.__table__, len(plans))  # type: ignore[arg-type]
+    """Bulk writes: claim payments (`ids`, reserved before planning: the ledger rows were made with them), then
+    everything that points at them."""
     for plan, pid in zip(plans, ids, strict=True):
         plan.payment["id"] = pid
         plan.payment["detail"] = _stored_detail(plan, delimiters)
     insert_rows(session, ClaimPayment.__table__, [p.payment for p in plans])  # type: ignore[arg-type]
-    entries: list[dict[str, Any]] = []
+    entries: list[tuple[Any, ...]] = []
     adjs: list[dict[str, Any]] = []
     excs: list[dict[str, Any]] = []
     found: list[tuple[str, str]] = []
     moves: list[tuple[int, str, str]] = []
     for plan, pid in zip(plans, ids, strict=True):
-        for e in plan.entries:
-            e["claim_payment_id"] = pid
         entries.extend(plan.entries)
         for a in plan.adjustments:
             a["claim_payment_id"] = pid
@@ -743,7 +829,7 @@ def _write_plans(session: Session, plans: list[_Plan], rid: int, actor: str, rea
         if plan.crossover:
             session.execute(update(ClaimRecord).where(ClaimRecord.id == plan.crossover[0])
                             .values(crossed_over_to=plan.crossover[1][:200]))
-    n = ledger.add_entries(session, entries)
+    n = insert_tuples(session, LedgerEntry.__table__, LEDGER_COLUMNS, entries)  # type: ignore[arg-type]
     insert_rows(session, RemitAdjustment.__table__, adjs)  # type: ignore[arg-type]
     insert_rows(session, PostingException.__table__, excs)  # type: ignore[arg-type]
     bulk_transition(session, moves, actor, reason, remittance_id=rid)
@@ -758,18 +844,22 @@ def post_remittance(
     source: str | None = None,
     actor: str = "system",
     balancing_checked: bool = False,
+    heads: Sequence[ClaimHead] | None = None,
 ) -> PostingResult:
     """Post one remittance inside the caller's transaction (the caller commits; see `post_835_file`).
     Returns `duplicate=True` and writes nothing when this remittance was posted before.
     `balancing_checked`: the remittance comes from chartclaim's 835 reader, whose `balancing` issues are
-    complete, so only the claims it flagged need the arithmetic again (a hand-built one is checked fully)."""
+    complete, so only the claims it flagged need the arithmetic again (a hand-built one is checked fully).
+    `heads`: `claim_heads(rem.claims)`, when another process made them (see `post_835_files`): the claims they
+    carry a body for are planned from them, without building their `ClaimPayment`s; the rows are the same."""
     # Posting allocates hundreds of thousands of short-lived rows: the cyclic collector cost a third of its time.
     with gc_paused():
-        return _post_remittance(session, rem, fingerprint, source, actor, balancing_checked)
+        return _post_remittance(session, rem, fingerprint, source, actor, balancing_checked, heads)
 
 
 def _post_remittance(session: Session, rem: x835.Remittance, fingerprint: str | None, source: str | None,
-                     actor: str, balancing_checked: bool) -> PostingResult:
+                     actor: str, balancing_checked: bool, read_heads: Sequence[ClaimHead] | None
+                     ) -> PostingResult:
     fp = fingerprint or fingerprint_remittance(rem)
     trace = rem.trace.number if rem.trace else None
     result = PostingResult(fingerprint=fp, trace_number=trace, source=source)
@@ -796,20 +886,26 @@ def _post_remittance(session: Session, rem: x835.Remittance, fingerprint: str | 
     rid = rec.id
     result.remittance_id = rid
 
-    claims_x = list(rem.claims)
-    claims = _load_claims(session, (c.patient_control_number for c in claims_x))
-    matched: list[tuple[x835.ClaimPayment, _Claim | None]] = []
-    for cp in claims_x:
-        c = claims.get(cp.patient_control_number)
+    # What the loop decides from: the reader process's claim heads, or heads of the built claims. A claim's
+    # ClaimPayment is built only when it is planned from it (all of them, at the first such claim).
+    heads: Sequence[ClaimHead]
+    if read_heads is None:
+        built: Sequence[x835.ClaimPayment] = list(rem.claims)
+        heads = [_head(cp) for cp in built]
+    else:
+        built, heads = rem.claims, read_heads
+    claims = _load_claims(session, (h[0] for h in heads))
+    matched: list[tuple[ClaimHead, _Claim | None]] = []
+    for k, h in enumerate(heads):
+        c = claims.get(h[0])
         if c is None:
-            c = _fallback_match(session, cp, payer_id)
-        matched.append((cp, c))
+            c = _fallback_match(session, built[k], payer_id)
+        matched.append((h, c))
     next_party = _next_parties(session, [c for _, c in matched if c is not None])
     later = _later_coverages(session, [c for _, c in matched if c is not None and payer_id is not None
                                        and c.payer_id != payer_id])
-    earlier_pcns = _posted_payer_claims(session, [(c.id, cp.payer_claim_control_number) for cp, c in matched
-                                                  if c is not None and cp.payer_claim_control_number
-                                                  and cp.status != "22"])
+    earlier_pcns = _posted_payer_claims(session, [(c.id, h[5]) for h, c in matched
+                                                  if c is not None and h[5] and h[1] != "22"])
 
     # the CLP loops as received (kept with each posted claim payment), when the remittance was read from a file
     loops = rem.claims.loops_x12() if isinstance(rem.claims, x835.LazyClaims) else None
@@ -817,40 +913,44 @@ def _post_remittance(session: Session, rem: x835.Remittance, fingerprint: str | 
                else None)
     plans: list[_Plan] = []
     reversed_here: set[int] = set()
-    for k, (cp, c) in enumerate(matched):
+    # one claim payment per CLP loop; its id goes into the ledger rows as they are planned
+    ids = reserve_ids(session, ClaimPayment.__table__, len(matched))  # type: ignore[arg-type]
+    for k, (h, c) in enumerate(matched):
+        pcn, status, charge, paid, _resp, icn, _body = h
+        pid = ids[k]
         if c is None:
-            plan = _Plan(_payment_row(cp, None, payer_id, rid, posted_on, "exception"), cp)
-            plan.exception = ("unmatched_claim", f"CLP01 {cp.patient_control_number} ({cp.charge}) matches no claim")
+            plan = _Plan(_payment_row_of(h, None, payer_id, rid, posted_on, "exception"), built[k])
+            plan.exception = ("unmatched_claim", f"CLP01 {pcn} ({charge}) matches no claim")
         elif payer_id is not None and c.payer_id != payer_id and (xc := _as_crossover(c, payer_id, later)):
-            if cp.status == "22":
-                plan = _plan_reversal(session, cp, xc, posted_on, rid, actor, reversed_here, payer_id)
+            if status == "22":
+                plan = _plan_reversal(session, built[k], xc, posted_on, rid, actor, reversed_here, pid, payer_id)
                 result.claims_reversed += plan.exception is None
             else:
-                plan = _plan_claim(cp, xc, _after(xc, later), posted_on, rid, actor, flagged)
+                plan = _plan_claim(built[k], xc, _after(xc, later), posted_on, rid, actor, pid, flagged)
                 result.claims_posted += plan.exception is None
         elif payer_id is not None and c.payer_id != payer_id:
-            plan = _Plan(_payment_row(cp, c.id, payer_id, rid, posted_on, "exception"), cp)
+            plan = _Plan(_payment_row_of(h, c.id, payer_id, rid, posted_on, "exception"), built[k])
             plan.exception = ("payer_mismatch", f"claim {c.claim_number} is billed to payer #{c.payer_id}, "
                                                 f"the remittance is from payer #{payer_id} ({rem.payer.name})")
-        elif cp.status == "22":
-            plan = _plan_reversal(session, cp, c, posted_on, rid, actor, reversed_here, payer_id)
+        elif status == "22":
+            plan = _plan_reversal(session, built[k], c, posted_on, rid, actor, reversed_here, pid, payer_id)
             if plan.exception is None:
                 result.claims_reversed += 1
-        elif (c.id, cp.payer_claim_control_number) in earlier_pcns and any(
-                p == (cp.status, cp.charge, cp.paid) for p in earlier_pcns[(c.id, cp.payer_claim_control_number)]):
-            plan = _Plan(_payment_row(cp, c.id, c.payer_id, rid, posted_on, "exception"), cp)
+        elif (c.id, icn) in earlier_pcns and any(p == (status, charge, paid) for p in earlier_pcns[(c.id, icn)]):
+            plan = _Plan(_payment_row_of(h, c.id, c.payer_id, rid, posted_on, "exception"), built[k])
             plan.exception = ("duplicate_payment", f"claim {c.claim_number}: payer claim "
-                                                   f"{cp.payer_claim_control_number} paying {cp.paid} was already "
+                                                   f"{icn} paying {paid} was already "
                                                    "posted from another remittance")
         else:
-            plan = _plan_claim(cp, c, next_party.get(c.id), posted_on, rid, actor, flagged)
+            fast = _plan_from_head(h, c, next_party.get(c.id), posted_on, rid, actor, pid)
+            plan = fast or _plan_claim(built[k], c, next_party.get(c.id), posted_on, rid, actor, pid, flagged)
             if plan.exception is None:
                 result.claims_posted += 1
         if loops is not None:
             plan.loop_x12 = loops[k]
         plans.append(plan)
 
-    rows, excs = _write_plans(session, plans, rid, actor, f"835 {trace or ''}".strip(),
+    rows, excs = _write_plans(session, plans, ids, rid, actor, f"835 {trace or ''}".strip(),
                               rem.claims.delimiters if isinstance(rem.claims, x835.LazyClaims) else None)
     result.ledger_rows = rows
     result.exceptions.extend(excs)
@@ -884,7 +984,7 @@ def _posted_payer_claims(session: Session, pairs: list[tuple[int, str]]) -> dict
                    ClaimPayment.charge, ClaimPayment.paid)
             .where(in_values(session, ClaimPayment.claim_id, chunk), ClaimPayment.outcome == "posted",
                    ClaimPayment.reversed_by_id.is_(None))
-        ):
+        ).all():
             key = (cid or 0, pcn or "")
             if key in wanted:
                 out[key].append((status, to_money(charge), to_money(paid)))
@@ -899,7 +999,8 @@ class PostingFileError(ValueError):
 
 
 def _post_transaction(session: Session, rem: x835.Remittance | None, fp: str, error: str | None, path: str,
-                      actor: str, before_commit: Callable[[PostingResult], None] | None) -> PostingResult:
+                      actor: str, before_commit: Callable[[PostingResult], None] | None,
+                      heads: Sequence[ClaimHead] | None = None) -> PostingResult:
     """One 835 transaction of a file, committed (or rolled back on any error, which is raised)."""
     if rem is None:
         res = PostingResult(fingerprint=fp, source=path)
@@ -915,7 +1016,8 @@ def _post_transaction(session: Session, rem: x835.Remittance | None, fp: str, er
         return res
     for attempt in (1, 2):
         try:
-            res = post_remittance(session, rem, fingerprint=fp, source=path, actor=actor, balancing_checked=True)
+            res = post_remittance(session, rem, fingerprint=fp, source=path, actor=actor, balancing_checked=True,
+                                  heads=heads)
             if before_commit is not None:
                 before_commit(res)
             session.commit()
@@ -938,7 +1040,7 @@ def post_835_file(
 ) -> list[PostingResult]:
     """Post every 835 in a file, one database transaction (commit) per remittance. A transaction that does not
     parse is recorded as an exception (with the reader's located error) and the others still post."""
-    return [_post_transaction(session, rem, fp, error, str(path), actor, before_commit)
+    return [_post_transaction(session, rem, fp, error, str(path), actor, before_commit, heads_of(rem))
             for rem, fp, error in iter_remittances(path)]
 
 
@@ -980,18 +1082,18 @@ def post_835_files(
     ahead = want_read_ahead(paths) if read_ahead_files is None else read_ahead_files and len(paths) > 1
     if engine.dialect.name != "postgresql" or workers <= 1 or len(paths) < 2:
         with Session(engine) as s:
-            return [_post_transaction(s, rem, fp, error, path, actor, None)
-                    for path, items in read_ahead(paths, ahead) for rem, fp, error in items]
+            return [_post_transaction(s, rem, fp, error, path, actor, None, heads)
+                    for path, items in read_ahead(paths, ahead) for rem, fp, error, heads in items]
 
-    def run(item: tuple[x835.Remittance | None, str, str | None, str], deps: list[Future[PostingResult]]
-            ) -> PostingResult:
+    def run(item: tuple[x835.Remittance | None, str, str | None, list[ClaimHead] | None, str],
+            deps: list[Future[PostingResult]]) -> PostingResult:
         for d in deps:
             d.result()
-        rem, fp, error, path = item
+        rem, fp, error, heads, path = item
         for attempt in range(5):
             with Session(engine) as s:
                 try:
-                    return _post_transaction(s, rem, fp, error, path, actor, None)
+                    return _post_transaction(s, rem, fp, error, path, actor, None, heads)
                 except Exception as exc:
                     if attempt == 4 or not _retryable(exc):
                         raise
@@ -1001,16 +1103,17 @@ def post_835_files(
     last_by_claim: dict[str, Future[PostingResult]] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for p, items in read_ahead(paths, ahead):
-            for rem, fp, error in items:
+            for rem, fp, error, heads in items:
                 deps: dict[int, Future[PostingResult]] = {}
                 if rem is not None:
                     with gc_paused():
-                        pcns = {c.patient_control_number for c in rem.claims}
+                        pcns = ({h[0] for h in heads} if heads is not None
+                                else {c.patient_control_number for c in rem.claims})
                     for pcn in pcns:
                         prev = last_by_claim.get(pcn)
                         if prev is not None:
                             deps[id(prev)] = prev
-                fut = pool.submit(run, (rem, fp, error, p), list(deps.values()))
+                fut = pool.submit(run, (rem, fp, error, heads, p), list(deps.values()))
                 if rem is not None:
                     for pcn in pcns:
                         last_by_claim[pcn] = fut
@@ -1067,12 +1170,13 @@ def post_exception(session: Session, exception_id: int, claim_number: str, actor
         raise ValueError(f"no claim {claim_number!r}")
     cp = claim_payment_of(src.detail)
     posted_on = src.received_on
+    [pid] = reserve_ids(session, ClaimPayment.__table__, 1)  # type: ignore[arg-type]
     plan = _plan_claim(cp, claim, _next_parties(session, [claim]).get(claim.id), posted_on, src.remittance_id,
-                       actor)
+                       actor, pid)
     if plan.exception is not None:
         raise ValueError(f"cannot post to {claim_number}: {plan.exception[1]}")
     result = PostingResult(fingerprint="", remittance_id=src.remittance_id, claims_posted=1)
-    result.ledger_rows, _ = _write_plans(session, [plan], src.remittance_id, actor,
+    result.ledger_rows, _ = _write_plans(session, [plan], [pid], src.remittance_id, actor,
                                          f"posted by hand from exception #{exception_id}")
     resolve_exception(session, exception_id, actor, f"posted to claim {claim_number}")
     session.expire_all()

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from itertools import chain
+from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -40,6 +40,11 @@ from sqlalchemy.orm import Session
 
 from chartclaim.store.types import Money, to_money
 
+
+class JSONText(str):
+    """A JSON value already encoded (as `_json_encode` would have): stored as it is."""
+
+
 # one encoder for every JSON value: json.dumps with options builds a new JSONEncoder per call (same output)
 _json_encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
@@ -48,7 +53,7 @@ def _converter(col_type: Any, dialect: str) -> Callable[[Any], Any] | None:
     if isinstance(col_type, Money):
         return _memo(_cents if dialect == "sqlite" else to_money, only=Decimal)
     if isinstance(col_type, JSON):
-        return lambda v: None if v is None else _json_encode(v)
+        return lambda v: v if v is None or type(v) is JSONText else _json_encode(v)
     if dialect != "sqlite":
         return None
     if isinstance(col_type, DateTime):
@@ -198,7 +203,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     # loop), then zip the columns back into row tuples (a little cheaper than converting row by row).
     columns: list[Any] = [list(map(itemgetter(k), rows)) for k in keys]
     for i, c in conv_at:
-        columns[i] = list(map(c, columns[i]))
+        columns[i] = list(_convert_column(columns[i], c))
     columns.extend([v] * len(rows) for v in extra_values)
     params: list[tuple[Any, ...]] = list(zip(*columns, strict=False))
     if dialect == "postgresql" and conn.dialect.driver == "psycopg":
@@ -232,3 +237,66 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     conn.exec_driver_sql(sql, params)
     return len(params)
 
+
+
+def _convert_column(values: Sequence[Any], conv: Callable[[Any], Any]) -> Iterable[Any]:
+    """`map(conv, values)` with each distinct value converted once and the column mapped by a dict lookup (a
+    column repeats a handful of dates and amounts thousands of times). Only when its values are hashable and
+    of one type besides None: equal values of one type convert alike (Decimal 1.0 and 1.00 make the same
+    cents), while a float must still reach `conv` on its own (to be refused for money)."""
+    if len(set(map(type, values)) - {type(None)}) > 1:  # the whole column: a set merges float 1.5 into Decimal 1.5
+        return map(conv, values)
+    try:
+        distinct = set(values)
+    except TypeError:  # unhashable (JSON values)
+        return map(conv, values)
+    converted = {v: conv(v) for v in distinct}
+    return map(converted.__getitem__, values)
+
+
+def insert_tuples(session: Session, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> int:
+    """`insert_rows` for rows already made as tuples in `names` order (what the 835 poster makes its ledger rows
+    as: building a dict per row and picking it apart again cost more than SQLite's insert itself). On SQLite, the
+    same multi-row INSERTs with the same conversions; other dialects go through `insert_rows`."""
+    if not rows:
+        return 0
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return insert_rows(session, table, [dict(zip(names, r, strict=True)) for r in rows])
+    extra_names: list[str] = []
+    extra_values: list[Any] = []
+    for col in table.columns:
+        d = col.default
+        if col.name in names or d is None or col.primary_key:
+            continue
+        if getattr(d, "is_scalar", False):
+            extra_names.append(col.name)
+            extra_values.append(d.arg)  # type: ignore[attr-defined]
+        elif getattr(d, "is_callable", False):
+            extra_names.append(col.name)
+            extra_values.append(d.arg(None))  # type: ignore[attr-defined]
+    all_names = [*names, *extra_names]
+    convs = [_converter(table.c[name].type, "sqlite") for name in all_names]
+    extra_values = [v if c is None else c(v) for v, c in zip(extra_values, convs[len(names):], strict=True)]
+    conv_at = [(i, c) for i, c in enumerate(convs[: len(names)]) if c is not None]
+    if conv_at or extra_values:
+        # column by column (a map per column, no per-row Python loop), then back into rows
+        columns: list[Any] = list(zip(*rows, strict=True))
+        for i, c in conv_at:
+            columns[i] = _convert_column(columns[i], c)
+        columns.extend(repeat(v, len(rows)) for v in extra_values)
+        rows = list(zip(*columns, strict=False))
+    quote = conn.dialect.identifier_preparer.quote
+    per = max(1, min(_SQLITE_ROWS_PER_INSERT, _sqlite_max_variables() // len(all_names)))
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in all_names)}) VALUES "
+    one = f"({', '.join('?' for _ in all_names)})"
+    full = head + ", ".join([one] * per)
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            cur.execute(full if len(chunk) == per else head + ", ".join([one] * len(chunk)),
+                        list(chain.from_iterable(chunk)))
+    finally:
+        cur.close()
+    return len(rows)

@@ -601,11 +601,15 @@ class LazyClaims(Sequence[ClaimPayment]):
 
     def _all(self) -> tuple[ClaimPayment, ...]:
         if self._built is None:
-            segs = self._segs
-            with gc_paused():
-                self._built = tuple(_build_claim(segs, a, b, self._base, self._comp, self._sep, hn)
-                                    for a, b, hn in self._ranges)
+            self._built = self.build()
         return self._built
+
+    def build(self) -> tuple[ClaimPayment, ...]:
+        """The claims, built now and not kept: for a reader that hands the remittance on to another process
+        (unbuilt, it pickles as its segments' text; built claims cost more to pickle than to build again)."""
+        segs = self._segs
+        with gc_paused():
+            return tuple(_build_claim(segs, a, b, self._base, self._comp, self._sep, hn) for a, b, hn in self._ranges)
 
     def loops_x12(self) -> list[str]:
         """Each claim's 2100/2110 loops as the payer sent them (CLP to the last segment before the next CLP,
