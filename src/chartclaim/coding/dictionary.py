@@ -254,6 +254,28 @@ def neoplasm_heads(term: Terminology) -> dict[str, tuple[str, ...]]:
     return {col: tuple(words) for col, words in acc.items()}
 
 
+_QUALIFIER = re.compile(r"\s*\([^)]*\)")
+
+
+def main_term_forms(main: str) -> list[str]:
+    """The word forms an Index main term lists ('Insufficiency, insufficient'; 'Ulcer, ulcerated, ulcerating,
+    ulceration, ulcerative'), each on its own: a note says 'aortic insufficiency' or 'insufficient aortic valve',
+    never both forms, so a term made of all of them never matches. Forms are single words sharing their first
+    three letters with the first one; a main term whose parts are not ('Fracture, traumatic', 'Wound, open',
+    'Findings, abnormal, inconclusive, without diagnosis') is one phrase and stays whole."""
+    parts = [_QUALIFIER.sub("", p).strip() for p in main.split(",")]
+    if len(parts) < 2:
+        return [main]
+    first = parts[0].lower()
+    if not first or " " in first:
+        return [main]
+    for p in parts[1:]:
+        q = p.lower()
+        if not q or " " in q or q[:3] != first[:3]:
+            return [main]
+    return parts
+
+
 def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[str, Entry]] = ()) -> TermDictionary:
     d = TermDictionary(lexicon)
     for code, info in term.codes.items():
@@ -274,12 +296,18 @@ def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[
         if it.source == "neoplasm":
             _add_neoplasm(d, path, it.code, heads)
             continue
-        text = " ".join(path)
         code = it.code
-        if (key := d.key_of(text)) is not None and len(key) == 1 and key[0] in WEAK_SINGLE:
-            continue
-        for v in term_variants(text):
-            d.add(v, Entry(code, "index", ", ".join(path)))
+        entry = Entry(code, "index", ", ".join(path))
+        forms = main_term_forms(path[0])
+        for n, form in enumerate(forms):
+            text = " ".join([form, *path[1:]])
+            key = d.key_of(text)
+            # alone, a main term is read from its noun, the first form: an adjective alone ('asthmatic',
+            # 'deficient', 'failed') names no condition ('Asthma, asthmatic, specified NEC' is the word alone too)
+            if key is not None and len(key) == 1 and (n > 0 or key[0] in WEAK_SINGLE):
+                continue
+            for v in term_variants(text):
+                d.add(v, entry)
     for text, entry in extra:
         d.add(text, entry)
     d.compile()
