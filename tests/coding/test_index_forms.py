@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chartclaim.coding.dictionary import main_term_forms
+from chartclaim.coding.dictionary import _index_texts, main_term_forms
 from chartclaim.coding.pipeline import Coder
 from chartclaim.coding.terminology import IndexTerm, Terminology
 
@@ -24,6 +24,13 @@ def test_main_term_forms() -> None:
     assert main_term_forms("Angina") == ["Angina"]
 
 
+def test_index_line_wordings() -> None:
+    assert _index_texts(["Calculus, calculi", "kidney"]) == ["Calculus kidney", "calculi kidney"]
+    assert _index_texts(["Hepatitis", "viral, virus", "chronic"]) == ["Hepatitis viral chronic",
+                                                                     "Hepatitis virus chronic"]
+    assert _index_texts(["Wound, open", "scalp"]) == ["Wound, open scalp"]
+
+
 @pytest.fixture(scope="module")
 def indexed(terminology: Terminology) -> Coder:
     index = [
@@ -34,6 +41,7 @@ def indexed(terminology: Terminology) -> Coder:
         IndexTerm("index", ("Asthma, asthmatic",), "J45.909"),
         IndexTerm("index", ("Asthma, asthmatic", "specified NEC"), "J45.998"),
         IndexTerm("index", ("Wound, open", "scalp"), "S01.00"),
+        IndexTerm("index", ("Calcification", "myocardium, myocardial"), "I51.5"),
     ]
     return Coder(terminology=Terminology(terminology.version, terminology.codes, terminology.children, index, {}))
 
@@ -48,6 +56,7 @@ def _abstract(coder: Coder, text: str) -> list[str]:
     ("Left adrenal insufficiency was diagnosed.", "E27.40"),
     ("History of bilateral cryptorchidism.", "Q53.20"),                  # the third form
     ("Known asthma since childhood.", "J45.909"),
+    ("Echo showed myocardial calcification.", "I51.5"),                 # a subterm's forms too
 ])
 def test_each_form_of_a_main_term_matches(indexed: Coder, text: str, code: str) -> None:
     assert code in _abstract(indexed, text)

@@ -276,6 +276,19 @@ def main_term_forms(main: str) -> list[str]:
     return parts
 
 
+def _index_texts(path: list[str]) -> list[str]:
+    """The wordings of one Index line, a word form of the main term and of each subterm at a time
+    ('Calculus, calculi, calculous, kidney' -> 'Calculus kidney', 'calculi kidney', 'calculous kidney');
+    the first is the line read with every first form."""
+    out: list[list[str]] = [[]]
+    for part in path:
+        forms = main_term_forms(part)
+        if len(out) * len(forms) > 8:        # a line of several form lists: first forms beyond the main term
+            forms = forms[:1]
+        out = [[*acc, f] for acc in out for f in forms]
+    return [" ".join(words) for words in out]
+
+
 def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[str, Entry]] = ()) -> TermDictionary:
     d = TermDictionary(lexicon)
     for code, info in term.codes.items():
@@ -298,9 +311,7 @@ def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[
             continue
         code = it.code
         entry = Entry(code, "index", ", ".join(path))
-        forms = main_term_forms(path[0])
-        for n, form in enumerate(forms):
-            text = " ".join([form, *path[1:]])
+        for n, text in enumerate(_index_texts(path)):
             key = d.key_of(text)
             # alone, a main term is read from its noun, the first form: an adjective alone ('asthmatic',
             # 'deficient', 'failed') names no condition ('Asthma, asthmatic, specified NEC' is the word alone too)
