@@ -89,3 +89,18 @@ def test_influenza_a_is_an_identified_virus(coder: Coder) -> None:
     codes = _abstract(coder, "Nasal swab positive for influenza A.")
     assert "J10.1" in codes and "J11.1" not in codes
     assert "J11.1" in _abstract(coder, "Clinical influenza, no test done.")
+
+
+def test_a_see_reference_names_the_main_term_by_its_first_form(terminology: Terminology) -> None:
+    from chartclaim.coding.terminology import compile_terminology
+
+    class Row:
+        def __init__(self, path: tuple[str, ...], code: str | None, see: str | None) -> None:
+            self.source, self.path, self.code, self.see, self.see_also = "index", path, code, see, None
+
+    rows = [Row(("Insufficiency, insufficient", "mitral (valve)"), "I34.0", None),
+            Row(("Regurgitation", "mitral (valve)"), None, "Insufficiency, mitral (valve)"),
+            Row(("Regurgitation", "tricuspid"), None, "Insufficiency, tricuspid")]     # no such line: nothing
+    t = compile_terminology([], rows, terminology.version)
+    assert [(i.path, i.code) for i in t.index if i.path[0] == "Regurgitation"] == \
+        [(("Regurgitation", "mitral (valve)"), "I34.0")]

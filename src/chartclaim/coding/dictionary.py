@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 from chartclaim.coding.lexicon import GENERIC, OPTIONAL, WEAK_SINGLE, Lexicon, Tok
-from chartclaim.coding.terminology import Terminology
+from chartclaim.coding.terminology import Terminology, main_term_forms
 
 SLACK = 3          # extra tokens allowed inside a match ("fracture of the shaft of the left femur")
 
@@ -252,28 +252,6 @@ def neoplasm_heads(term: Terminology) -> dict[str, tuple[str, ...]]:
         if col in acc and word not in acc[col]:
             acc[col].append(word)
     return {col: tuple(words) for col, words in acc.items()}
-
-
-_QUALIFIER = re.compile(r"\s*\([^)]*\)")
-
-
-def main_term_forms(main: str) -> list[str]:
-    """The word forms an Index main term lists ('Insufficiency, insufficient'; 'Ulcer, ulcerated, ulcerating,
-    ulceration, ulcerative'), each on its own: a note says 'aortic insufficiency' or 'insufficient aortic valve',
-    never both forms, so a term made of all of them never matches. Forms are single words sharing their first
-    three letters with the first one; a main term whose parts are not ('Fracture, traumatic', 'Wound, open',
-    'Findings, abnormal, inconclusive, without diagnosis') is one phrase and stays whole."""
-    parts = [_QUALIFIER.sub("", p).strip() for p in main.split(",")]
-    if len(parts) < 2:
-        return [main]
-    first = parts[0].lower()
-    if not first or " " in first:
-        return [main]
-    for p in parts[1:]:
-        q = p.lower()
-        if not q or " " in q or q[:3] != first[:3]:
-            return [main]
-    return parts
 
 
 def _index_texts(path: list[str]) -> list[str]:
