@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from chartclaim.coding.lexicon import GENERIC, OPTIONAL, WEAK_SINGLE, Lexicon, Tok
-from chartclaim.coding.terminology import Terminology
+from chartclaim.coding.terminology import Terminology, main_term_forms
 
 SLACK = 3          # extra tokens allowed inside a match ("fracture of the shaft of the left femur")
 
@@ -263,6 +263,19 @@ def neoplasm_heads(term: Terminology) -> dict[str, tuple[str, ...]]:
     return {col: tuple(words) for col, words in acc.items()}
 
 
+def _index_texts(path: list[str]) -> list[str]:
+    """The wordings of one Index line, a word form of the main term and of each subterm at a time
+    ('Calculus, calculi, calculous, kidney' -> 'Calculus kidney', 'calculi kidney', 'calculous kidney');
+    the first is the line read with every first form."""
+    out: list[list[str]] = [[]]
+    for part in path:
+        forms = main_term_forms(part)
+        if len(out) * len(forms) > 8:        # a line of several form lists: first forms beyond the main term
+            forms = forms[:1]
+        out = [[*acc, f] for acc in out for f in forms]
+    return [" ".join(words) for words in out]
+
+
 def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[str, Entry]] = ()) -> TermDictionary:
     d = TermDictionary(lexicon)
     for code, info in term.codes.items():
@@ -283,12 +296,16 @@ def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[
         if it.source == "neoplasm":
             _add_neoplasm(d, path, it.code, heads)
             continue
-        text = " ".join(path)
         code = it.code
-        if (key := d.key_of(text)) is not None and len(key) == 1 and key[0] in WEAK_SINGLE:
-            continue
-        for v in term_variants(text):
-            d.add(v, Entry(code, "index", ", ".join(path)))
+        entry = Entry(code, "index", ", ".join(path))
+        for n, text in enumerate(_index_texts(path)):
+            key = d.key_of(text)
+            # alone, a main term is read from its noun, the first form: an adjective alone ('asthmatic',
+            # 'deficient', 'failed') names no condition ('Asthma, asthmatic, specified NEC' is the word alone too)
+            if key is not None and len(key) == 1 and (n > 0 or key[0] in WEAK_SINGLE):
+                continue
+            for v in term_variants(text):
+                d.add(v, entry)
     for text, entry in extra:
         d.add(text, entry)
     d.compile()

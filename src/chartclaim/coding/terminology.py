@@ -12,7 +12,7 @@ from typing import Any
 
 Range = tuple[str, str]          # undotted (first, last) prefixes, as codesets.model.CodeRange
 
-COMPILED_VERSION = "4"
+COMPILED_VERSION = "5"
 
 
 def nodot(code: str) -> str:
@@ -183,6 +183,28 @@ def compile_terminology(entries: Iterable[Any], index: Iterable[Any], version: s
     return Terminology(version, codes, children, idx + _see_references(items), heads)
 
 
+_QUALIFIER = re.compile(r"\s*\([^)]*\)")
+
+
+def main_term_forms(main: str) -> list[str]:
+    """The word forms an Index main term lists ('Insufficiency, insufficient'; 'Ulcer, ulcerated, ulcerating,
+    ulceration, ulcerative'), each on its own: a note says 'aortic insufficiency' or 'insufficient aortic valve',
+    never both forms, so a term made of all of them never matches. Forms are single words sharing their first
+    three letters with the first one; a main term whose parts are not ('Fracture, traumatic', 'Wound, open',
+    'Findings, abnormal, inconclusive, without diagnosis') is one phrase and stays whole."""
+    parts = [_QUALIFIER.sub("", p).strip() for p in main.split(",")]
+    if len(parts) < 2:
+        return [main]
+    first = parts[0].lower()
+    if not first or " " in first:
+        return [main]
+    for p in parts[1:]:
+        q = p.lower()
+        if not q or " " in q or q[:3] != first[:3]:
+            return [main]
+    return parts
+
+
 def _see_references(items: list[Any]) -> list[IndexTerm]:
     """Index lines that only say 'see X' ('Cellulitis, leg - see Cellulitis, lower limb') take the code of the
     line they point to, so the words the note uses (leg) reach the code the Index files them under (L03.11-);
@@ -192,6 +214,11 @@ def _see_references(items: list[Any]) -> list[IndexTerm]:
     for i in items:
         if getattr(i, "code", None):
             by_path.setdefault(", ".join(i.path).lower(), i.code)
+    # a reference names a main term by its first word form ('Regurgitation, mitral - see Insufficiency,
+    # mitral' points to 'Insufficiency, insufficient, mitral')
+    for i in items:
+        if getattr(i, "code", None) and i.path and len(forms := main_term_forms(i.path[0])) > 1:
+            by_path.setdefault(", ".join([forms[0], *i.path[1:]]).lower(), i.code)
     out = []
     for i in items:
         see = getattr(i, "see", None)
