@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from itertools import chain, repeat
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -173,9 +173,23 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     """INSERT every row (all with the same keys) in one executemany."""
     if not rows:
         return 0
+    keys = list(rows[0].keys())
+    return _insert_columns(session, table, keys, [list(map(itemgetter(k), rows)) for k in keys], len(rows))
+
+
+def insert_tuples(session: Session, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> int:
+    """`insert_rows` for rows already made as tuples in `names` order (what the 835 poster makes its ledger rows
+    as: building a dict per row and picking it apart again cost more than SQLite's insert itself)."""
+    if not rows:
+        return 0
+    return _insert_columns(session, table, list(names), [list(c) for c in zip(*rows, strict=True)], len(rows))
+
+
+def _insert_columns(session: Session, table: Table, keys: list[str], columns: list[Any], n: int) -> int:
+    """Insert `n` rows given column by column (`columns[i]` holds `keys[i]`'s values): convert the few columns
+    that need it (a map per column, no per-row Python loop), add the Python-side defaults, zip back into rows."""
     conn = session.connection()
     dialect = conn.dialect.name
-    keys = list(rows[0].keys())
     # Python-side column defaults (e.g. created_at) that an ORM insert would have filled in: one value per batch
     extra_names: list[str] = []
     extra_values: list[Any] = []
@@ -192,20 +206,12 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     names = keys + extra_names
     convs = [_converter(table.c[name].type, dialect) for name in names]
     extra_values = [v if c is None else c(v) for v, c in zip(extra_values, convs[len(keys):], strict=True)]
-    conv_at = [(i, c) for i, c in enumerate(convs[: len(keys)]) if c is not None]
-    quote = conn.dialect.identifier_preparer.quote
-    if dialect == "postgresql":
-        marks = ", ".join("%s::json" if isinstance(table.c[n].type, JSON) else "%s" for n in names)
-    else:
-        marks = ", ".join("?" for _ in names)
-    sql = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES ({marks})"
-    # Column by column: pick each column out of the rows, convert the few that need it (map, no per-row Python
-    # loop), then zip the columns back into row tuples (a little cheaper than converting row by row).
-    columns: list[Any] = [list(map(itemgetter(k), rows)) for k in keys]
-    for i, c in conv_at:
-        columns[i] = list(_convert_column(columns[i], c))
-    columns.extend([v] * len(rows) for v in extra_values)
+    for i, c in enumerate(convs[: len(keys)]):
+        if c is not None:
+            columns[i] = list(_convert_column(columns[i], c))
+    columns.extend([v] * n for v in extra_values)
     params: list[tuple[Any, ...]] = list(zip(*columns, strict=False))
+    quote = conn.dialect.identifier_preparer.quote
     if dialect == "postgresql" and conn.dialect.driver == "psycopg":
         # COPY is several times faster than executemany on PostgreSQL; same transaction, same connection.
         cols = ", ".join(quote(n) for n in names)
@@ -218,25 +224,28 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
             for p in params:
                 copy.write_row(p)
         return len(params)
-    if dialect == "sqlite":
-        # Several rows per INSERT (VALUES (...), (...), ...): a fifth less SQLite time than one statement
-        # execution per row (executemany) on the 835 batch's ledger rows.
-        per = max(1, min(_SQLITE_ROWS_PER_INSERT, _sqlite_max_variables() // len(names)))
-        head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES "
-        one = f"({marks})"
-        full = head + ", ".join([one] * per)
-        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            for start in range(0, len(params), per):
-                chunk = params[start : start + per]
-                cur.execute(full if len(chunk) == per else head + ", ".join([one] * len(chunk)),
-                            list(chain.from_iterable(chunk)))
-        finally:
-            cur.close()
+    if dialect == "postgresql":
+        marks = ", ".join("%s::json" if isinstance(table.c[n].type, JSON) else "%s" for n in names)
+    else:
+        marks = ", ".join("?" for _ in names)
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES "
+    if dialect != "sqlite":
+        conn.exec_driver_sql(f"{head}({marks})", params)
         return len(params)
-    conn.exec_driver_sql(sql, params)
+    # Several rows per INSERT (VALUES (...), (...), ...): a fifth less SQLite time than one statement execution
+    # per row (executemany) on the 835 batch's ledger rows.
+    per = max(1, min(_SQLITE_ROWS_PER_INSERT, _sqlite_max_variables() // len(names)))
+    one = f"({marks})"
+    full = head + ", ".join([one] * per)
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for start in range(0, len(params), per):
+            chunk = params[start : start + per]
+            cur.execute(full if len(chunk) == per else head + ", ".join([one] * len(chunk)),
+                        list(chain.from_iterable(chunk)))
+    finally:
+        cur.close()
     return len(params)
-
 
 
 def _convert_column(values: Sequence[Any], conv: Callable[[Any], Any]) -> Iterable[Any]:
@@ -252,51 +261,3 @@ def _convert_column(values: Sequence[Any], conv: Callable[[Any], Any]) -> Iterab
         return map(conv, values)
     converted = {v: conv(v) for v in distinct}
     return map(converted.__getitem__, values)
-
-
-def insert_tuples(session: Session, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> int:
-    """`insert_rows` for rows already made as tuples in `names` order (what the 835 poster makes its ledger rows
-    as: building a dict per row and picking it apart again cost more than SQLite's insert itself). On SQLite, the
-    same multi-row INSERTs with the same conversions; other dialects go through `insert_rows`."""
-    if not rows:
-        return 0
-    conn = session.connection()
-    if conn.dialect.name != "sqlite":
-        return insert_rows(session, table, [dict(zip(names, r, strict=True)) for r in rows])
-    extra_names: list[str] = []
-    extra_values: list[Any] = []
-    for col in table.columns:
-        d = col.default
-        if col.name in names or d is None or col.primary_key:
-            continue
-        if getattr(d, "is_scalar", False):
-            extra_names.append(col.name)
-            extra_values.append(d.arg)  # type: ignore[attr-defined]
-        elif getattr(d, "is_callable", False):
-            extra_names.append(col.name)
-            extra_values.append(d.arg(None))  # type: ignore[attr-defined]
-    all_names = [*names, *extra_names]
-    convs = [_converter(table.c[name].type, "sqlite") for name in all_names]
-    extra_values = [v if c is None else c(v) for v, c in zip(extra_values, convs[len(names):], strict=True)]
-    conv_at = [(i, c) for i, c in enumerate(convs[: len(names)]) if c is not None]
-    if conv_at or extra_values:
-        # column by column (a map per column, no per-row Python loop), then back into rows
-        columns: list[Any] = list(zip(*rows, strict=True))
-        for i, c in conv_at:
-            columns[i] = _convert_column(columns[i], c)
-        columns.extend(repeat(v, len(rows)) for v in extra_values)
-        rows = list(zip(*columns, strict=False))
-    quote = conn.dialect.identifier_preparer.quote
-    per = max(1, min(_SQLITE_ROWS_PER_INSERT, _sqlite_max_variables() // len(all_names)))
-    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in all_names)}) VALUES "
-    one = f"({', '.join('?' for _ in all_names)})"
-    full = head + ", ".join([one] * per)
-    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        for start in range(0, len(rows), per):
-            chunk = rows[start : start + per]
-            cur.execute(full if len(chunk) == per else head + ", ".join([one] * len(chunk)),
-                        list(chain.from_iterable(chunk)))
-    finally:
-        cur.close()
-    return len(rows)
