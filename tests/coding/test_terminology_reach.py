@@ -143,3 +143,19 @@ def test_threshold_weighs_map_below_f1(monkeypatch: pytest.MonkeyPatch) -> None:
     equal, _f1, _map = learn._best_threshold(scores, labels, groups, gold)
     # MAP can only grow as the threshold falls: weighing it more never raises the threshold
     assert equal == brute(1.0) and equal <= thr
+
+
+def test_the_tabulars_nos_inclusion_is_the_default_child(coder: Coder) -> None:
+    """'Acute lymphoblastic leukemia NOS' is an inclusion term of C91.00 (not having achieved remission): with
+    nothing more said, that child, not the sibling with the fewest words left unsaid (C91.01 'in remission')."""
+    a = coder.assigner
+    assert a.nos_child("C91.0") == "C91.00" and a.nos_child("C90.0") == "C90.00"
+    assert a.complete("C91.0") == "C91.00"
+    assert a.complete("C91.0", frozenset(coder.lexicon.norms("in remission"))) == "C91.01"
+    assert a.complete("C90.0", frozenset(coder.lexicon.norms("in relapse"))) == "C90.02"
+    assert a.complete("B17.1") == "B17.10"
+    # an 'X NOS' inclusion naming something narrower than the parent does not make a default
+    assert a.nos_child("A08.1") is None
+    assert codes_of(coder.code("Diagnosis: acute lymphoblastic leukemia.", profile="abstraction"))[0] == "C91.00"
+    # the rule is only for when the text says nothing: a named child still wins
+    assert codes_of(coder.code("Multiple myeloma in relapse.", profile="abstraction"))[0] == "C90.02"

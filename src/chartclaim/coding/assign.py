@@ -15,6 +15,7 @@ from chartclaim.coding.terminology import CodeInfo, Terminology, dotted, nodot
 from chartclaim.coding.text import stem
 
 _UNSPEC = re.compile(r"\b(?:unspecified|not specified|nos)\b")
+_NOS = re.compile(r"\bnos\b")
 # "without perforation or abscess" up to the next clause: "..., without X with bleeding" keeps "with bleeding"
 _WITHOUT_CLAUSE = re.compile(r" without .*?(?=,| with |$)")
 # Words the lexicon treats as generic (they match too much to find a term) that still tell siblings apart when
@@ -42,6 +43,7 @@ class Assigner:
         self._direct: dict[str, str | None] = {}
         self._lateral: dict[str, dict[str, str]] = {}
         self._index_default: dict[tuple[str, str], str] | None = None
+        self._nos_child: dict[str, str | None] = {}
         self.main_term: dict[str, str] = {", ".join(p for p in i.path if p): i.path[0].lower()
                                           for i in term.index if i.path and i.path[0]}
         # 'Cellulitis, leg' is filed under 'Cellulitis, lower limb' (L03.11-): the words of the line a 'see'
@@ -98,6 +100,29 @@ class Assigner:
             return True
         return self._is_unspecified(info) and "with unspecified" not in d
 
+    def nos_child(self, code: str) -> str | None:
+        """The child the Tabular files the parent's plain term under with 'NOS' ('Acute lymphoblastic leukemia
+        NOS' is an inclusion term of C91.00 '... not having achieved remission'; 'Multiple myeloma NOS' of
+        C90.00): what the classification means when the text says nothing more, even where no child is titled
+        'unspecified'. Only an inclusion whose words are all the parent's own counts (an 'X NOS' naming some
+        narrower X says nothing about the parent's default)."""
+        got = self._nos_child.get(code, "")
+        if got != "":
+            return got
+        got = None
+        parent = self._desc_tokens(code)
+        for k in self.term.children.get(code, ()):
+            kinfo = self.term.codes[k]
+            for inc in kinfo.inclusion:
+                low = inc.lower()
+                if _NOS.search(low) and frozenset(self.lexicon.norms(_NOS.sub(" ", low))) <= parent:
+                    got = k
+                    break
+            if got:
+                break
+        self._nos_child[code] = got
+        return got
+
     @staticmethod
     def _is_without(info: CodeInfo) -> bool:
         """'Without status migrainosus', 'not intractable', 'without bleeding': the classification's default
@@ -132,6 +157,7 @@ class Assigner:
             if indexed and any(self._is_default(self.term.codes[k]) for k in kids):
                 indexed = None      # the Tabular's own unspecified child comes first
             best: tuple[float, str] | None = None
+            hits = 0
             for k in kids:
                 kinfo = self.term.codes[k]
                 own = self._desc_tokens(k) - parent_toks - GENERIC
@@ -142,6 +168,7 @@ class Assigner:
                 named = bool(wo) and self.contradicted(k, context)
                 if wo and self._without_word in context and wo <= context:
                     hit += len(wo)      # the note says 'without' and the clause's words: this child's own
+                hits += hit
                 miss = len(own - context) + 2 * len(side - context)
                 if named:
                     miss += 2 * len(wo)     # the sentence names what this child says is absent (heart failure)
@@ -152,7 +179,8 @@ class Assigner:
                 if best is None or score > best[0]:
                     best = (score, k)
             assert best is not None
-            c = best[1]
+            nos = self.nos_child(c) if not hits else None
+            c = nos if nos is not None and not self.term.codes[nos].generated7 else best[1]
             info = self.term.codes[c]
         return self.lateral(c, context)
 
