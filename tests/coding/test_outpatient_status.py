@@ -193,3 +193,14 @@ def test_test_names_normal_skin_and_generic_symptoms(coder: Coder) -> None:
     # a test with its result is a finding
     assert any(c.startswith("J02") for c in codes_of(coder.code("A/P: Strep test positive for streptococcal "
                                                                  "pharyngitis. Amoxicillin.\n")))
+
+
+def test_unspecified_female_breast_takes_the_side_the_sentence_names(coder: Coder) -> None:
+    """C50's codes say 'unspecified female breast' (the sex between 'unspecified' and the organ): the side the
+    sentence names still picks the sibling, and none or both keep the unspecified code."""
+    a = coder.assigner
+    assert a.lateral("C50.919", frozenset({"left"})) == "C50.912"
+    assert a.lateral("C50.129", frozenset({"right"})) == "C50.121"
+    assert a.lateral("C50.919", frozenset({"left", "right"})) == "C50.919"
+    assert codes_of(coder.code("Carcinoma of the right breast.", profile="abstraction"))[0] == "C50.911"
+    assert codes_of(coder.code("Breast carcinoma.", profile="abstraction"))[0] == "C50.919"

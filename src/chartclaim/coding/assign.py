@@ -27,6 +27,7 @@ QUALIFIERS = frozenset(stem(w) for w in ("upper", "lower", "acute", "chronic", "
 
 _UNSPEC_SIDE = re.compile(r"\bunspecified (?=(?:ear|eye|side|kidney|ovary|breast|lung|upper limb|lower limb|arm|leg|"
                           r"hand|foot|knee|hip|ankle|shoulder|elbow|wrist|thigh|lower leg|forearm|upper arm|"
+                          r"female breast|male breast|"
                           r"finger|toe|great toe|eyelid|orbit|fallopian tube)s?\b)")
 _SIDES = {"left": "left", "right": "right", stem("bilateral"): "bilateral"}
 
