@@ -249,7 +249,7 @@ def test_cas_rows_are_ledger_rows_in_column_order() -> None:
     denied = posting._cas_rows(entries, adjs, base, 15, "P", 16, 17,
                                [("CO", "45", D("20.005"), None), ("PR", "2", D("10"), None),
                                 ("CO", "50", D("5"), D("1"))], ("N115",))
-    rows = [dict(zip(posting.LEDGER_COLUMNS, e, strict=True)) for e in entries]
+    rows = [dict(zip(ledger.COLUMNS, e, strict=True)) for e in entries]
     key = rows[1]["transfer_key"]
     common = {"claim_line_id": 15, "claim_id": 11, "patient_id": 12, "posted_on": DOS, "actor": "poster",
               "remittance_id": 13, "claim_payment_id": 14}
@@ -265,4 +265,4 @@ def test_cas_rows_are_ledger_rows_in_column_order() -> None:
         ("CO", "50", "denial", "N115")]
     assert posting._ledger_row("payment", D("-1.00"), 15, 16, None, None, None, base) == tuple(
         {**ledger.ENTRY_DEFAULTS, **common, "kind": "payment", "amount": D("-1.00"), "payer_id": 16}[c]
-        for c in posting.LEDGER_COLUMNS)
+        for c in ledger.COLUMNS)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import operator
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -371,7 +370,7 @@ class _Plan:
 
     payment: dict[str, Any]
     claim_payment: x835.ClaimPayment | None  # None: planned from the claim's head (`_plan_from_head`)
-    entries: list[tuple[Any, ...]] = field(default_factory=list)  # ledger rows, LEDGER_COLUMNS order
+    entries: list[tuple[Any, ...]] = field(default_factory=list)  # ledger rows, ledger.COLUMNS order
     adjustments: list[dict[str, Any]] = field(default_factory=list)
     exception: tuple[str, str] | None = None
     transition: tuple[int, str, str] | None = None
@@ -625,14 +624,9 @@ def _plan_claim(
     return plan
 
 
-# ledger_entry columns in the order posting makes its rows (as tuples: a dict per row, merged from a template
-# and picked apart again by the insert, cost more than SQLite's insert of it)
-LEDGER_COLUMNS = ("kind", "amount", "claim_line_id", "claim_id", "patient_id", "payer_id", "posted_on", "actor",
-                  "group_code", "reason_code", "memo", "transfer_key", "reverses_id", "remittance_id",
-                  "claim_payment_id", "patient_payment_id")
-assert set(LEDGER_COLUMNS) == set(ledger.ENTRY_DEFAULTS)
-_AMOUNT, _LINE, _PAYER = 1, 2, 5
-_ledger_values = operator.itemgetter(*LEDGER_COLUMNS)
+# Posting makes its ledger rows as tuples in `ledger.COLUMNS` order (a dict per row, merged from a template and
+# picked apart again by the insert, cost more than SQLite's insert of it).
+_AMOUNT, _LINE, _PAYER = (ledger.COLUMNS.index(c) for c in ("amount", "claim_line_id", "payer_id"))
 # (claim id, patient id, posted on, actor, remittance id, claim payment id): what one claim payment's rows share
 _RowBase = tuple[int, int, dt.date, str, int, int]
 
@@ -652,7 +646,6 @@ def _cas_rows(entries: list[tuple[Any, ...]], adjustments: list[dict[str, Any]],
     carries: a denial, a prior payer's amount, a zero amount). Returns the denied total."""
     denied = ZERO
     remark_codes: str | None = None
-    claim_id, patient_id, posted_on, actor, remittance_id, pid = base
     for group, reason, amount, quantity in cas:
         treat, cat = classify_adjustment(group, reason, responsibility, remarks)
         if amount == 0 or treat not in LEDGER_TREATMENTS:
@@ -664,17 +657,13 @@ def _cas_rows(entries: list[tuple[Any, ...]], adjustments: list[dict[str, Any]],
             if treat == "denial":
                 denied += amount
             continue
-        # the rows as `_ledger_row` makes them, written out: this loop makes most of an ERA's ledger rows
         if treat == "contractual":
-            entries.append(("adjustment", (-amount).quantize(CENT, ROUND_HALF_UP), line_id, claim_id, patient_id,
-                            payer_id, posted_on, actor, group, reason, None, None, None, remittance_id, pid, None))
+            entries.append(_ledger_row("adjustment", _money(-amount), line_id, payer_id, group, reason, None, base))
         elif treat == "patient":
             key = _transfer_key()  # pairs the two rows of the transfer
-            money = amount.quantize(CENT, ROUND_HALF_UP)
-            entries.append(("transfer", -money, line_id, claim_id, patient_id, payer_id, posted_on, actor, group,
-                            reason, None, key, None, remittance_id, pid, None))
-            entries.append(("transfer", money, line_id, claim_id, patient_id, next_party, posted_on, actor, group,
-                            reason, None, key, None, remittance_id, pid, None))
+            money = _money(amount)
+            entries.append(_ledger_row("transfer", -money, line_id, payer_id, group, reason, key, base))
+            entries.append(_ledger_row("transfer", money, line_id, next_party, group, reason, key, base))
     return denied
 
 
@@ -788,7 +777,7 @@ def _plan_reversal(session: Session, cp: x835.ClaimPayment, claim: _Claim, poste
         return plan
     rows = session.scalars(select(LedgerEntry).where(LedgerEntry.claim_payment_id == target.id,
                                                      LedgerEntry.reverses_id.is_(None)))
-    plan.entries = [_ledger_values(e) for e in ledger.reversal_rows(
+    plan.entries = [ledger.row_values(e) for e in ledger.reversal_rows(
         rows, posted_on, remittance_id=remittance_id, actor=actor, claim_payment_id=pid,
         memo=f"reversal (CLP02 22) of claim payment #{target.id}")]
     plan.reverses_payment_id = target.id
@@ -829,7 +818,7 @@ def _write_plans(session: Session, plans: list[_Plan], ids: list[int], rid: int,
         if plan.crossover:
             session.execute(update(ClaimRecord).where(ClaimRecord.id == plan.crossover[0])
                             .values(crossed_over_to=plan.crossover[1][:200]))
-    n = insert_tuples(session, LedgerEntry.__table__, LEDGER_COLUMNS, entries)  # type: ignore[arg-type]
+    n = insert_tuples(session, LedgerEntry.__table__, ledger.COLUMNS, entries)  # type: ignore[arg-type]
     insert_rows(session, RemitAdjustment.__table__, adjs)  # type: ignore[arg-type]
     insert_rows(session, PostingException.__table__, excs)  # type: ignore[arg-type]
     bulk_transition(session, moves, actor, reason, remittance_id=rid)
