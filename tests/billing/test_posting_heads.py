@@ -210,7 +210,7 @@ def test_reader_heads_leave_the_claims_unbuilt(tmp_path: Any) -> None:
     text = syn.interchange([_varied(), _paid("X1", "EARLIER1", "ICN-X1")])
     path = tmp_path / "era.835"
     path.write_text(text)
-    items = read_file(str(path), heads=True)
+    items = read_file(str(path))
     assert len(items) == 2
     claims = bodies = 0
     for rem, _fp, err, heads in items:

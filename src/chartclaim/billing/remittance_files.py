@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import io
 import os
-import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -29,7 +28,6 @@ ClaimHead = tuple[str, str, Decimal, Decimal, Decimal | None, str, Any]
 ReadTransaction = tuple[x835.Remittance | None, str, str | None, list[ClaimHead] | None]
 
 ZERO = Decimal("0.00")
-intern = sys.intern
 # MIA/MOA/LQ remark codes saying the payer forwarded the claim to the supplemental payer itself.
 CROSSOVER_REMARKS = frozenset({"MA18", "N89", "MA07", "MA19", "N367"})
 
@@ -153,13 +151,18 @@ def iter_remittances(source: str | os.PathLike[str] | IO[str]) -> Iterable[Trans
             yield None, fp, exc.describe()
 
 
-def read_file(path: str, heads: bool = False) -> list[ReadTransaction]:
-    """Every 835 transaction of one file (what the reader process runs). The claims stay unbuilt (`LazyClaims`:
-    the segments as text), which is also what makes them cheap to hand to another process; `heads`: with each
-    remittance's claim heads (`heads_of`, from claims built for the purpose and dropped)."""
+def read_file(path: str) -> list[ReadTransaction]:
+    """Every 835 transaction of one file with its claims' heads, as the reader process sends them: the claims
+    are built for the heads and dropped, so each remittance pickles as its segments' text (`LazyClaims`)."""
     with gc_paused():
-        return [(rem, fp, err, heads_of(rem, keep_built=False) if heads else None)
-                for rem, fp, err in iter_remittances(path)]
+        return [(rem, fp, err, heads_of(rem, keep_built=False)) for rem, fp, err in iter_remittances(path)]
+
+
+def _read_here(path: str | os.PathLike[str]) -> list[ReadTransaction]:
+    """A file read in the posting process: the claims built for the heads are kept (a claim planned from its
+    `ClaimPayment` uses them)."""
+    with gc_paused():
+        return [(rem, fp, err, heads_of(rem)) for rem, fp, err in iter_remittances(path)]
 
 
 def heads_of(rem: x835.Remittance | None, keep_built: bool = True) -> list[ClaimHead] | None:
@@ -210,16 +213,16 @@ def read_ahead(paths: Sequence[str | os.PathLike[str]], enabled: bool
 
         refill()
         first = str(paths[0])
-        yield first, read_file(first, heads=True)
+        yield first, _read_here(first)
         while sent or todo:
             if sent:
                 path = sent.popleft()
                 items = reader.receive()
                 refill()
-                yield path, read_file(path, heads=True) if items is None else items
+                yield path, _read_here(path) if items is None else items
             else:
                 path = todo.popleft()
-                yield path, read_file(path, heads=True)
+                yield path, _read_here(path)
     finally:
         reader.close()
 
@@ -317,7 +320,7 @@ def _serve() -> None:
     out = sys.stdout.buffer
     for line in sys.stdin.buffer:
         try:
-            blob = pickle.dumps((True, read_file(json.loads(line), heads=True)), protocol=pickle.HIGHEST_PROTOCOL)
+            blob = pickle.dumps((True, read_file(json.loads(line))), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # the parent reads this file itself and raises the error there
             blob = pickle.dumps((False, repr(exc)), protocol=pickle.HIGHEST_PROTOCOL)
         out.write(len(blob).to_bytes(8, "big") + blob)
