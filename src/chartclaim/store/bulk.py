@@ -50,37 +50,21 @@ _json_encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
 
 def _converter(col_type: Any, dialect: str) -> Callable[[Any], Any] | None:
+    """How a column's values are stored (None: as they are). Each is called once per distinct value of a batch
+    (`_convert_column`), None included."""
     if isinstance(col_type, Money):
-        return _memo(_cents if dialect == "sqlite" else to_money, only=Decimal)
+        return _cents if dialect == "sqlite" else lambda v: None if v is None else to_money(v)
     if isinstance(col_type, JSON):
         return lambda v: v if v is None or type(v) is JSONText else _json_encode(v)
     if dialect != "sqlite":
         return None
     if isinstance(col_type, DateTime):
-        return _memo(lambda v: v.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f"))
+        return lambda v: None if v is None else v.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(col_type, Date):
-        return _memo(lambda v: v.isoformat())
+        return lambda v: None if v is None else v.isoformat()
     if isinstance(col_type, Numeric):
         return lambda v: None if v is None else float(v)
     return None
-
-
-def _memo(fn: Callable[[Any], Any], only: type | None = None) -> Callable[[Any], Any]:
-    """`fn` with each value converted once per batch: a batch repeats a handful of dates (check date, DOS, now)
-    and amounts thousands of times. With `only`, values of another type skip the cache and always reach `fn`
-    (money: equal Decimals make the same cents, but a float must still reach `to_money` and be refused)."""
-    cache: dict[Any, Any] = {None: None}
-
-    def conv(v: Any) -> Any:
-        if only is not None and type(v) is not only:
-            return None if v is None else fn(v)
-        try:
-            return cache[v]
-        except KeyError:
-            out = cache[v] = fn(v)
-            return out
-
-    return conv
 
 
 _SQLITE_ROWS_PER_INSERT = 500
