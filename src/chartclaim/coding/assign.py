@@ -114,6 +114,8 @@ class Assigner:
         parent = self._desc_tokens(code)
         for k in self.term.children.get(code, ()):
             kinfo = self.term.codes[k]
+            if kinfo.generated7:
+                continue
             for inc in kinfo.inclusion:
                 low = inc.lower()
                 if _NOS.search(low) and frozenset(self.lexicon.norms(_NOS.sub(" ", low))) <= parent:
@@ -181,7 +183,7 @@ class Assigner:
                     best = (score, k)
             assert best is not None
             nos = self.nos_child(c) if not hits else None
-            c = nos if nos is not None and not self.term.codes[nos].generated7 else best[1]
+            c = nos or best[1]
             info = self.term.codes[c]
         return self.lateral(c, context)
 
