@@ -156,7 +156,6 @@ class Coder:
         self._pair_n = 0                           # pairs remembered (bounded)
         self._unspec_cache: dict[str, bool] = {}
         self._code_facts: dict[str, Any] = {}      # billing_rules._CodeFacts per code
-        self._parent_memo: dict[str, str] = {}     # parent per code, '' for none (a small dict: the same codes recur)
 
     def _lexicon_terms(self) -> Iterable[tuple[str, Entry]]:
         for row in read_table("terms.tsv"):
@@ -167,8 +166,7 @@ class Coder:
         """A coder sharing this one's compiled terminology, with another model (used by training)."""
         other = object.__new__(Coder)
         for k in ("term", "lexicon", "context", "assigner", "base", "combos", "history_z", "family_z", "integral",
-                  "_notes_cache", "_reading_order", "mention_rules", "_unspec_cache", "_code_facts",
-                  "_parent_memo"):
+                  "_notes_cache", "_reading_order", "mention_rules", "_unspec_cache", "_code_facts"):
             setattr(other, k, getattr(self, k))
         other.model = model  # type: ignore[assignment]
         other.learned = model.dictionary(self.lexicon) if model is not None else None  # type: ignore[attr-defined]
@@ -589,15 +587,8 @@ class Coder:
 
     def _parents_of(self, out: dict[str, Candidate]) -> list[str]:
         """The parent of each listed code ('' for a code without one or not in the code set)."""
-        memo = self._parent_memo
-        return [p if (p := memo.get(code)) is not None else self._parent(code) for code in out]
-
-    def _parent(self, code: str) -> str:
-        info = self.term.codes.get(code)
-        parent = info.parent or "" if info is not None else ""
-        if len(self._parent_memo) < 100_000:
-            self._parent_memo[code] = parent
-        return parent
+        codes = self.term.codes
+        return [info.parent or "" if (info := codes.get(code)) is not None else "" for code in out]
 
     def _unspecified_with_parent(self, code: str) -> bool:
         got = self._unspec_cache.get(code)
