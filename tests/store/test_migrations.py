@@ -12,6 +12,7 @@ from chartclaim.store.db import (
     current_revision,
     downgrade,
     head_revision,
+    in_schema_comparison,
     make_engine,
     session_scope,
     upgrade,
@@ -25,7 +26,8 @@ def test_empty_to_head_matches_models(db_url: str) -> None:
     upgrade(eng)
     assert current_revision(eng) == head_revision()
     with eng.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        diffs = compare_metadata(MigrationContext.configure(conn, opts={
+            "compare_type": True, "include_object": in_schema_comparison(eng.dialect.name)}), Base.metadata)
     assert diffs == [], diffs
     eng.dispose()
 

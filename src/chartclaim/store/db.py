@@ -7,7 +7,7 @@ any SQLAlchemy URL (PostgreSQL: postgresql+psycopg://...) is used as given.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -91,6 +91,17 @@ def alembic_config(engine: Engine) -> Any:
     cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     cfg.attributes["engine"] = engine
     return cfg
+
+
+def in_schema_comparison(dialect: str) -> Callable[..., bool]:
+    """Alembic's `include_object` for comparing the models with a database of `dialect`: on PostgreSQL the
+    statement-checked foreign keys (`models.STATEMENT_CHECKED_KEYS`) are triggers, not constraints."""
+    from chartclaim.store.models import STATEMENT_CHECKED_KEYS
+
+    def include(_obj: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
+        return not (dialect == "postgresql" and type_ == "foreign_key_constraint" and name in STATEMENT_CHECKED_KEYS)
+
+    return include
 
 
 def upgrade(engine: Engine | None = None, revision: str = "head") -> None:

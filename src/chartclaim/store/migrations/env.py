@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-from chartclaim.store.db import make_engine
+from chartclaim.store.db import in_schema_comparison, make_engine
 from chartclaim.store.models import Base
 
 config = context.config
@@ -22,6 +22,7 @@ def run() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",  # SQLite ALTER TABLE needs batch mode
             compare_type=True,
+            include_object=in_schema_comparison(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()
