@@ -944,15 +944,20 @@ def parse_835(raw: RawTransaction) -> Remittance:
             if not seg[2].strip():
                 raise X12Error("CLP02 claim status is missing", position=pos, segment_id="CLP", element="CLP02")
             c_id = seg[1].strip()
-            c_charge = _req_num(seg, 3, pos)
-            c_paid = _req_num(seg, 4, pos)
+            try:  # fast path, as for SVC: the checked one raises the located error
+                c_charge = dec(seg[3])
+                c_paid = dec(seg[4])
+                if not (c_charge.is_finite() and c_paid.is_finite()):
+                    raise ValueError
+            except (ValueError, ArithmeticError):
+                c_charge = _req_num(seg, 3, pos)
+                c_paid = _req_num(seg, 4, pos)
             c_adj = ZERO
             paid_total += c_paid
             c_start = i
-            if len(seg) > 5:
-                decimal_element(seg, 5, pos)
-                decimal_element(seg, 12, pos)
-                decimal_element(seg, 13, pos)
+            for k in (5, 12, 13):
+                if k < len(seg) and seg[k]:  # most CLPs end before CLP12
+                    decimal_element(seg, k, pos)
         elif tag in ("AMT", "QTY"):
             if len(seg) > 5:
                 _too_many(seg, base + i)
