@@ -152,7 +152,7 @@ def iter_remittances(source: str | os.PathLike[str] | IO[str]) -> Iterable[Trans
 
 def read_file(path: str) -> list[ReadTransaction]:
     """Every 835 transaction of one file with its claims' heads, as the reader process sends them: the claims
-    are built for the heads and dropped, so each remittance pickles as its segments' text (`LazyClaims`)."""
+    are built for the heads and dropped (each remittance pickles as its segments' text; see `LazyClaims`)."""
     with gc_paused():
         return [(rem, fp, err, heads_of(rem, keep_built=False)) for rem, fp, err in iter_remittances(path)]
 
@@ -167,8 +167,9 @@ def _read_here(path: str | os.PathLike[str]) -> list[ReadTransaction]:
 def heads_of(rem: x835.Remittance | None, keep_built: bool = True) -> list[ClaimHead] | None:
     """The claim heads of a remittance as read (None for an unreadable transaction), from its claims as the 835
     reader builds them (the reader is the one place that knows the segments). `keep_built=False`: build them
-    for this and drop them, so the remittance still pickles as text (the reader process's case: the posting
-    process then plans clean claims from the heads and never builds them)."""
+    for this and drop them (the reader process's case: it sends the remittance as its text, and the posting
+    process plans clean claims from the heads and never builds them). Only the claims the reader's balancing
+    flagged get the full arithmetic (`unbalanced`)."""
     if rem is None:
         return None
     if not isinstance(rem.claims, x835.LazyClaims):

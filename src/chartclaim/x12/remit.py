@@ -634,8 +634,9 @@ class LazyClaims(Sequence[ClaimPayment]):
         return self._built
 
     def build(self) -> tuple[ClaimPayment, ...]:
-        """The claims, built now and not kept: for a reader that hands the remittance on to another process
-        (unbuilt, it pickles as its segments' text; built claims cost more to pickle than to build again)."""
+        """The claims, built now and not kept: for a reader that needs them once before handing the remittance
+        on to another process (which gets it as its segments' text; built claims cost more to pickle than to
+        build again)."""
         segs, seen = self._segs, _Seen()
         with gc_paused():
             return tuple(_build_claim(segs, a, b, self._base, self._comp, self._sep, hn, seen)
