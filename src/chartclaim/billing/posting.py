@@ -45,6 +45,7 @@ from chartclaim.billing.remittance_files import (  # noqa: F401 - part of postin
     CROSSOVER_REMARKS,
     ClaimHead,
     LineKey,
+    balancing_flagged,
     claim_heads,
     fingerprint_segments,
     fingerprint_texts,
@@ -898,8 +899,7 @@ def _post_remittance(session: Session, rem: x835.Remittance, fingerprint: str | 
 
     # the CLP loops as received (kept with each posted claim payment), when the remittance was read from a file
     loops = rem.claims.loops_x12() if isinstance(rem.claims, x835.LazyClaims) else None
-    flagged = (frozenset(i.position for i in rem.balancing if i.position is not None) if balancing_checked
-               else None)
+    flagged = balancing_flagged(rem) if balancing_checked else None
     plans: list[_Plan] = []
     reversed_here: set[int] = set()
     # one claim payment per CLP loop; its id goes into the ledger rows as they are planned

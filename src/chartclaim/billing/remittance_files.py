@@ -12,7 +12,7 @@ import hashlib
 import io
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Any
 
@@ -73,7 +73,8 @@ def crossover_of(cp: x835.ClaimPayment) -> str | None:
 def unbalanced(cp: x835.ClaimPayment, flagged: frozenset[int] | None = None) -> str | None:
     """Why a CLP loop does not balance, or None. `flagged`: positions the reader's balancing check reported
     (it already summed everything); only the claims it flagged are re-checked here for the message."""
-    if flagged is not None and cp.position not in flagged and not any(s.position in flagged for s in cp.services):
+    if flagged is not None and (not flagged  # the whole remittance balanced
+                                or (cp.position not in flagged and not any(s.position in flagged for s in cp.services))):
         if cp.services and sum((s.paid for s in cp.services), ZERO) != cp.paid:
             return f"Σ SVC03 {sum((s.paid for s in cp.services), ZERO)} ≠ CLP04 {cp.paid}"
         return None
@@ -91,42 +92,40 @@ def unbalanced(cp: x835.ClaimPayment, flagged: frozenset[int] | None = None) -> 
 LineKey = tuple[str | None, str, tuple[str, ...], dt.date | None, Decimal]
 
 
-def line_key(svc: x835.ServicePayment, one: Callable[[Any], Any] | None = None) -> LineKey:
+def line_key(svc: x835.ServicePayment) -> LineKey:
     """What an SVC is matched to our lines by: line control number, billed procedure (SVC06 when the payer
-    changed the code) and modifiers, date of service, charge. `one`: see `claim_heads`."""
+    changed the code) and modifiers, date of service, charge."""
     billed = svc.original_procedure or svc.procedure
-    if one is None:
-        return svc.line_control_number, billed.code, billed.modifiers, svc.service_date, svc.charge
-    return (svc.line_control_number, one(billed.code), tuple(one(m) for m in billed.modifiers),
-            one(svc.service_date), one(svc.charge))
+    return svc.line_control_number, billed.code, billed.modifiers, svc.service_date, svc.charge
 
 
-def claim_heads(claims: Iterable[x835.ClaimPayment]) -> list[ClaimHead]:
+def claim_heads(claims: Iterable[x835.ClaimPayment], flagged: frozenset[int] | None = None) -> list[ClaimHead]:
     """Each claim payment as the plain values posting decides from, so the posting process need not build the
     reader's objects (a sixth of its time; the reader process makes these while the poster works).
 
     The body is given only to a claim posting can apply from these values alone when its lines match and it
     makes no exception: service lines, no claim-level CAS, not a reversal, balanced in full (CLP and every
-    SVC). Every other claim has body None and is posted from its `ClaimPayment` as before. Equal values are one
-    object (codes and amounts repeat): pickle then sends each once."""
-    same: dict[Any, Any] = {}
-
-    def one(v: Any) -> Any:
-        return v if v is None else same.setdefault((type(v), str(v)), v)
-
+    SVC). Every other claim has body None and is posted from its `ClaimPayment` as before. `flagged`: as for
+    `unbalanced` (`balancing_flagged` of the remittance the claims were read with). The values are the claims'
+    own: the 835 reader makes repeated codes and amounts one object, so pickle sends each once."""
     out: list[ClaimHead] = []
     for cp in claims:
         body = None
-        if cp.services and not cp.adjustments and cp.status != "22" and unbalanced(cp) is None:
-            claim_remarks = tuple(one(r) for r in cp.remarks)
+        services = cp.services
+        if services and not cp.adjustments and cp.status != "22" and unbalanced(cp, flagged) is None:
+            claim_remarks = cp.remarks
             body = (crossover_of(cp), cp.header_number, tuple(
-                (line_key(s, one), one(s.paid),
-                 tuple((one(a.group), one(a.reason), one(a.amount), one(a.quantity)) for a in s.adjustments),
-                 tuple(one(r.code) for r in s.remarks) or claim_remarks)
-                for s in cp.services))
-        out.append((cp.patient_control_number, one(cp.status), one(cp.charge), one(cp.paid),
-                    one(cp.patient_responsibility), cp.payer_claim_control_number, body))
+                (line_key(s), s.paid, tuple((a.group, a.reason, a.amount, a.quantity) for a in s.adjustments),
+                 tuple(r.code for r in s.remarks) or claim_remarks)
+                for s in services))
+        out.append((cp.patient_control_number, cp.status, cp.charge, cp.paid, cp.patient_responsibility,
+                    cp.payer_claim_control_number, body))
     return out
+
+
+def balancing_flagged(rem: x835.Remittance) -> frozenset[int]:
+    """The positions of the segments the 835 reader's balancing check reported (see `unbalanced`)."""
+    return frozenset(i.position for i in rem.balancing if i.position is not None)
 
 
 def iter_remittances_text(text: str) -> Iterable[Transaction]:
@@ -153,7 +152,7 @@ def iter_remittances(source: str | os.PathLike[str] | IO[str]) -> Iterable[Trans
 
 def read_file(path: str) -> list[ReadTransaction]:
     """Every 835 transaction of one file with its claims' heads, as the reader process sends them: the claims
-    are built for the heads and dropped, so each remittance pickles as its segments' text (`LazyClaims`)."""
+    are built for the heads and dropped (each remittance pickles as its segments' text; see `LazyClaims`)."""
     with gc_paused():
         return [(rem, fp, err, heads_of(rem, keep_built=False)) for rem, fp, err in iter_remittances(path)]
 
@@ -168,13 +167,14 @@ def _read_here(path: str | os.PathLike[str]) -> list[ReadTransaction]:
 def heads_of(rem: x835.Remittance | None, keep_built: bool = True) -> list[ClaimHead] | None:
     """The claim heads of a remittance as read (None for an unreadable transaction), from its claims as the 835
     reader builds them (the reader is the one place that knows the segments). `keep_built=False`: build them
-    for this and drop them, so the remittance still pickles as text (the reader process's case: the posting
-    process then plans clean claims from the heads and never builds them)."""
+    for this and drop them (the reader process's case: it sends the remittance as its text, and the posting
+    process plans clean claims from the heads and never builds them). Only the claims the reader's balancing
+    flagged get the full arithmetic (`unbalanced`)."""
     if rem is None:
         return None
-    if not keep_built and isinstance(rem.claims, x835.LazyClaims):
-        return claim_heads(rem.claims.build())
-    return claim_heads(rem.claims)
+    if not isinstance(rem.claims, x835.LazyClaims):
+        return claim_heads(rem.claims)  # not as the reader read it: its balancing may not say it all
+    return claim_heads(rem.claims if keep_built else rem.claims.build(), balancing_flagged(rem))
 
 
 def want_read_ahead(paths: Sequence[str | os.PathLike[str]]) -> bool:

@@ -15,6 +15,7 @@ a payer's arithmetic error must still post, flagged):
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
@@ -432,17 +433,17 @@ def _date_of(pairs: tuple[tuple[str, dt.date | None], ...], qualifier: str) -> d
 
 
 def _maker(cls: type[_T]) -> Callable[..., _T]:
-    """A constructor for a frozen, slotted dataclass that takes every field positionally and sets the slots
-    directly. The dataclass's own ``__init__`` goes through ``object.__setattr__`` once per field (the price
-    of ``frozen``): for the five records a claim payment is built from, that was a third of reading a claim.
-    Only for values the reader has already converted; the objects are equal to those ``__init__`` makes."""
+    """A constructor for a frozen, slotted dataclass that takes every field positionally. The dataclass's own
+    ``__init__`` goes through ``object.__setattr__`` once per field (the price of ``frozen``), and even calling
+    each slot's setter was a fifth of building a claim: this makes an instance of a plain class with the same
+    slots, which stores them as any mutable object does, and then turns it into a ``cls`` (Python allows
+    ``__class__`` assignment between classes of identical layout). Only for values the reader has already
+    converted; the objects are equal to those ``__init__`` makes."""
     names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-    ns: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
-    body = []
-    for i, name in enumerate(names):
-        ns[f"_set{i}"] = cls.__dict__[name].__set__
-        body.append(f" _set{i}(o, {name})\n")
-    exec(f"def make({', '.join(names)}):\n o = _new(_cls)\n{''.join(body)} return o\n", ns)
+    ns: dict[str, Any] = {"_cls": cls}
+    stores = "".join(f"  o.{name} = {name}\n" for name in names)
+    exec(f"class make:\n __slots__ = {cls.__dict__['__slots__']!r}\n def __init__(o, {', '.join(names)}):\n{stores}"
+         "  o.__class__ = _cls\n", ns)
     make: Callable[..., _T] = ns["make"]
     return make
 
@@ -457,6 +458,34 @@ _make_service = _maker(ServicePayment)
 _make_claim = _maker(ClaimPayment)
 
 _date_cache: dict[str, dt.date | None] = {}
+# The codes of claims as built (CLP02, CAS group and reason, procedure and modifiers, remark codes) are interned:
+# a remittance repeats a few of them thousands of times, and equal values that are one object pickle once
+# (the reader process sends claim heads made of them; see `remittance_files.claim_heads`).
+_intern = sys.intern
+
+
+class _Amounts(dict[str, Decimal]):
+    """Amount text → its Decimal, converted on first use (see `_Seen`)."""
+
+    __slots__ = ()
+
+    def __missing__(self, text: str) -> Decimal:
+        v = self[text] = Decimal(text)
+        return v
+
+
+class _Seen:
+    """What the claims of one remittance are built from, converted once per distinct text: amounts, CAS segments
+    and procedures repeat thousands of times (the same charges, CO-45 amounts and codes). The records are
+    immutable, so claims share them; and equal values that are one object pickle once (as the codes; see
+    `_intern`)."""
+
+    __slots__ = ("amounts", "cas", "procedures")
+
+    def __init__(self) -> None:
+        self.amounts = _Amounts()
+        self.cas: dict[str, tuple[CasAdjustment, ...]] = {}  # by the CAS segment's text
+        self.procedures: dict[str, Procedure] = {}  # by the composite's text (one component separator)
 
 
 def _date(v: str) -> dt.date | None:
@@ -526,17 +555,17 @@ def _req_num(seg: list[str], i: int, pos: int) -> Decimal:
     return parse_decimal(v, seg, i, pos)
 
 
-def _cas_built(seg: list[str]) -> list[CasAdjustment]:
+def _cas_built(seg: list[str], amounts: _Amounts) -> tuple[CasAdjustment, ...]:
     """CAS triplets of a segment the read already validated: no checks, only conversion."""
-    group = seg[1].strip().upper()
+    group = _intern(seg[1].strip().upper())
     n = len(seg)
     out = []
     for i in range(2, min(n, 20), 3):
         r = seg[i]
         if r:
             q = seg[i + 2] if i + 2 < n else ""
-            out.append(_make_cas(group, r.strip(), Decimal(seg[i + 1]), Decimal(q) if q else None))
-    return out
+            out.append(_make_cas(group, _intern(r.strip()), amounts[seg[i + 1]], amounts[q] if q else None))
+    return tuple(out)
 
 
 def _procedure(v: str, comp: str) -> Procedure:
@@ -547,9 +576,9 @@ def _procedure(v: str, comp: str) -> Procedure:
                 comp = alt
                 break
     parts = v.split(comp)
-    q = parts[0].strip()
-    code = parts[1].strip() if len(parts) > 1 else ""
-    mods = tuple(m.strip() for m in parts[2:6] if m.strip())
+    q = _intern(parts[0].strip())
+    code = _intern(parts[1].strip()) if len(parts) > 1 else ""
+    mods = tuple(_intern(m.strip()) for m in parts[2:6] if m.strip())
     desc = parts[6].strip() if len(parts) > 6 else ""
     return _make_procedure(q, code, mods, desc)
 
@@ -605,11 +634,13 @@ class LazyClaims(Sequence[ClaimPayment]):
         return self._built
 
     def build(self) -> tuple[ClaimPayment, ...]:
-        """The claims, built now and not kept: for a reader that hands the remittance on to another process
-        (unbuilt, it pickles as its segments' text; built claims cost more to pickle than to build again)."""
-        segs = self._segs
+        """The claims, built now and not kept: for a reader that needs them once before handing the remittance
+        on to another process (which gets it as its segments' text; built claims cost more to pickle than to
+        build again)."""
+        segs, seen = self._segs, _Seen()
         with gc_paused():
-            return tuple(_build_claim(segs, a, b, self._base, self._comp, self._sep, hn) for a, b, hn in self._ranges)
+            return tuple(_build_claim(segs, a, b, self._base, self._comp, self._sep, hn, seen)
+                         for a, b, hn in self._ranges)
 
     def loops_x12(self) -> list[str]:
         """Each claim's 2100/2110 loops as the payer sent them (CLP to the last segment before the next CLP,
@@ -644,6 +675,19 @@ class LazyClaims(Sequence[ClaimPayment]):
     def __repr__(self) -> str:
         return f"LazyClaims({len(self)} claims)"
 
+    def __reduce__(self) -> tuple[Callable[..., LazyClaims], tuple[Any, ...]]:
+        """Unbuilt, as the segments' text: joined by the terminator they were split at (so no text contains it),
+        one string costs less to pickle and to read back than thousands (the reader process sends these)."""
+        segs, d = self._segs, self._delims
+        text = d.segment.join(segs)
+        whole = bool(segs) and text.count(d.segment) == len(segs) - 1
+        return _lazy_claims, (text if whole else segs, self._ranges, self._base, d)
+
+
+def _lazy_claims(segs: str | list[str], ranges: list[tuple[int, int, str]], base: int, d: Delimiters) -> LazyClaims:
+    """A pickled `LazyClaims` back."""
+    return LazyClaims(segs.split(d.segment) if isinstance(segs, str) else segs, ranges, base, d)
+
 
 def claim_from_x12(text: str, element: str = "*", component: str = ":", segment: str = "~",
                    header_number: str = "") -> ClaimPayment:
@@ -653,7 +697,7 @@ def claim_from_x12(text: str, element: str = "*", component: str = ":", segment:
     texts = text.split(segment)
     if not texts or texts[0].split(element, 1)[0] != "CLP":
         raise X12Error("a claim payment's loops start with CLP", position=1, segment_id=texts[0][:3] if texts else "")
-    return _build_claim(texts, 0, len(texts), 1, component, element, header_number)
+    return _build_claim(texts, 0, len(texts), 1, component, element, header_number, _Seen())
 
 
 def _cas_total(seg: list[str], pos: int) -> Decimal:
@@ -681,6 +725,36 @@ def _cas_total(seg: list[str], pos: int) -> Decimal:
     if not found:
         raise X12Error("CAS without any adjustment", position=pos, segment_id="CAS", element="CAS02")
     return total
+
+
+def _cas_sum(seg: list[str], pos: int) -> Decimal:
+    """The sum of a CAS segment's amounts, validated (the read's fast path; see `_cas_total`)."""
+    # fast path: well-formed CAS (group, then reason/amount/quantity triplets); anything odd takes the
+    # checked path, which raises the located error or returns the same total
+    if len(seg) > 20:
+        _too_many(seg, pos)  # outside the try: an X12Error is a ValueError
+    dec = Decimal
+    try:
+        k = len(seg)
+        if k < 4 or seg[1] not in CAS_GROUPS or not seg[2]:
+            raise ValueError
+        a = dec(seg[3])
+        if k == 5 and seg[4]:
+            dec(seg[4])
+        elif k > 5:
+            a = ZERO
+            for j in range(2, min(k, 20), 3):
+                if seg[j]:
+                    a += dec(seg[j + 1])
+                elif j + 1 < k and seg[j + 1]:
+                    raise ValueError
+                if j + 2 < k and seg[j + 2]:
+                    dec(seg[j + 2])
+        if not a.is_finite():
+            raise ValueError
+    except (ValueError, ArithmeticError, IndexError):
+        a = _cas_total(seg, pos)
+    return a
 
 
 def parse_835(raw: RawTransaction) -> Remittance:
@@ -796,12 +870,13 @@ def parse_835(raw: RawTransaction) -> Remittance:
         c_start = -1
 
     dec = Decimal
-    groups = CAS_GROUPS
     # segments the read does not need to split: their content is only looked at when claims are built
     # (a DTM is only looked up in the date cache: "DTM*472*" is 8 characters, so t[8:] is DTM02 when DTM03 is
     # absent; anything else takes the checked path)
     passthrough = frozenset({"DTM", "REF", "NM1", "PER", "LQ" + sep})
     date_hit = _date_cache.get
+    cas_tag = "CAS" + sep
+    cas_totals: dict[str, Decimal] = {}
     while i < n:
         t = texts[i]
         if t[:3] in passthrough:
@@ -818,39 +893,21 @@ def parse_835(raw: RawTransaction) -> Remittance:
                     _checked_date(_e(seg, 2), seg, 2, base + i, issues)
             i += 1
             continue
-        seg = t.split(sep)
-        tag = seg[0]
-        if tag == "CAS":
+        if t.startswith(cas_tag) or t == "CAS":
             if c_start < 0:
                 raise X12Error("CAS outside a claim (no CLP before it)", position=base + i, segment_id="CAS")
-            # fast path: well-formed CAS (group, then reason/amount/quantity triplets); anything odd takes the
-            # checked path, which raises the located error or returns the same total
-            if len(seg) > 20:
-                _too_many(seg, base + i)  # outside the try: an X12Error is a ValueError
-            try:
-                k = len(seg)
-                if k < 4 or seg[1] not in groups or not seg[2]:
-                    raise ValueError
-                a = dec(seg[3])
-                if k == 5 and seg[4]:
-                    dec(seg[4])
-                elif k > 5:
-                    a = ZERO
-                    for j in range(2, min(k, 20), 3):
-                        if seg[j]:
-                            a += dec(seg[j + 1])
-                        elif j + 1 < k and seg[j + 1]:
-                            raise ValueError
-                        if j + 2 < k and seg[j + 2]:
-                            dec(seg[j + 2])
-                if not a.is_finite():
-                    raise ValueError
-            except (ValueError, ArithmeticError, IndexError):
-                a = _cas_total(seg, base + i)
+            # a remittance repeats the same CAS (a charge's CO-45, a copay): each text is checked once
+            a = cas_totals.get(t)
+            if a is None:
+                a = cas_totals[t] = _cas_sum(t.split(sep), base + i)
             c_adj += a
             if s_seg is not None:
                 s_adj += a
-        elif tag == "SVC":
+            i += 1
+            continue
+        seg = t.split(sep)
+        tag = seg[0]
+        if tag == "SVC":
             if c_start < 0:
                 raise X12Error("SVC outside a claim (no CLP before it)", position=base + i, segment_id="SVC")
             if s_seg is not None:
@@ -888,15 +945,20 @@ def parse_835(raw: RawTransaction) -> Remittance:
             if not seg[2].strip():
                 raise X12Error("CLP02 claim status is missing", position=pos, segment_id="CLP", element="CLP02")
             c_id = seg[1].strip()
-            c_charge = _req_num(seg, 3, pos)
-            c_paid = _req_num(seg, 4, pos)
+            try:  # fast path, as for SVC: the checked one raises the located error
+                c_charge = dec(seg[3])
+                c_paid = dec(seg[4])
+                if not (c_charge.is_finite() and c_paid.is_finite()):
+                    raise ValueError
+            except (ValueError, ArithmeticError):
+                c_charge = _req_num(seg, 3, pos)
+                c_paid = _req_num(seg, 4, pos)
             c_adj = ZERO
             paid_total += c_paid
             c_start = i
-            if len(seg) > 5:
-                decimal_element(seg, 5, pos)
-                decimal_element(seg, 12, pos)
-                decimal_element(seg, 13, pos)
+            for k in (5, 12, 13):
+                if k < len(seg) and seg[k]:  # most CLPs end before CLP12
+                    decimal_element(seg, k, pos)
         elif tag in ("AMT", "QTY"):
             if len(seg) > 5:
                 _too_many(seg, base + i)
@@ -957,8 +1019,9 @@ def parse_835(raw: RawTransaction) -> Remittance:
 
 
 def _build_claim(texts: list[str], start: int, end: int, base: int, comp: str, sep: str,
-                 header_number: str) -> ClaimPayment:
-    """Build one 2100 loop from segments the fast pass has validated."""
+                 header_number: str, seen: _Seen) -> ClaimPayment:
+    """Build one 2100 loop from segments the fast pass has validated. `seen`: shared by the claims of one
+    remittance."""
     c = texts[start].split(sep)
     if len(c) < 14:
         c += [""] * (14 - len(c))  # absent trailing elements are empty (X12 drops them)
@@ -969,83 +1032,86 @@ def _build_claim(texts: list[str], start: int, end: int, base: int, comp: str, s
     c_amts: list[tuple[str, Decimal]] = []
     c_qtys: list[tuple[str, Decimal]] = []
     c_pers: list[tuple[str, ...]] = []
+    c_lq: list[Remark] = []
     c_mia: InpatientAdjudication | None = None
     c_moa: OutpatientAdjudication | None = None
     services: list[ServicePayment] = []
     svc: list[str] | None = None
     svc_pos = 0
-    s_cas: list[CasAdjustment] = []
-    s_dates: list[tuple[str, dt.date | None]] = []
-    s_refs: list[tuple[str, str]] = []
-    s_amts: list[tuple[str, Decimal]] = []
-    s_qtys: list[tuple[str, Decimal]] = []
-    s_lq: list[Remark] = []
-    c_lq: list[Remark] = []
-
-    def close_service() -> None:
-        assert svc is not None
-        s = svc
-        k = len(s)
-        units_s = s[5].strip() if k > 5 else ""
-        orig = s[6].strip() if k > 6 else ""
-        ounits = s[7].strip() if k > 7 else ""
-        proc = _procedure(s[1], comp)
-        rev = s[4].strip() if k > 4 else ""
-        if not rev and proc.qualifier == "NU":
-            rev = proc.code  # an institutional line adjudicated by revenue code carries it in SVC01, not SVC04
-        services.append(_make_service(
-            proc, Decimal(s[2]), Decimal(s[3]),
-            rev,
-            Decimal(units_s) if units_s else None,
-            _procedure(orig, comp) if orig else None,
-            Decimal(ounits) if ounits else None,
-            tuple(s_cas), tuple(s_dates), tuple(s_refs), tuple(s_amts), tuple(s_qtys), tuple(s_lq), svc_pos,
-        ))
-
+    # where CAS/DTM/REF/AMT/QTY/LQ go: the claim's until the first SVC, then the current line's
+    cas, dates, refs, amts, qtys, lq = c_cas, c_dates, c_refs, c_amts, c_qtys, c_lq
+    amounts, cas_seen = seen.amounts, seen.cas
+    cas_tag = "CAS" + sep
+    date_hit = _date_cache.get
     for idx in range(start + 1, end):
-        seg = texts[idx].split(sep)
+        t = texts[idx]
+        if t.startswith(cas_tag):
+            adjustments = cas_seen.get(t)
+            if adjustments is None:
+                adjustments = cas_seen[t] = _cas_built(t.split(sep), amounts)
+            cas.extend(adjustments)
+            continue
+        seg = t.split(sep)
         tag = seg[0]
-        if tag == "SVC":
+        if tag == "DTM":
+            # a date is never false: the cache's hit, else `_date` (which caches it, or gives None)
+            dates.append((seg[1].strip(), date_hit(seg[2]) or _date(seg[2])) if len(seg) > 2 else (_e(seg, 1), None))
+        elif tag == "REF":
+            refs.append((seg[1].strip(), seg[2].strip()) if len(seg) > 2 else (_e(seg, 1), ""))
+        elif tag == "SVC":
             if svc is not None:
-                close_service()
-                s_cas, s_dates, s_refs, s_amts, s_qtys, s_lq = [], [], [], [], [], []
+                services.append(_service(svc, svc_pos, comp, seen, cas, dates, refs, amts, qtys, lq))
+            cas, dates, refs, amts, qtys, lq = [], [], [], [], [], []
             svc = seg
             svc_pos = base + idx
-        elif tag == "CAS":
-            (s_cas if svc is not None else c_cas).extend(_cas_built(seg))
-        elif tag == "DTM":
-            (s_dates if svc is not None else c_dates).append(
-                (seg[1].strip(), _date(seg[2])) if len(seg) > 2 else (_e(seg, 1), None))
-        elif tag == "REF":
-            (s_refs if svc is not None else c_refs).append(
-                (seg[1].strip(), seg[2].strip()) if len(seg) > 2 else (_e(seg, 1), ""))
         elif tag == "AMT":
-            (s_amts if svc is not None else c_amts).append((seg[1].strip(), Decimal(seg[2])))
-        elif tag == "QTY":
-            (s_qtys if svc is not None else c_qtys).append((seg[1].strip(), Decimal(seg[2])))
-        elif tag == "LQ":
-            (s_lq if svc is not None else c_lq).append(_make_remark(_e(seg, 1), _e(seg, 2)))
+            amts.append((seg[1].strip(), amounts[seg[2]]))
         elif tag == "NM1":
             c_names.append(name_from_nm1(seg))
+        elif tag == "LQ":
+            lq.append(_make_remark(_e(seg, 1), _intern(_e(seg, 2))))
+        elif tag == "QTY":
+            qtys.append((seg[1].strip(), amounts[seg[2]]))
         elif tag == "PER":
             c_pers.append(tuple(x.strip() for x in seg[1:]))
         elif tag == "MIA":
             c_mia = InpatientAdjudication(decimal_element(seg, 1, base + idx), tuple(x.strip() for x in seg[1:]),
-                                          tuple(r for r in (_e(seg, k) for k in (5, 20, 21, 22, 23)) if r))
+                                          tuple(_intern(r) for r in (_e(seg, k) for k in (5, 20, 21, 22, 23)) if r))
         elif tag == "MOA":
             c_moa = OutpatientAdjudication(
                 decimal_element(seg, 1, base + idx), decimal_element(seg, 2, base + idx),
-                tuple(r for r in (_e(seg, k) for k in (3, 4, 5, 6, 7)) if r),
+                tuple(_intern(r) for r in (_e(seg, k) for k in (3, 4, 5, 6, 7)) if r),
                 decimal_element(seg, 8, base + idx), decimal_element(seg, 9, base + idx))
     if svc is not None:
-        close_service()
+        services.append(_service(svc, svc_pos, comp, seen, cas, dates, refs, amts, qtys, lq))
     # CLP05, 12 and 13 were checked by the read: converted without the checks of `decimal_element`
     resp, weight, fraction = c[5].strip(), c[12].strip(), c[13].strip()
     return _make_claim(
-        c[1].strip(), c[2].strip(), Decimal(c[3]), Decimal(c[4]), Decimal(resp) if resp else None,
+        c[1].strip(), _intern(c[2].strip()), amounts[c[3]], amounts[c[4]], amounts[resp] if resp else None,
         c[6].strip(), c[7].strip(), c[8].strip(), c[9].strip(), c[11].strip(), Decimal(weight) if weight else None,
-        Decimal(fraction) if fraction else None, tuple(c_cas), tuple(c_names), c_mia, c_moa, tuple(c_refs), tuple(c_dates), tuple(c_pers),
-        tuple(c_amts), tuple(c_qtys), tuple(services), header_number, base + start, tuple(c_lq),
+        Decimal(fraction) if fraction else None, tuple(c_cas), tuple(c_names), c_mia, c_moa, tuple(c_refs),
+        tuple(c_dates), tuple(c_pers), tuple(c_amts), tuple(c_qtys), tuple(services), header_number, base + start,
+        tuple(c_lq),
+    )
+
+
+def _service(s: list[str], pos: int, comp: str, seen: _Seen, cas: list[CasAdjustment],
+             dates: list[tuple[str, dt.date | None]], refs: list[tuple[str, str]], amts: list[tuple[str, Decimal]],
+             qtys: list[tuple[str, Decimal]], lq: list[Remark]) -> ServicePayment:
+    """One 2110 loop: its SVC (split) and what the segments after it carried."""
+    k = len(s)
+    units_s = s[5].strip() if k > 5 else ""
+    orig = s[6].strip() if k > 6 else ""
+    ounits = s[7].strip() if k > 7 else ""
+    amounts, procedures = seen.amounts, seen.procedures
+    proc = procedures.get(s[1]) or procedures.setdefault(s[1], _procedure(s[1], comp))
+    rev = s[4].strip() if k > 4 else ""
+    if not rev and proc.qualifier == "NU":
+        rev = proc.code  # an institutional line adjudicated by revenue code carries it in SVC01, not SVC04
+    return _make_service(
+        proc, amounts[s[2]], amounts[s[3]], rev, amounts[units_s] if units_s else None,
+        _procedure(orig, comp) if orig else None, amounts[ounits] if ounits else None,
+        tuple(cas), tuple(dates), tuple(refs), tuple(amts), tuple(qtys), tuple(lq), pos,
     )
 
 
