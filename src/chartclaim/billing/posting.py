@@ -335,6 +335,8 @@ def match_lines(cp: x835.ClaimPayment, lines: Sequence[_Line]) -> tuple[list[_Li
 
 def _match_lines(svcs: Sequence[LineKey], lines: Sequence[_Line]) -> tuple[list[_Line], list[str]]:
     """`match_lines` from each SVC's `remittance_files.line_key` (what the claim heads carry)."""
+    if len(svcs) == 1 and len(lines) == 1 and svcs[0][0] and svcs[0][0] == lines[0].line_control_number:
+        return [lines[0]], []  # most SVCs: the one line of a claim, by the line control number we sent
     used: set[int] = set()
     out: list[_Line] = []
     problems: list[str] = []
@@ -647,7 +649,7 @@ def _cas_rows(entries: list[tuple[Any, ...]], adjustments: list[dict[str, Any]],
     denied = ZERO
     remark_codes: str | None = None
     for group, reason, amount, quantity in cas:
-        treat, cat = classify_adjustment(group, reason, responsibility, remarks)
+        treat, cat = _treatment(group, reason, responsibility, remarks)
         if amount == 0 or treat not in LEDGER_TREATMENTS:
             if remark_codes is None:
                 remark_codes = " ".join(remarks)
@@ -658,13 +660,27 @@ def _cas_rows(entries: list[tuple[Any, ...]], adjustments: list[dict[str, Any]],
                 denied += amount
             continue
         if treat == "contractual":
-            entries.append(_ledger_row("adjustment", _money(-amount), line_id, payer_id, group, reason, None, base))
+            entries.append(_ledger_row("adjustment", _signed_money(amount)[0], line_id, payer_id, group, reason, None,
+                                       base))
         elif treat == "patient":
             key = _transfer_key()  # pairs the two rows of the transfer
-            money = _money(amount)
-            entries.append(_ledger_row("transfer", -money, line_id, payer_id, group, reason, key, base))
-            entries.append(_ledger_row("transfer", money, line_id, next_party, group, reason, key, base))
+            out, into = _signed_money(amount)
+            entries.append(_ledger_row("transfer", out, line_id, payer_id, group, reason, key, base))
+            entries.append(_ledger_row("transfer", into, line_id, next_party, group, reason, key, base))
     return denied
+
+
+# A batch's CAS treatments and amounts repeat (one adjustment CARC, a few hundred amounts); the reader shares
+# equal amounts as one object, whose hash is then computed once.
+_treatment = lru_cache(maxsize=8192)(classify_adjustment)
+
+
+@lru_cache(maxsize=8192)
+def _signed_money(amount: Decimal) -> tuple[Decimal, Decimal]:
+    """(-amount, amount) as money: what leaves the payer, what moves to the next party (half-up rounding is
+    symmetric: the same as rounding -amount)."""
+    money = _money(amount)
+    return -money, money
 
 
 _transfer_keys: list[str] = []
@@ -711,7 +727,7 @@ def _plan_from_head(head: ClaimHead, claim: _Claim, next_party: int | None, post
     resp, payer = claim.responsibility, claim.payer_id
     for (_key, paid, cas, remarks), ln in zip(services, lines, strict=True):
         if paid:
-            entries.append(_ledger_row("payment", _money(-paid), ln.id, payer, None, None, None, base))
+            entries.append(_ledger_row("payment", _signed_money(paid)[0], ln.id, payer, None, None, None, base))
         if cas:
             denial_total += _cas_rows(entries, adjustments, base, ln.id, resp, payer, next_party, cas, remarks)
     target = _status_after(head[1], head[3], denial_total)

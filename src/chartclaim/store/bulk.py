@@ -23,6 +23,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ColumnElement,
+    Connection,
     Date,
     DateTime,
     Integer,
@@ -51,13 +52,17 @@ class JSONText(str):
 _json_encode = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
 
+def _json_value(v: Any) -> Any:
+    return v if v is None or type(v) is JSONText else _json_encode(v)
+
+
 def _converter(col_type: Any, dialect: str) -> Callable[[Any], Any] | None:
     """How a column's values are stored (None: as they are). Each is called once per distinct value of a batch
     (`_convert_column`), None included."""
     if isinstance(col_type, Money):
         return _cents if dialect == "sqlite" else lambda v: None if v is None else to_money(v)
     if isinstance(col_type, JSON):
-        return lambda v: v if v is None or type(v) is JSONText else _json_encode(v)
+        return _json_value
     if dialect != "sqlite":
         return None
     if isinstance(col_type, DateTime):
@@ -103,13 +108,15 @@ _BINARY_COPY: list[tuple[type, str, tuple[type, ...]]] = [
 ]
 
 
-def _binary_copy_types(table: Table, names: Sequence[str], columns: Sequence[list[Any]]) -> list[str] | None:
+def _binary_copy_types(table: Table, names: Sequence[str], columns: Sequence[list[Any]],
+                       convs: Sequence[Callable[[Any], Any] | None]) -> list[str] | None:
     """The column types for a binary COPY of these values, or None when one column has values a binary COPY
     would not store as the text one does (then the batch goes as text). Binary COPY costs the client about half
     the CPU to format and the server half to read (no number, date and timestamp parsing): the posting's four
-    ledger rows per claim payment. Checked per batch by the values' exact types (a set per column, in C)."""
+    ledger rows per claim payment. Checked per batch by the values' exact types (a set per column, in C); a
+    column still to be converted (`convs`: money, JSON) is not: its converter makes only values of its types."""
     types: list[str] = []
-    for name, values in zip(names, columns, strict=True):
+    for name, values, conv in zip(names, columns, convs, strict=True):
         col_type = table.c[name].type
         found = next(((pg, ok) for sa_type, pg, ok in _BINARY_COPY if isinstance(col_type, sa_type)), None)
         if found is None:
@@ -117,7 +124,7 @@ def _binary_copy_types(table: Table, names: Sequence[str], columns: Sequence[lis
         pg_type, allowed = found
         if pg_type == "timestamptz" and not getattr(col_type, "timezone", False):
             return None
-        if not set(map(type, values)).issubset(allowed):
+        if conv is None and not set(map(type, values)).issubset(allowed):
             return None
         if pg_type == "timestamptz" and any(v is not None and v.tzinfo is None for v in set(values)):
             return None  # a naive datetime: the text COPY reads it in the session's time zone
@@ -125,26 +132,47 @@ def _binary_copy_types(table: Table, names: Sequence[str], columns: Sequence[lis
     return types
 
 
-def _money_as_encoded_numeric(cursor: Any, table: Table, names: Sequence[str], columns: list[Any],
-                              types: list[str]) -> None:
-    """Money columns of a binary COPY sent as psycopg's own binary numeric encoding of each distinct amount,
-    made once per batch: encoding a Decimal is most of a ledger row's formatting (0.7 µs a value, the bytes
-    then 0.07 µs), and a batch repeats a few hundred amounts. The field bytes are the same, so is what the
-    server's numeric input (and the column's numeric(12,2)) makes of them; the COPY carries them as bytea,
-    with psycopg's C dumper for bytes (the by-type one: the DB-API `Binary` wrapper's Python dumper has the
-    bytea oid by default)."""
+def _copy_columns(conn: Connection, table: Table, names: list[str], columns: list[Any],
+                  convs: list[Callable[[Any], Any] | None]) -> int:
+    """`_insert_columns` on PostgreSQL with psycopg: a COPY (several times faster than executemany; same
+    transaction, same connection), binary when every column's values allow it (`_binary_copy_types`), with the
+    columns converted by `convs` (not yet applied) as that COPY needs them.
+
+    In a binary COPY a money column is sent as psycopg's own binary numeric encoding of each distinct amount,
+    made once per batch: encoding a Decimal is most of a ledger row's formatting (0.7 µs a value, the bytes then
+    0.07 µs) and a batch repeats a few hundred amounts. The field bytes are the same, so is what the server's
+    numeric input (and the column's numeric(12,2)) makes of them; the COPY carries them as bytea, with psycopg's
+    C dumper for bytes (the by-type one: the DB-API `Binary` wrapper's Python dumper has the bytea oid)."""
     from psycopg.adapt import PyFormat
     from psycopg.pq import Format
 
-    money = [i for i, name in enumerate(names) if isinstance(table.c[name].type, Money)]
-    if not money:
-        return
-    adapters = cursor.adapters
-    encode = adapters.get_dumper_by_oid(adapters.types["numeric"].oid, Format.BINARY)(Decimal, cursor).dump
-    adapters.register_dumper(bytes, adapters.get_dumper(bytes, PyFormat.BINARY))  # this cursor's map only
-    for i in money:
-        columns[i] = list(_convert_column(columns[i], lambda v: None if v is None else bytes(encode(v))))
-        types[i] = "bytea"
+    raw: Any = conn.connection.driver_connection
+    quote = conn.dialect.identifier_preparer.quote
+    with raw.cursor() as cur:
+        types = _binary_copy_types(table, names, columns, convs)
+        if types is not None:
+            adapters = cur.adapters
+            numeric = adapters.get_dumper_by_oid(adapters.types["numeric"].oid, Format.BINARY)(Decimal, cur).dump
+            adapters.register_dumper(bytes, adapters.get_dumper(bytes, PyFormat.BINARY))  # this cursor's map only
+        for i, c in enumerate(convs):
+            if c is None:
+                continue
+            if c is _json_value:  # (each value its own text: nothing to convert once for several rows)
+                columns[i] = list(map(c, columns[i]))
+            elif types is not None and isinstance(table.c[names[i]].type, Money):
+                columns[i] = list(_convert_column(columns[i],
+                                                  lambda v: None if v is None else bytes(numeric(to_money(v)))))
+                types[i] = "bytea"
+            else:
+                columns[i] = list(_convert_column(columns[i], c))
+        cols = ", ".join(quote(name) for name in names)
+        with cur.copy(f"COPY {quote(table.name)} ({cols}) FROM STDIN"
+                      + (" (FORMAT BINARY)" if types is not None else "")) as copy:
+            if types is not None:
+                copy.set_types(types)
+            for row in zip(*columns, strict=True):
+                copy.write_row(row)
+    return len(columns[0])
 
 
 def in_values(session: Session, column: Any, values: Sequence[int] | Sequence[str]) -> ColumnElement[bool]:
@@ -233,26 +261,14 @@ def _insert_columns(session: Session, table: Table, keys: list[str], columns: li
     names = keys + extra_names
     convs = [_converter(table.c[name].type, dialect) for name in names]
     extra_values = [v if c is None else c(v) for v, c in zip(extra_values, convs[len(keys):], strict=True)]
+    if dialect == "postgresql" and conn.dialect.driver == "psycopg":
+        columns.extend([v] * n for v in extra_values)
+        return _copy_columns(conn, table, names, columns, convs[: len(keys)] + [None] * len(extra_names))
     for i, c in enumerate(convs[: len(keys)]):
         if c is not None:
             columns[i] = list(_convert_column(columns[i], c))
     columns.extend([v] * n for v in extra_values)
     quote = conn.dialect.identifier_preparer.quote
-    if dialect == "postgresql" and conn.dialect.driver == "psycopg":
-        # COPY is several times faster than executemany on PostgreSQL; same transaction, same connection.
-        cols = ", ".join(quote(n) for n in names)
-        raw: Any = conn.connection.driver_connection
-        types = _binary_copy_types(table, names, columns)
-        with raw.cursor() as cur:
-            if types:
-                _money_as_encoded_numeric(cur, table, names, columns, types)
-            with cur.copy(f"COPY {quote(table.name)} ({cols}) FROM STDIN"
-                          + (" (FORMAT BINARY)" if types else "")) as copy:
-                if types:
-                    copy.set_types(types)
-                for p in zip(*columns, strict=True):
-                    copy.write_row(p)
-        return n
     params: list[tuple[Any, ...]] = list(zip(*columns, strict=False))
     if dialect == "postgresql":
         marks = ", ".join("%s::json" if isinstance(table.c[n].type, JSON) else "%s" for n in names)
