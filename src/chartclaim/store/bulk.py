@@ -132,6 +132,22 @@ def _binary_copy_types(table: Table, names: Sequence[str], columns: Sequence[lis
     return types
 
 
+# Money amounts as binary numeric fields (see `_copy_columns`): batches repeat the same amounts (charges, fee
+# schedule allowances), so they are kept across batches; emptied when big (an ERA batch has a few thousand).
+_ENCODED_MONEY: dict[Decimal, bytes] = {}
+
+
+def _encoded_money(v: Any, encode: Callable[[Decimal], Any]) -> bytes | None:
+    if type(v) is not Decimal:  # None, or an int or a float, which to_money converts or refuses
+        return None if v is None else bytes(encode(to_money(v)))
+    got = _ENCODED_MONEY.get(v)  # (equal amounts are equal money: to_money rounds the value, not its digits)
+    if got is None:
+        if len(_ENCODED_MONEY) >= 65536:
+            _ENCODED_MONEY.clear()
+        got = _ENCODED_MONEY[v] = bytes(encode(to_money(v)))
+    return got
+
+
 def _copy_columns(conn: Connection, table: Table, names: list[str], columns: list[Any],
                   convs: list[Callable[[Any], Any] | None]) -> int:
     """`_insert_columns` on PostgreSQL with psycopg: a COPY (several times faster than executemany; same
@@ -160,8 +176,7 @@ def _copy_columns(conn: Connection, table: Table, names: list[str], columns: lis
             if c is _json_value:  # (each value its own text: nothing to convert once for several rows)
                 columns[i] = list(map(c, columns[i]))
             elif types is not None and isinstance(table.c[names[i]].type, Money):
-                columns[i] = list(_convert_column(columns[i],
-                                                  lambda v: None if v is None else bytes(numeric(to_money(v)))))
+                columns[i] = list(_convert_column(columns[i], lambda v: _encoded_money(v, numeric)))
                 types[i] = "bytea"
             else:
                 columns[i] = list(_convert_column(columns[i], c))
