@@ -229,8 +229,9 @@ def _attach_lines(session: Session, claims: Iterable[_Claim]) -> None:
                    ClaimLine.charge, ClaimLine.date_of_service, ClaimLine.line_control_number)
             .where(in_values(session, ClaimLine.claim_id, chunk)).order_by(ClaimLine.claim_id, ClaimLine.line_number)
         ).all():
-            ln = _Line(r[0], r[1], r[2], r[3], _modifiers(r[4]), r[5], r[6], r[7])
-            for c in by_ledger[r[1]]:
+            line_id, claim_id, number, procedure, modifiers, charge, dos, lcn = r
+            ln = _Line(line_id, claim_id, number, procedure, _modifiers(modifiers), charge, dos, lcn)
+            for c in by_ledger[claim_id]:
                 c.lines.append(ln)
 
 
@@ -440,7 +441,8 @@ def _stored_detail(plan: _Plan, delimiters: x835.Delimiters | None) -> dict[str,
     The X12 form is returned encoded, as the JSON encoder writes {"x12", "delimiters", "line_numbers", "lx"}
     (the same text; the encoder's set-up per value was most of its cost here)."""
     if plan.loop_x12 is not None and delimiters is not None and plan.exception is None:
-        out = ['{"x12":', _json_str(plan.loop_x12), ',"delimiters":', _delimiters_json(delimiters)]
+        out = ['{"x12":', _json_str(plan.loop_x12), ',"delimiters":',
+               _delimiters_json(delimiters.element, delimiters.component, delimiters.segment)]
         if plan.line_numbers:
             out += [',"line_numbers":[', ",".join(map(str, plan.line_numbers)), "]"]
         hn = plan.header_number if plan.claim_payment is None else plan.claim_payment.header_number
@@ -454,8 +456,9 @@ def _stored_detail(plan: _Plan, delimiters: x835.Delimiters | None) -> dict[str,
 
 
 @lru_cache(maxsize=64)
-def _delimiters_json(d: x835.Delimiters) -> str:
-    return f"[{_json_str(d.element)},{_json_str(d.component)},{_json_str(d.segment)}]"
+def _delimiters_json(element: str, component: str, segment: str) -> str:
+    """(Cached by the three strings: hashing the Delimiters dataclass is a Python call per claim payment.)"""
+    return f"[{_json_str(element)},{_json_str(component)},{_json_str(segment)}]"
 
 
 def claim_payment_of(detail: dict[str, Any]) -> x835.ClaimPayment:
@@ -650,7 +653,7 @@ def _cas_rows(entries: list[tuple[Any, ...]], adjustments: list[dict[str, Any]],
     remark_codes: str | None = None
     for group, reason, amount, quantity in cas:
         treat, cat = _treatment(group, reason, responsibility, remarks)
-        if amount == 0 or treat not in LEDGER_TREATMENTS:
+        if not amount or treat not in LEDGER_TREATMENTS:
             if remark_codes is None:
                 remark_codes = " ".join(remarks)
             adjustments.append({"claim_line_id": line_id, "group_code": group, "reason_code": reason,

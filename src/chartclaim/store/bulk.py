@@ -252,7 +252,7 @@ def insert_tuples(session: Session, table: Table, names: Sequence[str], rows: Se
     as: building a dict per row and picking it apart again cost more than SQLite's insert itself)."""
     if not rows:
         return 0
-    return _insert_columns(session, table, list(names), [list(c) for c in zip(*rows, strict=True)], len(rows))
+    return _insert_columns(session, table, list(names), list(zip(*rows, strict=True)), len(rows))
 
 
 def _insert_columns(session: Session, table: Table, keys: list[str], columns: list[Any], n: int) -> int:
