@@ -366,7 +366,7 @@ def _match_lines(svcs: Sequence[LineKey], lines: Sequence[_Line]) -> tuple[list[
 # ---------------------------------------------------------------- posting
 
 
-@dataclass
+@dataclass(slots=True)
 class _Plan:
     """What one CLP loop will write (its claim payment's id was reserved before planning: the ledger rows carry
     it)."""
