@@ -3,6 +3,7 @@ from the built claims writes, on a remittance with every kind of claim posting d
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from chartclaim.store.models import (
     ClaimTransition,
     LedgerEntry,
     PostingException,
+    ProviderAdjustment,
     RemitAdjustment,
 )
 from tests.billing.helpers import DOS, setup_practice, submitted_claim
@@ -267,3 +269,97 @@ def test_cas_rows_are_ledger_rows_in_column_order() -> None:
     assert posting._ledger_row("payment", D("-1.00"), 15, 16, None, None, None, base) == tuple(
         {**ledger.ENTRY_DEFAULTS, **common, "kind": "payment", "amount": D("-1.00"), "payer_id": 16}[c]
         for c in ledger.COLUMNS)
+
+
+def _straightforward_inserts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """store.bulk's inserts and id lists replaced by the plain SQLAlchemy statements they stand for (one Core
+    executemany with the types' own bind processing, an IN list), for the oracle below."""
+    import json
+
+    from sqlalchemy import insert
+
+    from chartclaim.billing import lifecycle
+    from chartclaim.store import bulk
+
+    def plain(v: Any) -> Any:  # JSON already encoded: the value it encodes, which the JSON type encodes again
+        return json.loads(v) if isinstance(v, bulk.JSONText) else v
+
+    def insert_columns(session: Session, table: Any, keys: list[str], columns: list[Any], n: int) -> int:
+        session.connection().execute(insert(table), [{k: plain(v) for k, v in zip(keys, row, strict=True)}
+                                                     for row in zip(*columns, strict=True)])
+        return n
+
+    def in_list(session: Session, column: Any, values: Any) -> Any:
+        return column.in_(list(values))
+
+    monkeypatch.setattr(bulk, "_insert_columns", insert_columns)
+    for module in (bulk, posting, lifecycle):
+        monkeypatch.setattr(module, "in_values", in_list)
+
+
+def _more() -> syn.Era:
+    """A reversal and its corrected payment, claim-level CAS spread over two lines, a denial with a crossover
+    remark, a PLB: with `_varied`, every kind of row posting writes."""
+    return syn.Era("MORE", [
+        syn.ClaimPay("P2", [LP("99214", D("-200"), D("-120"), [("CO", "45", D("-40")), ("PR", "1", D("-40"))],
+                               date_of_service=DOS, line_control_number="P2-1")], status="22"),
+        syn.ClaimPay("P2", [LP("99214", D("200"), D("130"), [("CO", "45", D("40")), ("PR", "1", D("30"))],
+                               date_of_service=DOS, line_control_number="P2-1")]),
+        syn.ClaimPay("P10", [LP("93000", D("70"), D("50"), [("CO", "45", D("20"))], date_of_service=DOS),
+                             LP("93000", D("60"), D("40"), [("CO", "45", D("15")), ("PR", "2", D("5"))],
+                                date_of_service=DOS)], claim_adjustments=[("PR", "2", D("10"))],
+                     payer_claim_number="ICN-P10-2"),
+        syn.ClaimPay("P3", [LP("99213", D("100"), D("0"), [("CO", "50", D("100"))], date_of_service=DOS)],
+                     status="4", payer_claim_number="ICN-P3-2", remarks=["MA18"]),
+    ], plb=[("WO", "X", D("3.10"))])
+
+
+@pytest.mark.parametrize("secondary", [False, True], ids=["patient-next", "secondary-next"])
+def test_posting_writes_what_plain_inserts_write(engine: Engine, monkeypatch: pytest.MonkeyPatch,
+                                                 secondary: bool) -> None:
+    """Oracle for the bulk writing (binary COPY with pre-encoded money, array literals, tuple rows): the same
+    remittances posted with plain SQLAlchemy inserts and IN lists write the same rows."""
+    with Session(engine) as s:
+        ids = setup_practice(s, secondary=secondary)
+        _claims(s, ids)
+        s.commit()
+    eras = [_paid("X1", "EARLIER1", "ICN-X1"), _paid("Y1", "EARLIER2", "ICN-Y1"), _varied(), _more()]
+    # the claim-level CAS of P10 over both lines: CLP03 above the lines' charges (the reader checks CLP03 − CLP04)
+    text = syn.interchange(eras).replace("CLP*P10*1*130*90*15*", "CLP*P10*1*140*90*15*")
+    got = []
+    for plain in (False, True):
+        if plain:
+            _straightforward_inserts(monkeypatch)
+        with Session(engine) as s:
+            snaps = []
+            for rem, fp, err in posting.iter_remittances_text(text):
+                assert rem is not None and err is None
+                res = posting.post_remittance(s, rem, fingerprint=fp, balancing_checked=True,
+                                              heads=posting.heads_of(rem))
+                assert res.remittance_id is not None
+                snaps.append((_snapshot(s, res.remittance_id), res.claims_posted, res.claims_reversed,
+                              res.exceptions, res.ledger_rows, res.provider_adjustments))
+            plb = s.execute(select(ProviderAdjustment.reason_code, ProviderAdjustment.reference,
+                                   ProviderAdjustment.amount).order_by(ProviderAdjustment.id)).all()
+            got.append((snaps, plb))
+            s.rollback()
+    monkeypatch.undo()
+    # a reversal's memo names the reversed payment's id, which PostgreSQL's sequence does not roll back
+    assert [re.sub(r"payment #\d+", "payment #", repr(g)) for g in got] == [re.sub(r"payment #\d+", "payment #",
+                                                                                   repr(got[1]))] * 2
+    assert "reversal (CLP02 22) of claim payment #" in repr(got[0])
+    snaps, plb = got[0]
+    assert [sn[1:3] for sn in snaps] == [(1, 0), (1, 0), (13, 1), (3, 1)] and plb == [("L6", "P1", D("-1.25")),
+                                                                                    ("WO", "X", D("3.10"))]
+    last = snaps[3][0]
+    assert any(p[9] == "reversal" for p in last["payments"]) and len({e[11] for e in last["entries"]}) > 2
+
+
+def test_signed_money_is_rounding_each_sign() -> None:
+    """The shared (-amount, amount) pairs are what rounding -amount and amount half up to cents makes, digits
+    and exponent alike, for amounts equal in value but written differently too."""
+    amounts = [D("20.005"), D("-20.005"), D("0.015"), D("1E+1"), D("10"), D("10.000"), D("-0.004"), D("99999.995"),
+               D("3.14159"), D("70")]
+    for a in amounts:
+        out, into = posting._signed_money(a)
+        assert (str(out), str(into)) == (str(posting._money(-a)), str(posting._money(a)))

@@ -154,3 +154,21 @@ def test_insert_tuples_stores_what_insert_rows_stores(engine: Engine, per: int,
             assert raw == [encoded, encoded]
         else:  # the json type keeps the text as given
             assert [json.loads(r) for r in raw] == [json.loads(encoded)] * 2
+
+
+def test_in_values_finds_exactly_the_values_given(engine: Engine) -> None:
+    """`in_values` (an array literal on PostgreSQL, a JSON list on SQLite) with text values an array literal
+    must quote (quotes, backslashes, commas, braces, spaces, NULL, the empty string) and with ids."""
+    numbers = ['C"1', "C\\2", "C,3", "{C4}", " C5 ", "NULL", "", "C 8", 'C\\"9', "Ä10"]
+    with Session(engine) as s:
+        s.execute(insert(PatientRecord), {"id": 1, "account_number": "A1", "first_name": "P", "last_name": "Q"})
+        s.execute(insert(PayerRecord), {"id": 1, "payer_code": "P1", "name": "PAYER"})
+        s.execute(insert(ClaimRecord), [
+            {"id": i, "claim_number": n, "patient_id": 1, "payer_id": 1, "status": "submitted", "responsibility": "P",
+             "frequency": "1", "claim_type": "professional"} for i, n in enumerate([*numbers, "C11", "NULLX"], 1)])
+        for wanted in (numbers, numbers[:1], ["C11", "nope"], []):
+            got = s.scalars(select(ClaimRecord.claim_number).where(bulk.in_values(s, ClaimRecord.claim_number, wanted)))
+            assert sorted(got) == sorted(n for n in wanted if n != "nope")
+        for ids in ([1, 3, 12], [2], [], list(range(1, 13))):
+            got_ids = s.scalars(select(ClaimRecord.id).where(bulk.in_values(s, ClaimRecord.id, ids)))
+            assert sorted(got_ids) == ids

@@ -14,11 +14,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from chartclaim.store.bulk import in_values, insert_rows
+from chartclaim.store.bulk import in_values, insert_tuples
 from chartclaim.store.models import ClaimRecord, ClaimTransition
 
 ADJUDICATED = frozenset({"paid", "partially_paid", "denied"})
@@ -90,7 +90,7 @@ def bulk_transition(
     once, from its first state to its last. The UPDATE is guarded by that first state so a concurrent change is
     not silently overwritten."""
     now = dt.datetime.now(dt.UTC)
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []  # _MOVE_COLUMNS
     span: dict[int, list[str]] = {}  # claim id → [first state, last state], in the order the moves came
     for claim_id, current, target in moves:
         if current == target:
@@ -104,22 +104,22 @@ def bulk_transition(
             raise IllegalTransition(f"{claim_id} (already moved to {seen[1]!r} in this batch)", current, target)
         else:
             seen[1] = target
-        rows.append({"claim_id": claim_id, "from_status": current, "to_status": target, "at": now,
-                     "actor": actor, "reason": reason, "remittance_id": remittance_id})
+        rows.append((claim_id, current, target, now, actor, reason, remittance_id))
     by_pair: dict[tuple[str, str], list[int]] = {}
     for claim_id, (first, last) in span.items():
         by_pair.setdefault((first, last), []).append(claim_id)
     # SQLite cannot size an id list passed as one JSON parameter and would rather scan ix_claim_workbench for
     # every claim in `current` (all submitted claims, per remittance): `status || ''` keeps it on the primary key.
-    status = ClaimRecord.status.concat("") if session.get_bind().dialect.name == "sqlite" else ClaimRecord.status
+    claims: Table = ClaimRecord.__table__  # type: ignore[assignment]
+    status = claims.c.status.concat("") if session.get_bind().dialect.name == "sqlite" else claims.c.status
+    session.flush()  # what the ORM statement's autoflush did; then Core statements (no ORM bulk-update set-up)
+    conn = session.connection()
     for (current, target), ids in by_pair.items():
         for start in range(0, len(ids), 5000):
             chunk = ids[start : start + 5000]
-            res = session.execute(
-                update(ClaimRecord).where(in_values(session, ClaimRecord.id, chunk), status == current)
-                .values(status=target).execution_options(synchronize_session=False)
-            )
-            if res.rowcount != len(chunk):  # type: ignore[attr-defined]
+            res = conn.execute(update(claims).where(in_values(session, claims.c.id, chunk), status == current)
+                               .values(status=target))
+            if res.rowcount != len(chunk):
                 raise IllegalTransition(f"one of {len(chunk)} claims (changed meanwhile)", current, target)
             # what synchronize_session="evaluate" did, without it having to evaluate the array/JSON membership;
             # walking the (small) identity map, not building an identity key for each of thousands of claims
@@ -130,8 +130,11 @@ def bulk_transition(
                     obj = session.identity_map.get(key)
                     if obj is not None:
                         set_committed_value(obj, "status", target)
-    insert_rows(session, ClaimTransition.__table__, rows)  # type: ignore[arg-type]
+    insert_tuples(session, ClaimTransition.__table__, _MOVE_COLUMNS, rows)  # type: ignore[arg-type]
     return len(rows)
+
+
+_MOVE_COLUMNS = ("claim_id", "from_status", "to_status", "at", "actor", "reason", "remittance_id")
 
 
 def history(session: Session, claim_id: int) -> list[ClaimTransition]:

@@ -230,8 +230,9 @@ def _attach_lines(session: Session, claims: Iterable[_Claim]) -> None:
                    ClaimLine.charge, ClaimLine.date_of_service, ClaimLine.line_control_number)
             .where(in_values(session, ClaimLine.claim_id, chunk)).order_by(ClaimLine.claim_id, ClaimLine.line_number)
         ).all():
-            ln = _Line(r[0], r[1], r[2], r[3], _modifiers(r[4]), r[5], r[6], r[7])
-            for c in by_ledger[r[1]]:
+            line_id, claim_id, number, procedure, modifiers, charge, dos, lcn = r
+            ln = _Line(line_id, claim_id, number, procedure, _modifiers(modifiers), charge, dos, lcn)
+            for c in by_ledger[claim_id]:
                 c.lines.append(ln)
 
 
@@ -336,6 +337,8 @@ def match_lines(cp: x835.ClaimPayment, lines: Sequence[_Line]) -> tuple[list[_Li
 
 def _match_lines(svcs: Sequence[LineKey], lines: Sequence[_Line]) -> tuple[list[_Line], list[str]]:
     """`match_lines` from each SVC's `remittance_files.line_key` (what the claim heads carry)."""
+    if len(svcs) == 1 and len(lines) == 1 and svcs[0][0] and svcs[0][0] == lines[0].line_control_number:
+        return [lines[0]], []  # most SVCs: the one line of a claim, by the line control number we sent
     used: set[int] = set()
     out: list[_Line] = []
     problems: list[str] = []
@@ -364,7 +367,7 @@ def _match_lines(svcs: Sequence[LineKey], lines: Sequence[_Line]) -> tuple[list[
 # ---------------------------------------------------------------- posting
 
 
-@dataclass
+@dataclass(slots=True)
 class _Plan:
     """What one CLP loop will write (its claim payment's id was reserved before planning: the ledger rows carry
     it)."""
@@ -439,7 +442,8 @@ def _stored_detail(plan: _Plan, delimiters: x835.Delimiters | None) -> dict[str,
     The X12 form is returned encoded, as the JSON encoder writes {"x12", "delimiters", "line_numbers", "lx"}
     (the same text; the encoder's set-up per value was most of its cost here)."""
     if plan.loop_x12 is not None and delimiters is not None and plan.exception is None:
-        out = ['{"x12":', _json_str(plan.loop_x12), ',"delimiters":', _delimiters_json(delimiters)]
+        out = ['{"x12":', _json_str(plan.loop_x12), ',"delimiters":',
+               _delimiters_json(delimiters.element, delimiters.component, delimiters.segment)]
         if plan.line_numbers:
             out += [',"line_numbers":[', ",".join(map(str, plan.line_numbers)), "]"]
         hn = plan.header_number if plan.claim_payment is None else plan.claim_payment.header_number
@@ -453,8 +457,9 @@ def _stored_detail(plan: _Plan, delimiters: x835.Delimiters | None) -> dict[str,
 
 
 @lru_cache(maxsize=64)
-def _delimiters_json(d: x835.Delimiters) -> str:
-    return f"[{_json_str(d.element)},{_json_str(d.component)},{_json_str(d.segment)}]"
+def _delimiters_json(element: str, component: str, segment: str) -> str:
+    """(Cached by the three strings: hashing the Delimiters dataclass is a Python call per claim payment.)"""
+    return f"[{_json_str(element)},{_json_str(component)},{_json_str(segment)}]"
 
 
 def claim_payment_of(detail: dict[str, Any]) -> x835.ClaimPayment:
@@ -648,8 +653,8 @@ def _cas_rows(entries: list[tuple[Any, ...]], adjustments: list[dict[str, Any]],
     denied = ZERO
     remark_codes: str | None = None
     for group, reason, amount, quantity in cas:
-        treat, cat = classify_adjustment(group, reason, responsibility, remarks)
-        if amount == 0 or treat not in LEDGER_TREATMENTS:
+        treat, cat = _treatment(group, reason, responsibility, remarks)
+        if not amount or treat not in LEDGER_TREATMENTS:
             if remark_codes is None:
                 remark_codes = " ".join(remarks)
             adjustments.append({"claim_line_id": line_id, "group_code": group, "reason_code": reason,
@@ -659,13 +664,27 @@ def _cas_rows(entries: list[tuple[Any, ...]], adjustments: list[dict[str, Any]],
                 denied += amount
             continue
         if treat == "contractual":
-            entries.append(_ledger_row("adjustment", _money(-amount), line_id, payer_id, group, reason, None, base))
+            entries.append(_ledger_row("adjustment", _signed_money(amount)[0], line_id, payer_id, group, reason, None,
+                                       base))
         elif treat == "patient":
             key = _transfer_key()  # pairs the two rows of the transfer
-            money = _money(amount)
-            entries.append(_ledger_row("transfer", -money, line_id, payer_id, group, reason, key, base))
-            entries.append(_ledger_row("transfer", money, line_id, next_party, group, reason, key, base))
+            out, into = _signed_money(amount)
+            entries.append(_ledger_row("transfer", out, line_id, payer_id, group, reason, key, base))
+            entries.append(_ledger_row("transfer", into, line_id, next_party, group, reason, key, base))
     return denied
+
+
+# A batch's CAS treatments and amounts repeat (one adjustment CARC, a few hundred amounts); the reader shares
+# equal amounts as one object, whose hash is then computed once.
+_treatment = lru_cache(maxsize=8192)(classify_adjustment)
+
+
+@lru_cache(maxsize=8192)
+def _signed_money(amount: Decimal) -> tuple[Decimal, Decimal]:
+    """(-amount, amount) as money: what leaves the payer, what moves to the next party (half-up rounding is
+    symmetric: the same as rounding -amount)."""
+    money = _money(amount)
+    return -money, money
 
 
 _transfer_keys: list[str] = []
@@ -712,7 +731,7 @@ def _plan_from_head(head: ClaimHead, claim: _Claim, next_party: int | None, post
     resp, payer = claim.responsibility, claim.payer_id
     for (_key, paid, cas, remarks), ln in zip(services, lines, strict=True):
         if paid:
-            entries.append(_ledger_row("payment", _money(-paid), ln.id, payer, None, None, None, base))
+            entries.append(_ledger_row("payment", _signed_money(paid)[0], ln.id, payer, None, None, None, base))
         if cas:
             denial_total += _cas_rows(entries, adjustments, base, ln.id, resp, payer, next_party, cas, remarks)
     target = _status_after(head[1], head[3], denial_total)
