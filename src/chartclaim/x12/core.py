@@ -15,6 +15,7 @@ import gc
 import io
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -159,22 +160,34 @@ class RawTransaction:
         return self._segments
 
 
+_gc_pauses = 0  # threads inside gc_paused
+_gc_resume = False  # whether the last of them re-enables the collector
+_gc_lock = threading.Lock()
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a burst of short-lived containers is made.
 
     Reading or writing X12 allocates hundreds of thousands of lists and records that die by reference
     counting; letting the cyclic collector walk them (and every long-lived object) on the way costs more
-    than the work itself. Re-enabled on exit only if it was enabled on entry.
+    than the work itself. Re-enabled on exit only if it was enabled on entry. The collector is one per process:
+    with several threads inside (the 835 posting threads), it stays paused until the last one leaves (the first
+    one leaving used to re-enable it under the others, which then paid for collections of everything alive).
     """
-    was = gc.isenabled()
-    if was:
-        gc.disable()
+    global _gc_pauses, _gc_resume
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_resume = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
     try:
         yield
     finally:
-        if was:
-            gc.enable()
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_resume:
+                gc.enable()
 
 
 # ---------------------------------------------------------------------------------------------- tokeniser
