@@ -591,3 +591,53 @@ def test_a_hung_reader_process_is_stopped_and_the_files_are_read_here(tmp_path: 
         assert reader.proc.wait(10) == -signal.SIGKILL
     finally:
         reader.close()
+
+
+def _without_service_lines(text: str) -> str:
+    """The 835 as a payer that reports only at claim level sends it: no SVC loops (SVC and the CAS, DTM, REF,
+    AMT and LQ segments after it), with SE's segment count mended."""
+    segs = [s.strip() for s in text.split("~") if s.strip()]
+    out: list[str] = []
+    in_service = False
+    for seg in segs:
+        tag = seg.split("*", 1)[0]
+        if tag == "SVC":
+            in_service = True
+            continue
+        if tag in ("CLP", "LX", "PLB", "SE"):
+            in_service = False
+        if in_service:
+            continue
+        out.append(seg)
+    st = next(i for i, s in enumerate(out) if s.startswith("ST*"))
+    se = next(i for i, s in enumerate(out) if s.startswith("SE*"))
+    parts = out[se].split("*")
+    out[se] = "*".join([parts[0], str(se - st + 1), *parts[2:]])
+    return "~".join(out) + "~"
+
+
+@pytest.mark.parametrize("heads", [True, False])
+def test_claim_level_only_payment_with_claim_cas_posts_on_a_one_line_claim(engine: Engine, tmp_path: Path,
+                                                                        heads: bool) -> None:
+    """A CLP without SVC loops but with claim-level CAS, for a one-line claim: paid and adjusted on that line
+    (it crashed the remittance before: the service loop zipped no SVCs with the one line, strictly)."""
+    with Session(engine) as s:
+        ids = setup_practice(s)
+        claim = submitted_claim(s, ids, "CLM1", [("99213", "100.00")])
+        s.commit()
+        era = syn.Era("TRC9", [syn.ClaimPay("CLM1", [syn.LinePay("99213", D("100"), D("70"), [],
+                                                                 date_of_service=DOS)],
+                                            claim_adjustments=[("CO", "45", D("20")), ("PR", "2", D("10"))])])
+        p = tmp_path / "era.835"
+        p.write_text(_without_service_lines(syn.interchange([era])))
+        assert "SVC*" not in p.read_text()
+        if heads:
+            [res] = posting.post_835_files(engine, [p], read_ahead_files=True, workers=1)
+        else:
+            [res] = posting.post_835_file(s, p)
+        assert (res.claims_posted, res.exceptions) == (1, [])
+        s.expire_all()
+        t = ledger.claim_totals(s, claim.id)
+        assert (t.charges, t.payments, t.adjustments) == (D("100.00"), D("70.00"), D("20.00"))
+        assert (t.insurance_balance, t.patient_balance) == (D("0.00"), D("10.00"))
+        assert s.get(ClaimRecord, claim.id).status == "paid"  # type: ignore[union-attr]

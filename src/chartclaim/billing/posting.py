@@ -580,7 +580,8 @@ def _plan_claim(
     adjustments = plan.adjustments
     denial_total = ZERO
     claim_remarks = tuple(cp.remarks)
-    for svc, ln in zip(cp.services, lines, strict=True):
+    # a claim-level-only payment (no SVC) has its one line in `lines` and no service rows
+    for svc, ln in zip(cp.services, lines if cp.services else (), strict=True):
         if svc.paid:
             entries.append(_ledger_row("payment", _money(-svc.paid), ln.id, payer, None, None, None, base))
         denial_total += _cas_rows(entries, adjustments, base, ln.id, resp, payer, next_party,
