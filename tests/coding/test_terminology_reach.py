@@ -159,3 +159,18 @@ def test_the_tabulars_nos_inclusion_is_the_default_child(coder: Coder) -> None:
     assert codes_of(coder.code("Diagnosis: acute lymphoblastic leukemia.", profile="abstraction"))[0] == "C91.00"
     # the rule is only for when the text says nothing: a named child still wins
     assert codes_of(coder.code("Multiple myeloma in relapse.", profile="abstraction"))[0] == "C90.02"
+
+
+@pytest.mark.parametrize(("text", "code", "not_code"), [
+    # the only chronic lymphocytic leukemia is 'of B-cell type' (C91.1): the head alone reaches it, not C95.1
+    ("Follow-up of chronic lymphocytic leukemia, on ibrutinib.", "C91.10", "C95.10"),
+    # two titles share the head (of B-cell type / of T-cell type): without its type it is not either
+    ("Prolymphocytic leukemia under treatment.", None, "C91.30"),
+])
+def test_a_title_s_cell_type_is_optional_only_when_its_head_is_unique(coder: Coder, text: str, code: str | None,
+                                                                    not_code: str) -> None:
+    codes = _abstract(coder, text)
+    if code is not None:
+        assert code in codes
+    assert not_code not in codes
+    assert "C91.60" not in codes

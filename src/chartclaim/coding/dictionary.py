@@ -308,8 +308,36 @@ def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[
                 d.add(v, entry)
     for text, entry in extra:
         d.add(text, entry)
+    _add_typed_heads(d, term)
     d.compile()
     return d
+
+
+# 'Chronic lymphocytic leukemia of B-cell type': a title that ends by naming a cell type
+_OF_TYPE = re.compile(r"^(.+?)\s+of\s+([\w\- ]+?)\s+type$", re.IGNORECASE)
+
+
+def _add_typed_heads(d: TermDictionary, term: Terminology) -> None:
+    """A title that ends by naming a type ('Chronic lymphocytic leukemia of B-cell type', C91.1) is also its head
+    alone ('chronic lymphocytic leukemia') when no other code's title has that head and no term already has its
+    words: the type is then what the head means (the Index's 'Leukemia, chronic lymphocytic, of B-cell type' is
+    the only chronic lymphocytic leukemia), not a choice the note must make. Heads two titles share
+    ('Prolymphocytic leukemia of B-cell type' / 'of T-cell type') stay unmatched without their type, as do the
+    'specified' and 'unspecified' types (an unspecified type is already optional, see `term_variants`)."""
+    heads: dict[tuple[str, ...], list[tuple[str, str, str]]] = {}
+    for code, info in term.codes.items():
+        if info.generated7 or info.kind in ("chapter", "block"):
+            continue
+        m = _OF_TYPE.match(info.description.strip())
+        if m is None or m.group(2).lower() in ("specified", "unspecified", "specified cell", "unspecified cell"):
+            continue
+        key = d.key_of(m.group(1))
+        if key is not None:
+            heads.setdefault(key, []).append((code, m.group(1), info.description))
+    for key, found in heads.items():
+        if len(found) == 1 and key not in d.terms:
+            code, head, description = found[0]
+            d.add(head, Entry(code, "tabular", description), key)
 
 
 class GramIndex:
