@@ -174,3 +174,11 @@ def test_a_title_s_cell_type_is_optional_only_when_its_head_is_unique(coder: Cod
         assert code in codes
     assert not_code not in codes
     assert "C91.60" not in codes
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("The patient is hypothyroid on levothyroxine.", "E03.9"),
+    ("Hyperthyroid, started on methimazole.", "E05.90"),
+])
+def test_a_condition_adjective_states_its_disease(coder: Coder, text: str, code: str) -> None:
+    assert code in _abstract(coder, text)
