@@ -583,14 +583,14 @@ def _plan_claim(
     # a claim-level-only payment (no SVC) has its one line in `lines` and no service rows
     for svc, ln in zip(cp.services, lines if cp.services else (), strict=True):
         if svc.paid:
-            entries.append(_ledger_row("payment", _money(-svc.paid), ln.id, payer, None, None, None, base))
+            entries.append(_ledger_row("payment", _signed_money(svc.paid)[0], ln.id, payer, None, None, None, base))
         denial_total += _cas_rows(entries, adjustments, base, ln.id, resp, payer, next_party,
                                   [(a.group, a.reason, a.amount, a.quantity) for a in svc.adjustments],
                                   tuple(r.code for r in svc.remarks) or claim_remarks)
     if not cp.services:
         ln = lines[0]
         if cp.paid:
-            entries.append(_ledger_row("payment", _money(-cp.paid), ln.id, payer, None, None, None, base))
+            entries.append(_ledger_row("payment", _signed_money(cp.paid)[0], ln.id, payer, None, None, None, base))
     if cp.adjustments:
         # Claim-level CAS belongs to no line: put it on the lines in order, up to what each still has open with
         # this payer after its own rows, the rest on the last line (so the claim total is always right).
@@ -654,7 +654,7 @@ def _cas_rows(entries: list[tuple[Any, ...]], adjustments: list[dict[str, Any]],
     denied = ZERO
     remark_codes: str | None = None
     for group, reason, amount, quantity in cas:
-        treat, cat = _treatment(group, reason, responsibility, remarks)
+        treat, cat = classify_adjustment(group, reason, responsibility, remarks)
         if not amount or treat not in LEDGER_TREATMENTS:
             if remark_codes is None:
                 remark_codes = " ".join(remarks)
@@ -675,11 +675,8 @@ def _cas_rows(entries: list[tuple[Any, ...]], adjustments: list[dict[str, Any]],
     return denied
 
 
-# A batch's CAS treatments and amounts repeat (one adjustment CARC, a few hundred amounts); the reader shares
-# equal amounts as one object, whose hash is then computed once.
-_treatment = lru_cache(maxsize=8192)(classify_adjustment)
-
-
+# A batch's amounts repeat (a few hundred distinct ones); the reader shares equal amounts as one object, whose
+# hash is then computed once. (CAS treatments are cached where the denial map is read, `_explained`.)
 @lru_cache(maxsize=8192)
 def _signed_money(amount: Decimal) -> tuple[Decimal, Decimal]:
     """(-amount, amount) as money: what leaves the payer, what moves to the next party (half-up rounding is
