@@ -155,7 +155,7 @@ def _copy_columns(conn: Connection, table: Table, names: list[str], columns: lis
     columns converted by `convs` (not yet applied) as that COPY needs them.
 
     In a binary COPY a money column is sent as psycopg's own binary numeric encoding of each distinct amount,
-    made once per batch: encoding a Decimal is most of a ledger row's formatting (0.7 µs a value, the bytes then
+    made once and kept across batches (`_ENCODED_MONEY`): encoding a Decimal is most of a ledger row's formatting (0.7 µs a value, the bytes then
     0.07 µs) and a batch repeats a few hundred amounts. The field bytes are the same, so is what the server's
     numeric input (and the column's numeric(12,2)) makes of them; the COPY carries them as bytea, with psycopg's
     C dumper for bytes (the by-type one: the DB-API `Binary` wrapper's Python dumper has the bytea oid)."""

@@ -307,7 +307,7 @@ class LedgerEntry(Base):
         # Composite foreign keys (migrations 0400, 0600): the line with its claim and the claim's patient, the claim
         # payment with its remittance. Each checks that the parent exists *and* that the row's copies of the
         # parent's parents agree with it; 2 checks per row instead of 5 single-column ones (every 835 claim
-        # payment writes 4 ledger rows, and on PostgreSQL each check is a trigger query).
+        # payment writes 4 ledger rows). On PostgreSQL they are checked per statement (STATEMENT_CHECKED_KEYS).
         ForeignKeyConstraint(["claim_line_id", "claim_id", "patient_id"],
                              ["claim_line.id", "claim_line.claim_id", "claim_line.patient_id"],
                              name="fk_ledger_entry_claim_line_id_claim_line"),
