@@ -154,14 +154,20 @@ def read_file(path: str) -> list[ReadTransaction]:
     """Every 835 transaction of one file with its claims' heads, as the reader process sends them: the claims
     are built for the heads and dropped (each remittance pickles as its segments' text; see `LazyClaims`)."""
     with gc_paused():
-        return [(rem, fp, err, heads_of(rem, keep_built=False)) for rem, fp, err in iter_remittances(path)]
+        return list(_with_heads(path, keep_built=False))
 
 
 def _read_here(path: str | os.PathLike[str]) -> list[ReadTransaction]:
     """A file read in the posting process: the claims built for the heads are kept (a claim planned from its
     `ClaimPayment` uses them)."""
     with gc_paused():
-        return [(rem, fp, err, heads_of(rem)) for rem, fp, err in iter_remittances(path)]
+        return list(_with_heads(path))
+
+
+def _with_heads(path: str | os.PathLike[str], keep_built: bool = True) -> Iterator[ReadTransaction]:
+    """The file's transactions (`iter_remittances`), each with its claims' heads (`heads_of`)."""
+    for rem, fp, err in iter_remittances(path):
+        yield rem, fp, err, heads_of(rem, keep_built)
 
 
 def heads_of(rem: x835.Remittance | None, keep_built: bool = True) -> list[ClaimHead] | None:
@@ -199,7 +205,7 @@ def read_ahead(paths: Sequence[str | os.PathLike[str]], enabled: bool
     main module in the child, and fork would copy its database connections and threads."""
     if not enabled:
         for p in paths:
-            yield str(p), ((rem, fp, err, heads_of(rem)) for rem, fp, err in iter_remittances(p))
+            yield str(p), _with_heads(p)
         return
     reader = _Reader()
     try:
