@@ -278,11 +278,14 @@ def _index_texts(path: list[str]) -> list[str]:
 
 def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[str, Entry]] = ()) -> TermDictionary:
     d = TermDictionary(lexicon)
+    typed: dict[tuple[str, ...], list[tuple[str, str, str]]] = {}  # see _add_typed_heads
     for code, info in term.codes.items():
         if info.generated7 or info.kind in ("chapter", "block"):
             continue
         for v in term_variants(info.description):
             d.add(v, Entry(code, "tabular", info.description))
+        if (head := _typed_head(info.description)) is not None and (key := d.key_of(head)) is not None:
+            typed.setdefault(key, []).append((code, head, info.description))
         for inc in info.inclusion:
             if (key := d.key_of(inc)) is not None and len(key) == 1 and key[0] in WEAK_SINGLE:
                 continue
@@ -308,7 +311,7 @@ def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[
                 d.add(v, entry)
     for text, entry in extra:
         d.add(text, entry)
-    _add_typed_heads(d, term)
+    _add_typed_heads(d, typed)
     d.compile()
     return d
 
@@ -317,24 +320,25 @@ def build_dictionary(term: Terminology, lexicon: Lexicon, extra: Iterable[tuple[
 _OF_TYPE = re.compile(r"^(.+?)\s+of\s+([\w\- ]+?)\s+type$", re.IGNORECASE)
 
 
-def _add_typed_heads(d: TermDictionary, term: Terminology) -> None:
+def _typed_head(description: str) -> str | None:
+    """The head of a title that ends by naming a specific type ('Chronic lymphocytic leukemia' of '... of B-cell
+    type'), else None ('specified' and 'unspecified' types too: an unspecified type is already optional, see
+    `term_variants`). The regex only for the few titles ending in 'type' (it backtracks on every other one)."""
+    text = description.strip()
+    if text[-5:].lower() != " type" or (m := _OF_TYPE.match(text)) is None:
+        return None
+    return None if m.group(2).lower() in ("specified", "unspecified", "specified cell", "unspecified cell") \
+        else m.group(1)
+
+
+def _add_typed_heads(d: TermDictionary, typed: dict[tuple[str, ...], list[tuple[str, str, str]]]) -> None:
     """A title that ends by naming a type ('Chronic lymphocytic leukemia of B-cell type', C91.1) is also its head
     alone ('chronic lymphocytic leukemia') when no other code's title has that head and no term already has its
     words: the type is then what the head means (the Index's 'Leukemia, chronic lymphocytic, of B-cell type' is
     the only chronic lymphocytic leukemia), not a choice the note must make. Heads two titles share
-    ('Prolymphocytic leukemia of B-cell type' / 'of T-cell type') stay unmatched without their type, as do the
-    'specified' and 'unspecified' types (an unspecified type is already optional, see `term_variants`)."""
-    heads: dict[tuple[str, ...], list[tuple[str, str, str]]] = {}
-    for code, info in term.codes.items():
-        if info.generated7 or info.kind in ("chapter", "block"):
-            continue
-        m = _OF_TYPE.match(info.description.strip())
-        if m is None or m.group(2).lower() in ("specified", "unspecified", "specified cell", "unspecified cell"):
-            continue
-        key = d.key_of(m.group(1))
-        if key is not None:
-            heads.setdefault(key, []).append((code, m.group(1), info.description))
-    for key, found in heads.items():
+    ('Prolymphocytic leukemia of B-cell type' / 'of T-cell type') stay unmatched without their type. `typed`:
+    key of the head → (code, head, title) of each title with that head (`_typed_head`)."""
+    for key, found in typed.items():
         if len(found) == 1 and key not in d.terms:
             code, head, description = found[0]
             d.add(head, Entry(code, "tabular", description), key)
